@@ -1,0 +1,72 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "RaftWAL",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "RaftWAL", targets: ["RaftWAL"]),
+        .library(name: "RaftWALTesting", targets: ["RaftWALTesting"]),
+        .library(name: "RaftWALTools", targets: ["RaftWALTools"]),
+        .executable(name: "raft-inspect", targets: ["raft-inspect"]),
+        .executable(name: "raft-recover", targets: ["raft-recover"]),
+        .executable(name: "raft-torture", targets: ["raft-torture"]),
+        .executable(name: "raft-bench", targets: ["raft-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C shims: Debian's liblz4 and a CRC32C with an SSE4.2 path.
+        .systemLibrary(
+            name: "CLZ4", pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]),
+        .target(name: "CCRC32C"),
+
+        // The engine: the only public storage API.
+        .target(
+            name: "RaftWAL",
+            dependencies: [
+                "CLZ4", "CCRC32C",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // Simulated file system, damage helpers and fixture builders, for
+        // tests, the crash fuzzer and users' own CI.
+        .target(name: "RaftWALTesting", dependencies: ["RaftWAL"]),
+
+        // Logic of the command-line tools, callable from tests.
+        .target(
+            name: "RaftWALTools",
+            dependencies: ["RaftWAL", "RaftWALTesting"]),
+
+        .executableTarget(
+            name: "raft-inspect",
+            dependencies: [
+                "RaftWALTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "raft-recover",
+            dependencies: [
+                "RaftWALTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "raft-torture",
+            dependencies: [
+                "RaftWALTools", "RaftWALTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "raft-bench",
+            dependencies: [
+                "RaftWAL", "RaftWALTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "RaftWALTests", dependencies: ["RaftWAL", "RaftWALTesting"]),
+        .testTarget(name: "RaftWALToolsTests", dependencies: ["RaftWALTools", "RaftWAL", "RaftWALTesting"]),
+    ]
+)

@@ -1,0 +1,62 @@
+import Logging
+
+/// How ``RaftLog/open(directory:options:)`` treats damage it finds.
+public enum RecoveryMode: Sendable, Equatable {
+    /// Cut a torn tail (the shape a crash leaves), refuse everything else.
+    case strict
+    /// For repair tools: cut the log at the first bad record, dropping it and
+    /// everything after it, and report exactly what was dropped and whether
+    /// any of it was at or below the persisted commit index. A writable open
+    /// keeps a `.broken` copy of every byte it removes.
+    case truncateAtFirstCorruption
+}
+
+/// Whether the log may be written.
+public enum AccessMode: Sendable, Equatable {
+    /// Takes the directory's writer lock; creates the log if the directory is new.
+    case readWrite
+    /// Takes no lock and changes nothing: works on a live directory and on
+    /// a copy. A torn tail is reported, not cut.
+    case readOnly
+}
+
+/// Options for opening a log.
+public struct LogOptions: Sendable {
+    public var access: AccessMode = .readWrite
+    public var recovery: RecoveryMode = .strict
+    /// Target size of a segment file, preallocated when it is created. A
+    /// record larger than this gets a segment of its own.
+    public var segmentSizeBytes: UInt64 = 64 << 20
+    public var sync: SyncPolicy = .durable
+    /// LZ4-compress batch bodies and snapshot data when that saves space.
+    public var compression: Bool = true
+    /// Reserve segment space with `posix_fallocate` when a segment is created.
+    public var preallocate: Bool = true
+    /// Entries kept below a snapshot's index when compacting, for followers
+    /// that lag a little (etcd's `SnapshotCatchUpEntries` is 5000).
+    public var compactionKeepEntries: UInt64 = 5000
+    /// Number of valid snapshot files kept; older ones are deleted after a
+    /// newer one is durable. Damaged snapshot files are never deleted.
+    public var snapshotRetention: Int = 2
+    /// Raft ID of the local member, for a log being created.
+    public var memberID: UInt64 = 1
+    /// Cluster identifier for a log being created (random when nil).
+    public var clusterID: ClusterID? = nil
+    /// Epoch for a log being created.
+    public var epoch: UInt64 = 1
+    /// Bytes of decoded batches cached for reads.
+    public var readCacheBytes: Int = 8 << 20
+    /// Receives recovery and compaction events (at info level or below).
+    public var logger: Logger = Logger(label: "raftwal", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// The file system; POSIX unless a test or fuzzer injects another.
+    public var fileSystem: any FileSystem = POSIXFileSystem()
+
+    public init() {}
+
+    /// Options for tools: read-only, no lock, nothing changed on disk.
+    public static var readOnly: LogOptions {
+        var o = LogOptions()
+        o.access = .readOnly
+        return o
+    }
+}

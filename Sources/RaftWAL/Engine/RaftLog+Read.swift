@@ -1,0 +1,164 @@
+extension RaftLog {
+    /// Entries in `lo ..< hi`, stopping early once their total size would
+    /// exceed `maxBytes` (at least one entry is returned), as etcd's
+    /// `Storage.Entries`.
+    ///
+    /// - Throws: ``WALError/compacted(requested:firstIndex:)`` when `lo` is
+    ///   below ``firstIndex``; ``WALError/unavailable(requested:lastIndex:)``
+    ///   when `hi` is beyond ``lastIndex`` + 1;
+    ///   ``WALError/corrupted(file:offset:indexes:reason:)`` when a record
+    ///   fails its checksum or decoding (corrupted bytes are never returned).
+    public func entries(_ lo: UInt64, _ hi: UInt64, maxBytes: Int = .max) throws(WALError) -> [Entry] {
+        try stateLock.withLock { () throws(WALError) -> [Entry] in
+            if state.closed { throw WALError.closed }
+            let first = state.firstIndex, last = state.lastIndex
+            if lo < first { throw WALError.compacted(requested: lo, firstIndex: first) }
+            if hi > last + 1 { throw WALError.unavailable(requested: hi - 1, lastIndex: last) }
+            guard lo < hi else { return [] }
+            var out: [Entry] = []
+            out.reserveCapacity(Int(min(hi - lo, 1 << 16)))
+            var size = 0
+            var i = lo
+            while i < hi {
+                guard let position = state.segmentPosition(holding: i) else {
+                    throw WALError.corrupted(file: directory, offset: nil, indexes: i...i, reason: "no segment holds index \(i)")
+                }
+                let segment = state.segments[position]
+                let index = try segmentIndex(position)
+                guard let span = index.span(containing: i) else {
+                    throw WALError.corrupted(file: segment.name, offset: nil, indexes: i...i, reason: "the segment's batch table has no record for index \(i)")
+                }
+                let batch = try decodedBatch(segment, span.batch)
+                let upper = min(span.last, segment.liveLast, hi - 1)
+                let base = span.batch.firstIndex
+                for e in batch[Int(i - base)...Int(upper - base)] {
+                    if !out.isEmpty && size + e.sizeBytes > maxBytes { return out }
+                    size += e.sizeBytes
+                    out.append(e)
+                }
+                i = upper + 1
+            }
+            return out
+        }
+    }
+
+    /// The entry at `index`.
+    public func entry(_ index: UInt64) throws(WALError) -> Entry {
+        try entries(index, index + 1)[0]
+    }
+
+    /// The term of the entry at `index`, also for the snapshot's index just
+    /// below ``firstIndex`` (etcd's `Storage.Term`). Answered from memory.
+    public func term(_ index: UInt64) throws(WALError) -> UInt64 {
+        try stateLock.withLock { () throws(WALError) -> UInt64 in
+            if state.closed { throw WALError.closed }
+            let first = state.firstIndex, last = state.lastIndex
+            if index > last { throw WALError.unavailable(requested: index, lastIndex: last) }
+            if index < first {
+                if let t = state.baseTerm(at: index), index == first - 1 { return t }
+                throw WALError.compacted(requested: index, firstIndex: first)
+            }
+            guard let t = state.shape.term(of: index) else {
+                throw WALError.corrupted(file: directory, offset: nil, indexes: index...index, reason: "no term known for index \(index)")
+            }
+            return t
+        }
+    }
+
+    /// The membership in force at `index`: the newest snapshot at or below
+    /// it plus the configuration changes after the snapshot up to `index`.
+    ///
+    /// - Throws: ``WALError/compacted(requested:firstIndex:)`` when the
+    ///   entries needed were compacted and no snapshot covers them.
+    public func membership(at index: UInt64) throws(WALError) -> Membership {
+        let (snapshot, first, confs) = try stateLock.withLock { () throws(WALError) in
+            if state.closed { throw WALError.closed }
+            return (state.snapshot, state.firstIndex, state.shape.confChangeIndexes)
+        }
+        var members = Membership()
+        var from: UInt64 = 1
+        if let snapshot, snapshot.index <= index {
+            members = snapshot.membership
+            from = snapshot.index + 1
+        }
+        if from <= index && from < first {
+            // Entries between the snapshot and the first held index are gone.
+            throw WALError.compacted(requested: from, firstIndex: first)
+        }
+        for c in confs where c >= from && c <= index {
+            let e = try entry(c)
+            members.apply(try ConfChange(decoding: e.data, file: directory, index: c), at: c)
+        }
+        return members
+    }
+
+    /// The membership as of the last index.
+    public func membership() throws(WALError) -> Membership {
+        try membership(at: lastIndex)
+    }
+
+    /// The membership as of the persisted commit index.
+    public func committedMembership() throws(WALError) -> Membership {
+        let (commit, last) = stateLock.withLock { (state.hardState.commit, state.lastIndex) }
+        return try membership(at: min(commit, last))
+    }
+
+    // MARK: Internals (state lock held)
+
+    /// The lookup index of a segment, loading a sealed segment's batch table.
+    func segmentIndex(_ position: Int) throws(WALError) -> SegmentIndex {
+        let segment = state.segments[position]
+        if let index = segment.index { return index }
+        if let cached = readCache.table(segment.name) { return cached }
+        let seal = SealMeta(shape: segment.shape, batchTableOffset: segment.batchTableOffset, batchCount: segment.batchCount)
+        let index = SegmentIndex(try segment.reader.readBatchTable(seal))
+        readCache.insert(index, for: segment.name)
+        return index
+    }
+
+    /// Reads, verifies, decompresses and decodes a batch record.
+    func decodedBatch(_ segment: SegmentState, _ ref: BatchRef) throws(WALError) -> [Entry] {
+        let key = ReadCache.Key(segment: segment.name, offset: ref.offset)
+        if let hit = readCache.batch(key) { return hit }
+        let entries = try segment.reader.withRecord(at: ref.offset) { (view) throws(WALError) -> [Entry] in
+            try Self.decodeBatch(view, file: segment.name)
+        }
+        guard entries.count == ref.entryCount, entries.first?.index == ref.firstIndex else {
+            throw WALError.corrupted(file: segment.name, offset: ref.offset, indexes: nil,
+                                     reason: "record holds \(entries.count) entries from \(entries.first?.index ?? 0), the batch table says \(ref.entryCount) from \(ref.firstIndex)")
+        }
+        readCache.insert(entries, for: key)
+        return entries
+    }
+
+    /// Decodes a verified batch record's entries.
+    static func decodeBatch(_ view: RecordView, file: String) throws(WALError) -> [Entry] {
+        let h = view.header
+        let range = h.entryCount > 0 ? h.firstIndex...(h.firstIndex + UInt64(h.entryCount) - 1) : nil
+        func bad(_ why: String) -> WALError { .corrupted(file: file, offset: view.offset, indexes: range, reason: why) }
+        guard h.type == .batch else { throw bad("expected a batch record, found \(h.type.name)") }
+        let meta: BatchMeta
+        do { meta = try BatchMeta.decode(view.meta, firstIndex: h.firstIndex, entryCount: h.entryCount) } catch {
+            throw bad("batch meta: \(error.reason)")
+        }
+        var raw: [UInt8]? = nil
+        if h.compressed {
+            raw = LZ4.decompress(view.storedBody, rawLength: h.rawLength)
+            if raw == nil { throw bad("body is not valid LZ4 of \(h.rawLength) bytes") }
+        }
+        let decoded: Result<[Entry], DecodeFailure>
+        if let raw {
+            decoded = raw.withUnsafeBytes { b in
+                Result { () throws(DecodeFailure) in try BatchCodec.decode(b, firstIndex: h.firstIndex, count: h.entryCount, runs: meta.termRuns) }
+            }
+        } else {
+            decoded = Result { () throws(DecodeFailure) in
+                try BatchCodec.decode(view.storedBody, firstIndex: h.firstIndex, count: h.entryCount, runs: meta.termRuns)
+            }
+        }
+        switch decoded {
+        case .success(let entries): return entries
+        case .failure(let error): throw bad("batch body at byte \(error.offset): \(error.reason)")
+        }
+    }
+}

@@ -1,0 +1,119 @@
+extension RaftLog {
+    /// Saves a snapshot (taken from the local state machine, or installed
+    /// from the leader), then compacts the log and retires old snapshots.
+    ///
+    /// Order, so that no crash loses both the entries and the snapshot that
+    /// covers them: (1) the snapshot file is written to a temporary name,
+    /// synced, renamed and the directory synced; (2) if the log does not hold
+    /// the snapshot's (index, term), a reset record is appended and synced:
+    /// the log restarts after the snapshot; (3) segments wholly at or below
+    /// `index − compactionKeepEntries` are removed, oldest first; (4) valid
+    /// snapshot files beyond ``LogOptions/snapshotRetention`` are removed,
+    /// oldest first. Damaged snapshot files are never removed.
+    ///
+    /// - Throws: ``WALError/invalidArgument(_:)`` when the snapshot is older
+    ///   than the latest one.
+    public func saveSnapshot(_ snapshot: Snapshot) throws(WALError) {
+        try writerLock.withLock { () throws(WALError) in
+            let (current, identity, failStop, closed) = stateLock.withLock {
+                (state.snapshot, state.identity, state.failStop, state.closed)
+            }
+            if closed { throw WALError.closed }
+            if options.access == .readOnly { throw WALError.readOnly }
+            if let failStop { throw WALError.failStopped(cause: failStop) }
+            let meta = snapshot.metadata
+            if let current, meta.index < current.index {
+                throw WALError.invalidArgument("snapshot at \(meta.index) is older than the latest at \(current.index)")
+            }
+            let name = FileNames.snapshot(index: meta.index, term: meta.term)
+            try durability.createFile(name, contents: SnapshotFile.encode(snapshot, identity: identity, compress: options.compression)).close()
+            let holds = stateLock.withLock { () -> Bool in
+                let first = state.firstIndex
+                guard meta.index <= state.lastIndex, meta.index + 1 >= first else { return false }
+                if meta.index == first - 1 { return state.baseTerm(at: meta.index) == meta.term || state.shape.term(of: meta.index) == meta.term }
+                return state.shape.term(of: meta.index) == meta.term
+            }
+            stateLock.withLock {
+                state.snapshot = meta
+                state.snapshotNames.removeAll { $0 == name }
+                state.snapshotNames.insert(name, at: 0)
+            }
+            if !holds { try writeReset(index: meta.index, term: meta.term) }
+            logger.info("snapshot saved", metadata: ["index": "\(meta.index)", "term": "\(meta.term)", "reset": "\(!holds)"])
+            let keep = options.compactionKeepEntries
+            try compactLocked(through: meta.index > keep ? meta.index - keep : 0)
+            try retireSnapshotsLocked()
+        }
+    }
+
+    /// Removes segments whose entries are all at or below `index` (which
+    /// must be covered by the latest snapshot). The last segment is never
+    /// removed. Returns the names removed.
+    @discardableResult
+    public func compact(through index: UInt64) throws(WALError) -> [String] {
+        try writerLock.withLock { () throws(WALError) -> [String] in
+            let (snapshot, closed) = stateLock.withLock { (state.snapshot, state.closed) }
+            if closed { throw WALError.closed }
+            if options.access == .readOnly { throw WALError.readOnly }
+            guard let snapshot, index <= snapshot.index else {
+                throw WALError.invalidArgument("compaction through \(index) is beyond the latest snapshot (\(snapshotMetadata?.index ?? 0))")
+            }
+            return try compactLocked(through: index)
+        }
+    }
+
+    /// Writer lock held.
+    @discardableResult
+    private func compactLocked(through index: UInt64) throws(WALError) -> [String] {
+        let victims = stateLock.withLock { () -> [SegmentState] in
+            var out: [SegmentState] = []
+            for s in state.segments.dropLast() {
+                guard !s.hasLiveEntries || s.liveLast <= index else { break }
+                out.append(s)
+            }
+            return out
+        }
+        guard !victims.isEmpty else { return [] }
+        let names = victims.map(\.name)
+        try durability.remove(names)
+        stateLock.withLock {
+            state.segments.removeFirst(victims.count)
+            for v in victims {
+                v.reader.handle.close()
+                readCache.forget(segment: v.name)
+            }
+            state.shape.forget(below: state.firstIndex)
+        }
+        logger.info("compacted", metadata: ["through": "\(index)", "removed": "\(names)"])
+        return names
+    }
+
+    /// Removes valid snapshot files beyond the retention count, oldest first. Writer lock held.
+    private func retireSnapshotsLocked() throws(WALError) {
+        let retention = max(options.snapshotRetention, 1)
+        let victims = stateLock.withLock { Array(state.snapshotNames.dropFirst(retention)) }
+        guard !victims.isEmpty else { return }
+        try durability.remove(victims.reversed())
+        stateLock.withLock { state.snapshotNames.removeAll { victims.contains($0) } }
+    }
+
+    /// The newest valid snapshot, read and verified; nil when there is none.
+    /// A snapshot damaged since the log was opened is skipped for the next
+    /// newest (the damage is logged).
+    public func latestSnapshot() throws(WALError) -> Snapshot? {
+        let names = try stateLock.withLock { () throws(WALError) -> [String] in
+            if state.closed { throw WALError.closed }
+            return state.snapshotNames
+        }
+        let catalog = SnapshotCatalog(fs: options.fileSystem, directory: directory)
+        var lastError: WALError? = nil
+        for name in names {
+            do { return try catalog.read(name).1 } catch {
+                logger.warning("snapshot unreadable", metadata: ["file": "\(name)", "error": "\(error)"])
+                lastError = error
+            }
+        }
+        if let lastError { throw lastError }
+        return nil
+    }
+}

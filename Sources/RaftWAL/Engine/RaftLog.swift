@@ -1,0 +1,122 @@
+import Logging
+
+/// A durable Raft log: entries, hard state and snapshots in one directory.
+///
+/// The semantics follow etcd's `raft.Storage` and `wal.Save`:
+/// ``append(_:hardState:)`` persists one Raft "ready" (entries and hard state
+/// together, atomically) and returns only when it is durable; an append whose
+/// first index is at or below ``lastIndex`` replaces the conflicting suffix,
+/// and the replaced entries never come back, even after a crash. Reads
+/// (``entries(_:_:maxBytes:)``, ``term(_:)``) never see an unacknowledged entry.
+///
+/// Thread safety: every method may be called from any thread or task.
+/// Concurrent appends are coalesced into one record and one `fdatasync`
+/// (group commit) and applied in the order they were queued.
+///
+/// ```swift
+/// let log = try RaftLog.open(directory: "/var/lib/app/raft")
+/// try log.append([Entry(index: 1, term: 1, data: Array("hello".utf8))],
+///                hardState: HardState(term: 1, vote: 1, commit: 1))
+/// let entries = try log.entries(1, log.lastIndex + 1)
+/// ```
+public final class RaftLog: @unchecked Sendable {
+    /// The data directory.
+    public let directory: String
+    public let options: LogOptions
+    /// What opening the log found and did (torn tail cut, damaged snapshots, ...).
+    public let recoveryReport: RecoveryReport
+
+    let stateLock = ConditionLock()
+    /// Guarded by `stateLock`.
+    var state: LogState
+    var readCache: ReadCache
+
+    /// Serializes everything that writes: group-commit rounds, snapshots,
+    /// compaction and close. Taken before `stateLock`, never after.
+    let writerLock = ConditionLock()
+    let queue = ConditionLock()
+    /// Guarded by `queue`.
+    var pending: [PendingAppend] = []
+    var leaderActive = false
+
+    var lock: (any DirectoryLock)?
+    var durability: Durability { Durability(fs: options.fileSystem, directory: directory, policy: options.sync) }
+    var logger: Logger { options.logger }
+
+    private init(directory: String, options: LogOptions, opened: LogOpener.Result) {
+        self.directory = directory
+        self.options = options
+        self.recoveryReport = opened.report
+        self.state = opened.state
+        self.lock = opened.lock
+        self.readCache = ReadCache(capacityBytes: options.readCacheBytes)
+    }
+
+    /// Opens the log in `directory`, creating an empty one when the
+    /// directory is new (or missing) and the access mode is read-write.
+    ///
+    /// Recovery follows the decision table in `docs/RECOVERY.md`: a torn
+    /// tail is cut (and reported in ``recoveryReport``); any other damage
+    /// throws ``WALError/corrupted(file:offset:indexes:reason:)`` in
+    /// ``RecoveryMode/strict`` mode.
+    ///
+    /// - Throws: ``WALError/locked(path:by:)`` when another writer holds the
+    ///   directory, ``WALError/corrupted(file:offset:indexes:reason:)``,
+    ///   ``WALError/notALog(path:reason:)``, ``WALError/io(errno:operation:path:)``.
+    public static func open(directory: String, options: LogOptions = LogOptions()) throws(WALError) -> RaftLog {
+        let opened = try LogOpener(directory: directory, options: options).open()
+        let log = RaftLog(directory: directory, options: options, opened: opened)
+        for label in opened.report.labels where label != .clean {
+            options.logger.info("recovery: \(label.rawValue)", metadata: ["directory": "\(directory)"])
+        }
+        if let reset = opened.pendingReset, options.access == .readWrite {
+            // S2/S3: make the restart after the snapshot durable before any append.
+            do {
+                try log.writerLock.withLock { () throws(WALError) in try log.writeReset(index: reset.index, term: reset.term) }
+            } catch {
+                log.close()
+                throw error
+            }
+        }
+        return log
+    }
+
+    /// Closes the files and releases the writer lock. Idempotent. Appends
+    /// queued behind a running one complete first.
+    public func close() {
+        writerLock.withLock {
+            stateLock.withLock {
+                guard !state.closed else { return }
+                state.closed = true
+                for s in state.segments { s.reader.handle.close() }
+                readCache.removeAll()
+            }
+            lock?.release()
+            lock = nil
+        }
+    }
+
+    deinit { close() }
+
+    // MARK: Positions
+
+    /// Whose log this is: member, cluster and epoch.
+    public var identity: LogIdentity { stateLock.withLock { state.identity } }
+
+    /// The first index still held (etcd's `FirstIndex`): entries below it are
+    /// compacted into a snapshot. Equal to ``lastIndex`` + 1 when the log is empty.
+    public var firstIndex: UInt64 { stateLock.withLock { state.firstIndex } }
+
+    /// The last index appended (or the snapshot index, when the log restarted after one).
+    public var lastIndex: UInt64 { stateLock.withLock { state.lastIndex } }
+
+    /// The last hard state appended.
+    public var hardState: HardState { stateLock.withLock { state.hardState } }
+
+    /// The newest valid snapshot's metadata.
+    public var snapshotMetadata: SnapshotMetadata? { stateLock.withLock { state.snapshot } }
+
+    /// True after a failed write or sync: the log accepts no more appends
+    /// until it is reopened.
+    public var isFailStopped: Bool { stateLock.withLock { state.failStop != nil } }
+}

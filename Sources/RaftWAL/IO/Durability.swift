@@ -1,0 +1,119 @@
+/// When the engine syncs. ``durable`` is the default and the only policy
+/// under which an acknowledged append survives a crash.
+public enum SyncPolicy: Sendable, Equatable {
+    /// `fdatasync` before an append returns; `fsync` files and directories
+    /// around every creation, rename and removal.
+    case durable
+    /// No syncs at all: for tests that do not crash and for benchmarks of the
+    /// CPU path. Never for data you keep.
+    case none
+}
+
+/// The only place in the engine that writes, syncs, renames, truncates or
+/// removes files, so crash safety is reviewed in one file. Each function
+/// states the order of its steps and why the order is safe.
+struct Durability {
+    let fs: any FileSystem
+    let directory: String
+    let policy: SyncPolicy
+
+    private var syncing: Bool { policy == .durable }
+
+    func path(_ name: String) -> String { joinPath(directory, name) }
+
+    /// Creates `name` with `contents`, reserving `allocate` bytes.
+    /// Steps: write `name.tmp`, `fsync` it, rename to `name`, `fsync` the
+    /// directory. A crash leaves either no `name` or a complete one; a
+    /// leftover `.tmp` is removed by the next writer open.
+    func createFile(_ name: String, contents: [UInt8], allocate: UInt64 = 0) throws(WALError) -> any FileHandle {
+        let tmp = path(name + Layout.temporarySuffix)
+        if fs.fileExists(tmp) { try fs.remove(tmp) }
+        let handle = try fs.open(tmp, access: .readWrite, create: true)
+        do {
+            try handle.truncate(to: 0)
+            if allocate > UInt64(contents.count) { try handle.allocate(upTo: allocate) }
+            try handle.write(contents, at: 0)
+            if syncing { try handle.sync(dataOnly: false) }
+            try fs.rename(tmp, to: path(name))
+            if syncing { try fs.syncDirectory(directory) }
+        } catch {
+            handle.close()
+            throw error
+        }
+        return handle
+    }
+
+    /// Writes `bytes` at `offset` and, under the durable policy, `fdatasync`s:
+    /// when this returns the bytes survive a crash. The caller must treat a
+    /// throw as fail-stop: after a failed sync the page cache may have dropped
+    /// the data, and retrying the sync would report success for lost bytes.
+    func appendAndSync(_ handle: any FileHandle, _ bytes: [UInt8], at offset: UInt64) throws(WALError) {
+        try handle.write(bytes, at: offset)
+        if syncing { try handle.sync(dataOnly: true) }
+    }
+
+    /// Grows a file's reservation (for a record larger than the space left).
+    func reserve(_ handle: any FileHandle, upTo size: UInt64) throws(WALError) {
+        try handle.allocate(upTo: size)
+    }
+
+    /// Seals a segment: writes the batch table, seal and trailer at `offset`,
+    /// cuts the file just after them (dropping unused preallocation) and
+    /// `fsync`s (the size changed, so data-only is not enough).
+    func seal(_ handle: any FileHandle, _ bytes: [UInt8], at offset: UInt64) throws(WALError) {
+        try handle.write(bytes, at: offset)
+        try handle.truncate(to: offset + UInt64(bytes.count))
+        if syncing { try handle.sync(dataOnly: false) }
+    }
+
+    /// Overwrites `count` bytes at `offset` with zeros and syncs: cuts a torn
+    /// tail while keeping the preallocated size.
+    func zero(_ handle: any FileHandle, at offset: UInt64, count: UInt64) throws(WALError) {
+        var left = count
+        var at = offset
+        let chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while left > 0 {
+            let n = Int(min(left, UInt64(chunk.count)))
+            try handle.write(Array(chunk[0..<n]), at: at)
+            at += UInt64(n)
+            left -= UInt64(n)
+        }
+        if syncing { try handle.sync(dataOnly: true) }
+    }
+
+    /// Cuts a file at `size` and `fsync`s.
+    func truncate(_ handle: any FileHandle, to size: UInt64) throws(WALError) {
+        try handle.truncate(to: size)
+        if syncing { try handle.sync(dataOnly: false) }
+    }
+
+    /// Removes files in the given order, then `fsync`s the directory once.
+    /// Callers order removals so that any prefix of them, applied alone by a
+    /// crash, leaves a consistent directory (oldest segments first).
+    func remove(_ names: [String]) throws(WALError) {
+        guard !names.isEmpty else { return }
+        for name in names where fs.fileExists(path(name)) { try fs.remove(path(name)) }
+        if syncing { try fs.syncDirectory(directory) }
+    }
+
+    /// Renames within the directory and `fsync`s it.
+    func rename(_ from: String, to: String) throws(WALError) {
+        try fs.rename(path(from), to: path(to))
+        if syncing { try fs.syncDirectory(directory) }
+    }
+
+    /// Copies a file's bytes to `name` (a backup kept before a repair),
+    /// durably, through ``createFile(_:contents:allocate:)``.
+    func copy(_ source: any FileHandle, range: Range<UInt64>, to name: String) throws(WALError) {
+        let bytes = try source.read(at: range.lowerBound, count: Int(range.upperBound - range.lowerBound))
+        try createFile(name, contents: bytes).close()
+    }
+
+    /// Creates the data directory if missing and makes its entry durable in
+    /// the parent.
+    func createDirectory() throws(WALError) {
+        if fs.isDirectory(directory) { return }
+        try fs.createDirectory(directory)
+        if syncing { try fs.syncDirectory(parentDirectory(of: directory)) }
+    }
+}

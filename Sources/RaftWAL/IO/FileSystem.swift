@@ -1,0 +1,68 @@
+/// The seam between the engine and the storage below it.
+///
+/// The engine never calls the C library for files: it talks to a
+/// `FileSystem`. Production uses ``POSIXFileSystem``; tests and the crash
+/// fuzzer plug in a simulated file system that keeps writes volatile until
+/// they are synced and can crash, tear writes and inject faults.
+///
+/// Durability contract (the same as POSIX on Linux/ext4, and what the
+/// simulator models): data written to a file is durable only after
+/// ``FileHandle/sync(dataOnly:)`` on that file; the existence of a created,
+/// renamed or removed name is durable only after ``syncDirectory(_:)``.
+public protocol FileSystem: Sendable {
+    /// Opens `path`. With `create`, a missing file is created (mode 0644).
+    func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any FileHandle
+    /// The names (not paths) in a directory, unsorted. `.` and `..` excluded.
+    func listDirectory(_ path: String) throws(WALError) -> [String]
+    func fileExists(_ path: String) -> Bool
+    func isDirectory(_ path: String) -> Bool
+    /// Creates the directory and any missing parents (mode 0755).
+    func createDirectory(_ path: String) throws(WALError)
+    /// Atomically replaces `to` with `from` (`rename(2)`).
+    func rename(_ from: String, to: String) throws(WALError)
+    /// Removes a file (`unlink(2)`).
+    func remove(_ path: String) throws(WALError)
+    /// Makes the directory's entries (creations, renames, removals) durable.
+    func syncDirectory(_ path: String) throws(WALError)
+    /// Takes the exclusive writer lock on `path` (created if missing),
+    /// writing `owner` into it. Throws ``WALError/locked(path:by:)`` naming the
+    /// current holder when another process holds it.
+    func lockExclusive(_ path: String, owner: String) throws(WALError) -> any DirectoryLock
+}
+
+public enum FileAccess: Sendable {
+    case readOnly
+    case readWrite
+}
+
+/// An open file. Offsets are absolute; there is no file position.
+public protocol FileHandle: AnyObject, Sendable {
+    var path: String { get }
+    /// Reads up to `count` bytes at `offset`; fewer only at end of file.
+    func read(at offset: UInt64, count: Int) throws(WALError) -> [UInt8]
+    /// Reads into `buffer` at `offset`; returns the number of bytes read
+    /// (short only at end of file).
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(WALError) -> Int
+    /// Writes all of `bytes` at `offset`.
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(WALError)
+    func size() throws(WALError) -> UInt64
+    /// `fdatasync` (dataOnly) or `fsync`.
+    func sync(dataOnly: Bool) throws(WALError)
+    /// Sets the file's size (`ftruncate`).
+    func truncate(to size: UInt64) throws(WALError)
+    /// Reserves space up to `size` bytes (`posix_fallocate`); reads of the
+    /// reserved range return zeros.
+    func allocate(upTo size: UInt64) throws(WALError)
+    func close()
+}
+
+extension FileHandle {
+    public func write(_ bytes: [UInt8], at offset: UInt64) throws(WALError) {
+        try bytes.withBytes { (raw) throws(WALError) in try write(raw, at: offset) }
+    }
+}
+
+/// A held writer lock; released by ``release()`` or when the process exits.
+public protocol DirectoryLock: AnyObject, Sendable {
+    func release()
+}

@@ -1,0 +1,245 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The production ``FileSystem``: thin wrappers over POSIX calls.
+///
+/// Each call is wrapped once: `EINTR` is retried, short reads and writes
+/// are continued, and any other failure becomes ``WALError/io(errno:operation:path:)``
+/// (or ``WALError/noSpace(path:)`` for `ENOSPC`/`EDQUOT`) naming the call and
+/// the path. This is the only file in the engine that calls the C library
+/// for files.
+public struct POSIXFileSystem: FileSystem {
+    public init() {}
+
+    public func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any FileHandle {
+        var flags: Int32 = access == .readOnly ? O_RDONLY : O_RDWR
+        flags |= O_CLOEXEC
+        if create { flags |= O_CREAT }
+        let fd = try retrying("open", path) { Glibc.open(path, flags, 0o644) }
+        return POSIXFileHandle(fd: fd, path: path)
+    }
+
+    public func listDirectory(_ path: String) throws(WALError) -> [String] {
+        guard let dir = opendir(path) else { throw WALError.io(errno: errno, operation: "opendir", path: path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    public func fileExists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+
+    public func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    public func createDirectory(_ path: String) throws(WALError) {
+        if isDirectory(path) { return }
+        let parent = parentDirectory(of: path)
+        if parent != path && !parent.isEmpty && !isDirectory(parent) { try createDirectory(parent) }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw WALError.io(errno: errno, operation: "mkdir", path: path)
+        }
+    }
+
+    public func rename(_ from: String, to: String) throws(WALError) {
+        _ = try retrying("rename", from + " -> " + to) { Glibc.rename(from, to) }
+    }
+
+    public func remove(_ path: String) throws(WALError) {
+        _ = try retrying("unlink", path) { unlink(path) }
+    }
+
+    public func syncDirectory(_ path: String) throws(WALError) {
+        let fd = try retrying("open", path) { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        defer { Glibc.close(fd) }
+        _ = try retrying("fsync", path) { fsync(fd) }
+    }
+
+    public func lockExclusive(_ path: String, owner: String) throws(WALError) -> any DirectoryLock {
+        let fd = try retrying("open", path) { Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            defer { Glibc.close(fd) }
+            if code == EWOULDBLOCK {
+                let handle = POSIXFileHandle(fd: dup(fd), path: path)
+                defer { handle.close() }
+                let holder = (try? handle.read(at: 0, count: 512)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+                let trimmed = holder.split(separator: "\n").first.map(String.init) ?? "unknown holder"
+                throw WALError.locked(path: path, by: trimmed.isEmpty ? "unknown holder" : trimmed)
+            }
+            throw WALError.io(errno: code, operation: "flock", path: path)
+        }
+        let handle = POSIXFileHandle(fd: fd, path: path)
+        try handle.truncate(to: 0)
+        try handle.write(Array((owner + "\n").utf8), at: 0)
+        return POSIXLock(handle: handle)
+    }
+}
+
+final class POSIXLock: DirectoryLock, @unchecked Sendable {
+    private var handle: POSIXFileHandle?
+    init(handle: POSIXFileHandle) { self.handle = handle }
+    func release() {
+        handle?.close()  // closing the descriptor drops the flock
+        handle = nil
+    }
+    deinit { release() }
+}
+
+/// An open descriptor. `close` is idempotent.
+final class POSIXFileHandle: FileHandle, @unchecked Sendable {
+    let path: String
+    private var fd: Int32
+
+    init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { close() }
+
+    func read(at offset: UInt64, count: Int) throws(WALError) -> [UInt8] {
+        precondition(count >= 0)
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = try bytes.withMutableBytes { (raw) throws(WALError) -> Int in
+            try read(into: raw, at: offset)
+        }
+        if n < count { bytes.removeLast(count - n) }
+        return bytes
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(WALError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw WALError.io(errno: errno, operation: "pread", path: path)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(WALError) {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure("pwrite", errno)
+            }
+            done += n
+        }
+    }
+
+    func size() throws(WALError) -> UInt64 {
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw WALError.io(errno: errno, operation: "fstat", path: path) }
+        return UInt64(st.st_size)
+    }
+
+    func sync(dataOnly: Bool) throws(WALError) {
+        while true {
+            #if canImport(Glibc)
+            let rc = dataOnly ? fdatasync(fd) : fsync(fd)
+            #else
+            let rc = fsync(fd)
+            #endif
+            if rc == 0 { return }
+            if errno == EINTR { continue }
+            throw failure(dataOnly ? "fdatasync" : "fsync", errno)
+        }
+    }
+
+    func truncate(to size: UInt64) throws(WALError) {
+        while ftruncate(fd, off_t(size)) != 0 {
+            if errno == EINTR { continue }
+            throw failure("ftruncate", errno)
+        }
+    }
+
+    func allocate(upTo size: UInt64) throws(WALError) {
+        #if canImport(Glibc)
+        while true {
+            let rc = posix_fallocate(fd, 0, off_t(size))
+            if rc == 0 { return }
+            if rc == EINTR { continue }
+            // File systems without fallocate support: fall back to ftruncate,
+            // which gives the same zero-filled reads (without reserving blocks).
+            if rc == EOPNOTSUPP || rc == EINVAL { try truncate(to: max(size, try self.size())); return }
+            throw failure("posix_fallocate", rc)
+        }
+        #else
+        try truncate(to: max(size, try self.size()))
+        #endif
+    }
+
+    func close() {
+        if fd >= 0 {
+            _ = Glibc.close(fd)
+            fd = -1
+        }
+    }
+
+    private func failure(_ operation: String, _ code: Int32) -> WALError {
+        if code == ENOSPC || code == EDQUOT { return .noSpace(path: path) }
+        return .io(errno: code, operation: operation, path: path)
+    }
+}
+
+/// Runs a call returning -1 on failure, retrying `EINTR`.
+private func retrying(_ operation: String, _ path: String, _ call: () -> Int32) throws(WALError) -> Int32 {
+    while true {
+        let rc = call()
+        if rc >= 0 { return rc }
+        if errno == EINTR { continue }
+        if errno == ENOSPC || errno == EDQUOT { throw WALError.noSpace(path: path) }
+        throw WALError.io(errno: errno, operation: operation, path: path)
+    }
+}
+
+/// `a/b/c` → `a/b`; `c` → `.`; `/c` → `/`.
+public func parentDirectory(of path: String) -> String {
+    var p = path
+    while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+    guard let slash = p.lastIndex(of: "/") else { return "." }
+    if slash == p.startIndex { return "/" }
+    return String(p[..<slash])
+}
+
+/// Joins a directory and a name.
+public func joinPath(_ directory: String, _ name: String) -> String {
+    directory.hasSuffix("/") ? directory + name : directory + "/" + name
+}
+
+/// The calling process's ID (for the LOCK file).
+func currentProcessID() -> Int32 { getpid() }
+
+/// The host name (for the LOCK file).
+func currentHostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Wall-clock time in nanoseconds since 1970 (recorded in segment headers).
+func currentTimeNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}

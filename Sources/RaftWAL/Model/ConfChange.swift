@@ -1,0 +1,65 @@
+/// A change to the cluster's membership, carried by a ``EntryKind/confChange`` entry.
+///
+/// Format (`docs/FORMAT.md` §6), little-endian:
+/// `version u8 (=1) | type u8 | reserved u16 (=0) | raftID u64 | name: u16 len + UTF-8 | address: u16 len + UTF-8`
+/// `name` is the member's node ID or host name, `address` where it listens.
+public struct ConfChange: Equatable, Hashable, Sendable {
+    public enum ChangeType: UInt8, Sendable, CaseIterable, Codable {
+        case addVoter = 1
+        case addLearner = 2
+        case promoteLearner = 3
+        case remove = 4
+    }
+
+    public var type: ChangeType
+    public var raftID: UInt64
+    public var name: String
+    public var address: String
+
+    public init(type: ChangeType, raftID: UInt64, name: String = "", address: String = "") {
+        self.type = type
+        self.raftID = raftID
+        self.name = name
+        self.address = address
+    }
+
+    static let version: UInt8 = 1
+
+    /// The encoded bytes (entry data).
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter(capacity: 16 + name.utf8.count + address.utf8.count)
+        w.u8(Self.version)
+        w.u8(type.rawValue)
+        w.u16(0)
+        w.u64(raftID)
+        w.string16(name)
+        w.string16(address)
+        return w.bytes
+    }
+
+    /// Decodes entry data. Throws ``WALError/corrupted(file:offset:indexes:reason:)``
+    /// naming `file`/`index` when the bytes are not a valid conf change.
+    public init(decoding bytes: [UInt8], file: String = "<memory>", index: UInt64? = nil) throws(WALError) {
+        do {
+            self = try bytes.decode { (r) throws(DecodeFailure) -> ConfChange in
+                let version = try r.u8("conf change version")
+                guard version == Self.version else {
+                    throw DecodeFailure(offset: 0, reason: "conf change version \(version), expected \(Self.version)")
+                }
+                let rawType = try r.u8("conf change type")
+                guard let type = ChangeType(rawValue: rawType) else {
+                    throw DecodeFailure(offset: 1, reason: "unknown conf change type \(rawType)")
+                }
+                guard try r.u16("reserved") == 0 else { throw DecodeFailure(offset: 2, reason: "reserved bytes are not zero") }
+                let id = try r.u64("raft ID")
+                let name = try r.string16("name")
+                let address = try r.string16("address")
+                try r.expectEnd("conf change")
+                return ConfChange(type: type, raftID: id, name: name, address: address)
+            }
+        } catch {
+            throw WALError.corrupted(file: file, offset: nil, indexes: index.map { $0...$0 },
+                                     reason: "bad conf change at byte \(error.offset): \(error.reason)")
+        }
+    }
+}

@@ -1,0 +1,450 @@
+/// Opens a data directory: finds segments and snapshots, rebuilds the log's
+/// shape from seals and record headers (never decompressing a body), and
+/// decides every case of the recovery decision table (`docs/RECOVERY.md`).
+struct LogOpener {
+    let directory: String
+    let options: LogOptions
+    var fs: any FileSystem { options.fileSystem }
+    var writable: Bool { options.access == .readWrite }
+    var durability: Durability { Durability(fs: fs, directory: directory, policy: options.sync) }
+
+    /// A failure found while rebuilding: where, which label, what.
+    struct Failure: Error {
+        var label: RecoveryLabel
+        var position: Int          // index into the candidate segments
+        var offset: UInt64         // byte offset in that segment (0: the whole segment)
+        var error: WALError
+    }
+
+    struct Result {
+        var state: LogState
+        var report: RecoveryReport
+        var lock: (any DirectoryLock)?
+        /// A reset record the writer must append before anything else (S2/S3).
+        var pendingReset: LogShape.ResetPoint?
+    }
+
+    func open() throws(WALError) -> Result {
+        var report = RecoveryReport()
+        if !fs.isDirectory(directory) {
+            guard writable else { throw .notALog(path: directory, reason: "no such directory") }
+            try durability.createDirectory()
+        }
+        var lock: (any DirectoryLock)? = nil
+        if writable {
+            lock = try fs.lockExclusive(joinPath(directory, Layout.lockFileName), owner: processDescription())
+        }
+        do {
+            var result = try rebuild(&report)
+            result.lock = lock
+            return result
+        } catch {
+            lock?.release()
+            throw error
+        }
+    }
+
+    private func rebuild(_ report: inout RecoveryReport) throws(WALError) -> Result {
+        let names = try fs.listDirectory(directory)
+        var segmentNames: [(seq: UInt64, firstIndex: UInt64, name: String)] = []
+        var snapshotNames: [String] = []
+        var temporaries: [String] = []
+        for name in names {
+            if let p = FileNames.parseSegment(name) {
+                segmentNames.append((p.seq, p.firstIndex, name))
+            } else if FileNames.parseSnapshot(name) != nil {
+                snapshotNames.append(name)
+            } else if name.hasSuffix(Layout.temporarySuffix) {
+                temporaries.append(name)
+            } else if name != Layout.lockFileName {
+                report.ignoredFiles.append(name)
+            }
+        }
+        segmentNames.sort { $0.seq < $1.seq }
+        if !temporaries.isEmpty {
+            report.note(.leftoverTemporary)
+            report.ignoredFiles.append(contentsOf: temporaries.sorted())
+        }
+
+        let catalog = SnapshotCatalog(fs: fs, directory: directory)
+        let snapshots = catalog.list(identity: nil, names: snapshotNames)
+
+        if segmentNames.isEmpty {
+            if !snapshots.isEmpty {
+                throw .corrupted(file: directory, offset: nil, indexes: nil,
+                                 reason: "snapshot files but no segment file: the log's segments are lost")
+            }
+            guard writable else { throw .notALog(path: directory, reason: "no segment files") }
+            let state = try createLog()
+            report.note(.clean)
+            if !temporaries.isEmpty { try durability.remove(temporaries) }
+            return Result(state: state, report: report, lock: nil, pendingReset: nil)
+        }
+
+        // Open every segment's header (read-only; the tail is reopened for writing later).
+        var readers: [SegmentReader] = []
+        var headerFailure: Failure?
+        for (k, s) in segmentNames.enumerated() {
+            do throws(WALError) {
+                let handle = try fs.open(joinPath(directory, s.name), access: .readOnly, create: false)
+                let reader = try SegmentReader(handle: handle, name: s.name)
+                if reader.header.seq != s.seq || reader.header.firstIndex != s.firstIndex {
+                    throw WALError.corrupted(file: s.name, offset: 48, indexes: nil,
+                                             reason: "file name says seq \(s.seq) first index \(s.firstIndex), header says seq \(reader.header.seq) first index \(reader.header.firstIndex) (a copied or stale file)")
+                }
+                readers.append(reader)
+            } catch {
+                if case .corrupted = error {
+                    headerFailure = Failure(label: .badSegmentHeader, position: k, offset: 0, error: error)
+                    break
+                }
+                throw error
+            }
+        }
+        let identity: LogIdentity
+        if let last = readers.last {
+            identity = last.header.identity
+        } else {
+            // Not even the first header reads: nothing to keep.
+            throw headerFailure!.error
+        }
+        if headerFailure == nil {
+            for (k, r) in readers.enumerated() where r.header.identity != identity {
+                headerFailure = Failure(label: .foreignSegment, position: k, offset: 16, error: .corrupted(
+                    file: r.name, offset: 16, indexes: nil,
+                    reason: "segment belongs to cluster \(r.header.identity.clusterID) member \(r.header.identity.memberID) epoch \(r.header.identity.epoch); the log is cluster \(identity.clusterID) member \(identity.memberID) epoch \(identity.epoch)"))
+                readers.removeSubrange(k...)
+                break
+            }
+        }
+
+        // The newest valid snapshot of this log.
+        var validSnapshots: [SnapshotFileInfo] = []
+        for var info in snapshots {
+            if info.problem == nil, let m = try? catalog.read(info.name).0,
+               m.identity.clusterID != identity.clusterID || m.identity.memberID != identity.memberID {
+                info.problem = .corrupted(file: info.name, offset: 16, indexes: nil, reason: "snapshot belongs to another log")
+            }
+            if info.problem == nil { validSnapshots.append(info) } else {
+                report.note(.damagedSnapshot)
+                report.damagedSnapshots.append(info)
+            }
+        }
+        let snapshot: SnapshotMetadata? = validSnapshots.first.map {
+            SnapshotMetadata(index: $0.index, term: $0.term, membership: $0.membership ?? Membership())
+        }
+
+        // Segments older than the last sequence gap are orphans of an
+        // interrupted compaction, if the snapshot covers them (checked below).
+        var start = 0
+        for k in readers.indices.dropFirst() where readers[k].header.seq != readers[k - 1].header.seq + 1 { start = k }
+        let orphans = Array(readers[0..<start])
+        let candidates = Array(readers[start...])
+        if let f = headerFailure { headerFailure!.position = f.position - start }
+
+        var built = try replay(candidates, firstFailure: headerFailure, report: &report)
+
+        // Snapshot versus log (S2, S3, C4).
+        var pendingReset: LogShape.ResetPoint? = nil
+        if let snap = snapshot {
+            var label: RecoveryLabel? = nil
+            if snap.index > built.shape.lastIndex {
+                label = .snapshotAheadOfLog
+            } else if let t = built.shape.term(of: snap.index), t != snap.term {
+                label = .snapshotConflictsWithLog
+            }
+            if let label {
+                report.note(label)
+                report.resetToSnapshot = (snap.index, snap.term)
+                built.shape.applyReset(index: snap.index, term: snap.term)
+                for k in built.segments.indices { built.segments[k].kill() }
+                pendingReset = LogShape.ResetPoint(index: snap.index, term: snap.term)
+            }
+        }
+        let firstIndex = built.shape.rewriteFrom ?? (built.shape.lastIndex + 1)
+        let required = firstIndex - 1
+        if required > 0 && (snapshot?.index ?? 0) < required {
+            var why = "the log starts at index \(firstIndex) but no valid snapshot covers 1...\(required)"
+            if !report.damagedSnapshots.isEmpty {
+                why += " (damaged: " + report.damagedSnapshots.map { "\($0.name): \($0.problem?.description ?? "")" }.joined(separator: "; ") + ")"
+            }
+            if !orphans.isEmpty { why += "; segments before seq \(candidates[0].header.seq) are missing" }
+            throw .corrupted(file: candidates[0].name, offset: nil, indexes: 1...required, reason: why)
+        }
+        if !orphans.isEmpty {
+            report.note(.orphanSegments)
+            report.ignoredFiles.append(contentsOf: orphans.map(\.name))
+        }
+        if built.hardState.commit > max(built.shape.lastIndex, snapshot?.index ?? 0) {
+            let why = "hard state commit \(built.hardState.commit) is beyond the last index \(built.shape.lastIndex)"
+            if options.recovery == .strict {
+                report.note(.commitBeyondLog)
+                throw .corrupted(file: built.segments.last?.name ?? directory, offset: nil, indexes: nil, reason: why)
+            }
+            report.note(.commitBeyondLog)
+            report.dropped?.includesCommitted = true
+        }
+        if report.labels.isEmpty { report.note(.clean) }
+
+        var state = LogState(identity: identity, segments: built.segments, shape: built.shape, hardState: built.hardState,
+                             snapshot: snapshot, snapshotNames: validSnapshots.map(\.name))
+        if writable {
+            try prepareForWriting(&state, report: &report, temporaries: temporaries, orphans: orphans.map(\.name), built: built)
+        }
+        return Result(state: state, report: report, lock: nil, pendingReset: pendingReset)
+    }
+
+    struct Replayed {
+        var segments: [SegmentState]
+        var shape: LogShape
+        var hardState: HardState
+        var tornGarbage: UInt64 = 0
+        /// Truncate mode: where the log was cut. `offset` nil means the whole
+        /// segment at `position` and every later one are dropped; otherwise
+        /// that segment is kept up to `offset`.
+        var cut: (position: Int, offset: UInt64?)?
+        var readers: [SegmentReader] = []
+    }
+
+    /// Replays the candidate segments in order (seal summaries where present,
+    /// scans otherwise), applying the decision table.
+    private func replay(_ readers: [SegmentReader], firstFailure: Failure?, report: inout RecoveryReport) throws(WALError) -> Replayed {
+        var out = Replayed(segments: [], shape: LogShape(continuingAfter: readers[0].header.firstIndex - 1),
+                           hardState: readers[0].header.hardState)
+        out.readers = readers
+        var failure: Failure? = nil
+        var keptPrefix = false
+        for (k, reader) in readers.enumerated() {
+            if let f = firstFailure, f.position == k { failure = f; break }
+            let isTail = k == readers.count - 1 && firstFailure == nil
+            if reader.header.firstIndex != out.shape.lastIndex + 1 {
+                failure = Failure(label: .indexGap, position: k, offset: 56, error: .corrupted(
+                    file: reader.name, offset: 56, indexes: nil,
+                    reason: "segment starts at index \(reader.header.firstIndex) but the log before it ends at \(out.shape.lastIndex)"))
+                break
+            }
+            var segment: SegmentState
+            if !isTail, let seal = reader.readSeal() {
+                segment = SegmentState(name: reader.name, reader: reader, shape: seal.meta.shape, endOffset: seal.meta.batchTableOffset)
+                segment.sealOffset = seal.offset
+                segment.batchTableOffset = seal.meta.batchTableOffset
+                segment.batchCount = seal.meta.batchCount
+            } else {
+                var shape = LogShape(continuingAfter: out.shape.lastIndex)
+                var rows: [BatchRef] = []
+                var inner: Failure? = nil
+                var dataEnd = UInt64(Layout.segmentHeaderBytes)
+                let scan = try reader.scan { (view) throws(WALError) in
+                    guard inner == nil else { return }
+                    if view.header.type == .batch || view.header.type == .reset {
+                        dataEnd = view.offset + UInt64(view.header.recordBytes)
+                    }
+                    if let why = Self.apply(view, to: &shape, rows: &rows) {
+                        inner = Failure(label: .indexGap, position: k, offset: view.offset,
+                                        error: .corrupted(file: reader.name, offset: view.offset, indexes: nil, reason: why))
+                    }
+                }
+                if let inner { failure = inner; break }
+                let endOffset: UInt64
+                if case .sealed = scan.end { endOffset = dataEnd } else { endOffset = scan.endOffset }
+                segment = SegmentState(name: reader.name, reader: reader, shape: shape, endOffset: endOffset)
+                segment.rows = rows
+                segment.index = SegmentIndex(rows)
+                var scanFailure: Failure? = nil
+                switch scan.end {
+                case .clean:
+                    if !isTail { report.unsealedSegments.append(reader.name) }
+                case .sealed:
+                    if isTail {
+                        scanFailure = Failure(label: .lostTailSegment, position: k, offset: endOffset, error: .corrupted(
+                            file: reader.name, offset: endOffset, indexes: nil,
+                            reason: "the last segment is sealed, so its successor (seq \(reader.header.seq + 1)) existed and is lost"))
+                    } else {
+                        report.unsealedSegments.append(reader.name)
+                    }
+                case let .torn(problem, garbage):
+                    if isTail {
+                        report.note(.tornTail)
+                        report.tornTail = CutTail(segment: reader.name, offset: scan.endOffset, bytes: garbage,
+                                                  problem: problem.description,
+                                                  claimedIndexes: claimedIndexes(reader, at: scan.endOffset))
+                        out.tornGarbage = garbage
+                    } else {
+                        report.note(.interruptedSeal)
+                        report.unsealedSegments.append(reader.name)
+                    }
+                case let .corrupt(problem, next):
+                    scanFailure = Failure(label: .corruptRecord, position: k, offset: scan.endOffset, error: .corrupted(
+                        file: reader.name, offset: scan.endOffset, indexes: claimedIndexes(reader, at: scan.endOffset),
+                        reason: "\(problem.description), followed by a valid record at offset \(next): damage, not a torn write"))
+                }
+                if let scanFailure {
+                    // The records before the failure are valid: keep them (truncate mode cuts after them).
+                    failure = scanFailure
+                    if out.shape.apply(segment.shape) == nil {
+                        Self.clip(&out.segments, by: segment.shape)
+                        if let hs = segment.shape.hardState { out.hardState = hs } else { out.hardState = reader.header.hardState }
+                        out.segments.append(segment)
+                        keptPrefix = true
+                    }
+                    break
+                }
+            }
+            if let why = out.shape.apply(segment.shape) {
+                failure = Failure(label: .indexGap, position: k, offset: segment.sealOffset ?? 0,
+                                  error: .corrupted(file: reader.name, offset: segment.sealOffset, indexes: nil, reason: why))
+                break
+            }
+            Self.clip(&out.segments, by: segment.shape)
+            out.hardState = segment.shape.hardState ?? reader.header.hardState
+            out.segments.append(segment)
+        }
+
+        guard let failure else { return out }
+        report.note(failure.label)
+        guard options.recovery == .truncateAtFirstCorruption else { throw failure.error }
+        // Truncate mode: keep what came before the failure, report what is dropped.
+        var dropped = DroppedRecords(segment: readers[failure.position].name, offset: keptPrefix ? failure.offset : 0,
+                                     problem: failure.error.description, indexes: [], includesCommitted: false, backups: [])
+        for (k, reader) in readers.enumerated() where k >= failure.position {
+            let from = (k == failure.position && keptPrefix) ? failure.offset : 0
+            dropped.indexes.append(contentsOf: Self.salvageIndexes(reader, from: from))
+        }
+        if failure.label == .lostTailSegment {
+            dropped.problem += " (the lost segment's entries are unknown)"
+        }
+        dropped.includesCommitted = dropped.indexes.contains { $0.lowerBound <= out.hardState.commit }
+            || out.hardState.commit > out.shape.lastIndex
+        report.dropped = dropped
+        if out.segments.isEmpty {
+            throw .corrupted(file: readers[0].name, offset: failure.offset, indexes: nil,
+                             reason: "nothing precedes the first bad record: \(failure.error.description)")
+        }
+        out.cut = (failure.position, keptPrefix ? failure.offset : nil)
+        return out
+    }
+
+    /// Applies a scanned record to a segment's shape and batch rows.
+    static func apply(_ view: RecordView, to shape: inout LogShape, rows: inout [BatchRef]) -> String? {
+        let h = view.header
+        switch h.type {
+        case .batch:
+            let meta: BatchMeta
+            do { meta = try BatchMeta.decode(view.meta, firstIndex: h.firstIndex, entryCount: h.entryCount) } catch {
+                return "batch meta: \(error.reason)"
+            }
+            if let why = shape.applyBatch(firstIndex: h.firstIndex, entryCount: h.entryCount, meta: meta) { return why }
+            rows.append(BatchRef(offset: view.offset, firstIndex: h.firstIndex, entryCount: h.entryCount,
+                                 recordBytes: h.recordBytes, type: .batch))
+        case .reset:
+            let meta: ResetMeta
+            do { meta = try ResetMeta.decode(view.meta) } catch { return "reset meta: \(error.reason)" }
+            if h.firstIndex != meta.index + 1 { return "reset record's first index \(h.firstIndex) is not \(meta.index) + 1" }
+            shape.applyReset(index: meta.index, term: meta.term)
+            rows.append(BatchRef(offset: view.offset, firstIndex: h.firstIndex, entryCount: 0,
+                                 recordBytes: h.recordBytes, type: .reset))
+        case .batchTable, .seal:
+            break
+        }
+        return nil
+    }
+
+    /// A later segment's shape cuts the live ranges of earlier ones.
+    static func clip(_ segments: inout [SegmentState], by later: LogShape) {
+        if later.reset != nil {
+            for k in segments.indices { segments[k].kill() }
+        }
+        if let from = later.rewriteFrom, later.lastIndex >= from {
+            for k in segments.indices { segments[k].clip(before: from) }
+        }
+    }
+
+    /// The index range a damaged record's header claims, when it parses.
+    private func claimedIndexes(_ reader: SegmentReader, at offset: UInt64) -> ClosedRange<UInt64>? {
+        guard let head = try? reader.handle.read(at: offset, count: Layout.recordHeaderBytes),
+              head.count == Layout.recordHeaderBytes else { return nil }
+        let parsed = head.withUnsafeBytes { RecordFrame.parseHeader($0, available: Int.max) }
+        guard case .success(let h) = parsed, h.type == .batch, h.entryCount > 0 else { return nil }
+        return h.firstIndex...(h.firstIndex + UInt64(h.entryCount) - 1)
+    }
+
+    /// Index ranges of every valid batch record at or after `from` (used to
+    /// report what a truncation drops; damage is skipped, not trusted).
+    static func salvageIndexes(_ reader: SegmentReader, from: UInt64) -> [ClosedRange<UInt64>] {
+        var ranges: [ClosedRange<UInt64>] = []
+        for view in reader.validRecords(from: max(from, UInt64(Layout.segmentHeaderBytes))) where view.type == .batch && view.entryCount > 0 {
+            ranges.append(view.firstIndex...(view.firstIndex + UInt64(view.entryCount) - 1))
+        }
+        return ranges
+    }
+
+    /// A new, empty log: one segment, seq 1, first index 1.
+    private func createLog() throws(WALError) -> LogState {
+        let identity = LogIdentity(clusterID: options.clusterID ?? .random(), memberID: options.memberID, epoch: options.epoch)
+        let writer = SegmentFactory(durability: durability, options: options)
+        let segment = try writer.create(identity: identity, seq: 1, firstIndex: 1, hardState: .empty)
+        return LogState(identity: identity, segments: [segment], shape: LogShape(continuingAfter: 0), hardState: .empty,
+                        snapshot: nil, snapshotNames: [])
+    }
+
+    /// Writable open: remove temporaries and orphans, apply a truncate-mode
+    /// cut (keeping `.broken` copies of everything removed), cut the torn
+    /// tail, and reopen the tail segment for writing.
+    private func prepareForWriting(_ state: inout LogState, report: inout RecoveryReport, temporaries: [String],
+                                   orphans: [String], built: Replayed) throws(WALError) {
+        let d = durability
+        if !temporaries.isEmpty { try d.remove(temporaries); report.modifiedDirectory = true }
+        if !orphans.isEmpty { try d.remove(orphans); report.modifiedDirectory = true }
+        var zeroFrom: UInt64? = nil
+        if let cut = built.cut {
+            var backups: [String] = []
+            let firstDropped = cut.offset == nil ? cut.position : cut.position + 1
+            for r in built.readers[firstDropped...] {
+                let backup = r.name + Layout.brokenSuffix
+                try d.rename(r.name, to: backup)
+                backups.append(backup)
+            }
+            if let offset = cut.offset {
+                let r = built.readers[cut.position]
+                let backup = r.name + ".cut-\(offset)" + Layout.brokenSuffix
+                try d.copy(r.handle, range: offset..<r.fileSize, to: backup)
+                backups.append(backup)
+                zeroFrom = offset
+            }
+            report.dropped?.backups = backups
+            report.modifiedDirectory = true
+        }
+        let tail = state.segments.removeLast()
+        let handle = try fs.open(joinPath(directory, tail.name), access: .readWrite, create: false)
+        let reader = try SegmentReader(handle: handle, name: tail.name)
+        var reopened = SegmentState(name: tail.name, reader: reader, shape: tail.shape, endOffset: tail.endOffset)
+        reopened.rows = tail.rows
+        reopened.liveFirst = tail.liveFirst
+        reopened.liveLast = tail.liveLast
+        if tail.isSealed {
+            // A sealed segment becomes the tail only after a truncate-mode cut: unseal it.
+            let seal = SealMeta(shape: tail.shape, batchTableOffset: tail.batchTableOffset, batchCount: tail.batchCount)
+            reopened.rows = try reader.readBatchTable(seal)
+            reopened.endOffset = tail.batchTableOffset
+            let backup = tail.name + ".seal-\(tail.batchTableOffset)" + Layout.brokenSuffix
+            try d.copy(handle, range: tail.batchTableOffset..<reader.fileSize, to: backup)
+            report.dropped?.backups.append(backup)
+            zeroFrom = tail.batchTableOffset
+        }
+        reopened.index = SegmentIndex(reopened.rows)
+        tail.reader.handle.close()
+        if let from = zeroFrom, from < reader.fileSize {
+            try d.zero(handle, at: from, count: reader.fileSize - from)
+            report.modifiedDirectory = true
+        } else if let cut = report.tornTail, built.tornGarbage > 0 {
+            try d.zero(handle, at: cut.offset, count: built.tornGarbage)
+            report.modifiedDirectory = true
+        }
+        state.segments.append(reopened)
+    }
+}
+
+/// Who holds the lock, as written into the LOCK file.
+func processDescription() -> String {
+    "pid=\(currentProcessID()) host=\(currentHostName())"
+}

@@ -1,0 +1,91 @@
+/// The rows of the recovery decision table (`docs/RECOVERY.md`). Each label
+/// names one situation the opener can meet; the code switches on the same
+/// labels, and each label has a test and a fixture.
+public enum RecoveryLabel: String, Sendable, CaseIterable, Codable {
+    /// R0: every record valid, zeros after the last one.
+    case clean = "R0-clean"
+    /// T1: the last segment ends with a bad or incomplete record and no valid
+    /// record follows: a crash's torn write. Cut.
+    case tornTail = "T1-torn-tail"
+    /// T2: a segment before the last is unsealed and ends with bytes that are
+    /// not a record: a seal interrupted by a crash. Accepted when the next
+    /// segment starts right after its last entry.
+    case interruptedSeal = "T2-interrupted-seal"
+    /// T3: segments older than a sequence gap, all covered by the snapshot:
+    /// a compaction interrupted by a crash. Ignored, removed by a writer.
+    case orphanSegments = "T3-orphan-segments"
+    /// T4: a `.tmp` file from an interrupted creation. Ignored, removed by a writer.
+    case leftoverTemporary = "T4-leftover-temporary"
+    /// S1: a snapshot file fails its checks. Reported and skipped, never deleted.
+    case damagedSnapshot = "S1-damaged-snapshot"
+    /// S2: the newest snapshot is beyond the log's last index (a snapshot
+    /// installed from the leader, crash before the log was reset). The log
+    /// restarts after the snapshot.
+    case snapshotAheadOfLog = "S2-snapshot-ahead-of-log"
+    /// S3: the log holds the snapshot's index with another term: entries
+    /// after it are a stale, uncommitted suffix. The log restarts after the snapshot.
+    case snapshotConflictsWithLog = "S3-snapshot-conflicts-with-log"
+    /// C1: a bad record followed by valid records. Refused (strict).
+    case corruptRecord = "C1-corrupt-record"
+    /// C2: a bad segment header, or a segment whose name disagrees with its header.
+    case badSegmentHeader = "C2-bad-segment-header"
+    /// C3: a segment from another log (cluster, member or epoch differ).
+    case foreignSegment = "C3-foreign-segment"
+    /// C4: a segment is missing in the middle, or the start of the log is not
+    /// covered by a valid snapshot.
+    case missingSegment = "C4-missing-segment"
+    /// C5: the last segment is sealed: its successor, which existed before
+    /// the seal was written, is lost.
+    case lostTailSegment = "C5-lost-tail-segment"
+    /// C6: indexes do not follow on (a gap, a term that decreases, a segment
+    /// that does not start where the previous one ended).
+    case indexGap = "C6-index-gap"
+    /// C7: the hard state's commit index is beyond the last entry and any snapshot.
+    case commitBeyondLog = "C7-commit-beyond-log"
+}
+
+/// Bytes cut from the end of the log.
+public struct CutTail: Equatable, Sendable {
+    public var segment: String
+    public var offset: UInt64
+    public var bytes: UInt64
+    public var problem: String
+    /// The indexes the cut record's header claims, when its header was readable.
+    public var claimedIndexes: ClosedRange<UInt64>?
+}
+
+/// Records dropped by ``RecoveryMode/truncateAtFirstCorruption``.
+public struct DroppedRecords: Equatable, Sendable {
+    public var segment: String
+    public var offset: UInt64
+    public var problem: String
+    /// Index ranges of valid records that were dropped because they came after the damage.
+    public var indexes: [ClosedRange<UInt64>]
+    /// True when a dropped index is at or below the persisted commit index.
+    public var includesCommitted: Bool
+    /// Files (or `.broken` copies) holding the dropped bytes.
+    public var backups: [String]
+}
+
+/// What opening the log found and did.
+public struct RecoveryReport: Sendable {
+    /// The decision-table rows that applied, in the order met.
+    public var labels: [RecoveryLabel] = []
+    public var tornTail: CutTail?
+    public var dropped: DroppedRecords?
+    public var damagedSnapshots: [SnapshotFileInfo] = []
+    /// Files ignored (and, by a writer, removed): orphans, temporaries, unknown names.
+    public var ignoredFiles: [String] = []
+    /// Set when the log restarted after a snapshot (S2, S3).
+    public var resetToSnapshot: (index: UInt64, term: UInt64)?
+    /// Segments before the last that have no seal (scanned in full on each open).
+    public var unsealedSegments: [String] = []
+    /// True when the writable open changed files (cut a tail, removed temporaries, ...).
+    public var modifiedDirectory = false
+
+    public init() {}
+
+    mutating func note(_ label: RecoveryLabel) {
+        if !labels.contains(label) { labels.append(label) }
+    }
+}

@@ -1,0 +1,116 @@
+/// The shape of a log, or of one segment's contribution to it: which indexes
+/// it holds, their terms, where its conf changes are, and the last hard
+/// state. Built by replaying records in order, without decompressing bodies.
+///
+/// Replay rules (`docs/FORMAT.md` §5):
+/// - a batch with entries starting at `f` first drops every index ≥ `f`
+///   (Raft log truncation), then appends; `f` must be ≤ lastIndex + 1
+///   (no gap) and > the reset base (never rewrite what a snapshot covers);
+/// - a batch without entries carries only a hard state; its `firstIndex`
+///   must be lastIndex + 1;
+/// - a reset record empties the log: it restarts after (index, term).
+public struct LogShape: Equatable, Sendable {
+    /// The latest reset: the log restarted after this snapshot position.
+    public var reset: ResetPoint?
+    /// The lowest index written since the last reset (nil when none was).
+    public var rewriteFrom: UInt64?
+    public var lastIndex: UInt64
+    /// Term runs covering `rewriteFrom ... lastIndex`.
+    public var termRuns: [TermRun]
+    public var confChangeIndexes: [UInt64]
+    public var hardState: HardState?
+
+    public struct ResetPoint: Equatable, Sendable {
+        public var index: UInt64
+        public var term: UInt64
+    }
+
+    /// A shape that continues a log whose last index is `lastIndex`.
+    init(continuingAfter lastIndex: UInt64) {
+        self.lastIndex = lastIndex
+        termRuns = []
+        confChangeIndexes = []
+    }
+
+    /// Drops every index above `index`.
+    mutating func truncate(after index: UInt64) {
+        guard index < lastIndex else { return }
+        lastIndex = index
+        while let last = termRuns.last, last.firstIndex > index { termRuns.removeLast() }
+        while let last = confChangeIndexes.last, last > index { confChangeIndexes.removeLast() }
+        if let from = rewriteFrom, from > index { rewriteFrom = index + 1 }
+    }
+
+    /// Applies entries `first ... last` carrying `runs` and `confs`. Returns a
+    /// reason when the batch would leave a gap or rewrite a reset's base.
+    mutating func applyEntries(first: UInt64, last: UInt64, runs: [TermRun], confs: [UInt64]) -> String? {
+        guard last >= first else { return nil }
+        if first > lastIndex + 1 { return "index gap: entries start at \(first) but the log ends at \(lastIndex)" }
+        if let reset, first <= reset.index { return "entries at \(first) rewrite the snapshot base \(reset.index)" }
+        truncate(after: first - 1)
+        rewriteFrom = min(rewriteFrom ?? first, first)
+        for run in runs {
+            if let prev = termRuns.last {
+                if run.term < prev.term { return "term decreases at index \(run.firstIndex): \(run.term) after \(prev.term)" }
+                if run.term == prev.term { continue }
+            }
+            termRuns.append(run)
+        }
+        confChangeIndexes.append(contentsOf: confs)
+        lastIndex = last
+        return nil
+    }
+
+    mutating func applyBatch(firstIndex: UInt64, entryCount: Int, meta: BatchMeta) -> String? {
+        if entryCount == 0 {
+            if firstIndex != lastIndex + 1 { return "hard-state record at \(firstIndex) but the log ends at \(lastIndex)" }
+        } else if let why = applyEntries(first: firstIndex, last: firstIndex + UInt64(entryCount) - 1,
+                                         runs: meta.termRuns, confs: meta.confChangeIndexes) {
+            return why
+        }
+        if let hs = meta.hardState { hardState = hs }
+        return nil
+    }
+
+    mutating func applyReset(index: UInt64, term: UInt64) {
+        reset = ResetPoint(index: index, term: term)
+        rewriteFrom = nil
+        termRuns = []
+        confChangeIndexes = []
+        lastIndex = index
+    }
+
+    /// Applies another shape (a later segment's contribution).
+    mutating func apply(_ later: LogShape) -> String? {
+        if let r = later.reset { applyReset(index: r.index, term: r.term) }
+        if let from = later.rewriteFrom, later.lastIndex >= from {
+            if let why = applyEntries(first: from, last: later.lastIndex, runs: later.termRuns, confs: later.confChangeIndexes) {
+                return why
+            }
+        }
+        if let hs = later.hardState { hardState = hs }
+        return nil
+    }
+
+    /// The term of `index` if a run covers it.
+    func term(of index: UInt64) -> UInt64? {
+        guard let from = rewriteFrom, index >= from, index <= lastIndex else { return nil }
+        var lo = 0, hi = termRuns.count - 1
+        guard hi >= 0 else { return nil }
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if termRuns[mid].firstIndex <= index { lo = mid } else { hi = mid - 1 }
+        }
+        return termRuns[lo].firstIndex <= index ? termRuns[lo].term : nil
+    }
+
+    /// Drops runs and conf changes below `index` (after compaction), keeping
+    /// the run that covers it.
+    mutating func forget(below index: UInt64) {
+        guard let from = rewriteFrom, index > from else { return }
+        while termRuns.count > 1 && termRuns[1].firstIndex <= index { termRuns.removeFirst() }
+        if !termRuns.isEmpty { termRuns[0].firstIndex = max(termRuns[0].firstIndex, index) }
+        confChangeIndexes.removeAll { $0 < index }
+        rewriteFrom = index
+    }
+}

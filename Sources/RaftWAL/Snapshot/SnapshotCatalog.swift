@@ -1,0 +1,59 @@
+/// A snapshot file found in the directory, valid or not.
+public struct SnapshotFileInfo: Equatable, Sendable {
+    public var name: String
+    public var index: UInt64
+    public var term: UInt64
+    public var fileBytes: UInt64
+    public var dataBytes: UInt64
+    public var compressed: Bool
+    public var membership: Membership?
+    /// Nil when the file verified; otherwise why it was skipped.
+    public var problem: WALError?
+}
+
+/// Finds, verifies, writes and retires snapshot files.
+struct SnapshotCatalog {
+    let fs: any FileSystem
+    let directory: String
+
+    /// Every snapshot file, newest (highest index) first, each fully
+    /// verified. A damaged file is listed with its problem, never deleted.
+    func list(identity: LogIdentity?, names: [String]) -> [SnapshotFileInfo] {
+        var infos: [SnapshotFileInfo] = []
+        for name in names {
+            guard let parsed = FileNames.parseSnapshot(name) else { continue }
+            var info = SnapshotFileInfo(name: name, index: parsed.index, term: parsed.term, fileBytes: 0, dataBytes: 0,
+                                        compressed: false, membership: nil, problem: nil)
+            do {
+                let (header, snapshot) = try read(name)
+                info.fileBytes = header.fileBytes
+                info.dataBytes = header.dataRawLength
+                info.compressed = header.compressed
+                info.membership = snapshot.metadata.membership
+                if header.index != parsed.index || header.term != parsed.term {
+                    info.problem = .corrupted(file: name, offset: 48, indexes: nil,
+                                              reason: "header says index \(header.index) term \(header.term), the name says \(parsed.index)/\(parsed.term)")
+                } else if let identity, header.identity.clusterID != identity.clusterID || header.identity.memberID != identity.memberID {
+                    info.problem = .corrupted(file: name, offset: 16, indexes: nil,
+                                              reason: "snapshot belongs to cluster \(header.identity.clusterID) member \(header.identity.memberID), not this log")
+                }
+            } catch {
+                info.problem = error
+            }
+            infos.append(info)
+        }
+        return infos.sorted { ($0.index, $0.term) > ($1.index, $1.term) }
+    }
+
+    /// Reads and verifies one snapshot file.
+    func read(_ name: String) throws(WALError) -> (SnapshotFile.Header, Snapshot) {
+        let handle = try fs.open(joinPath(directory, name), access: .readOnly, create: false)
+        defer { handle.close() }
+        let size = try handle.size()
+        guard size <= UInt64(SnapshotFile.maxDataBytes) + UInt64(SnapshotFile.maxMembershipBytes) + 256 else {
+            throw .corrupted(file: name, offset: nil, indexes: nil, reason: "snapshot file of \(size) bytes exceeds the format's bound")
+        }
+        let bytes = try handle.read(at: 0, count: Int(size))
+        return try SnapshotFile.decode(bytes, file: name)
+    }
+}

@@ -1,0 +1,89 @@
+/// Every error the engine throws.
+///
+/// Errors say *where*: the file, the byte offset, the index range and what
+/// was expected. A torn tail is not an error (recovery cuts it and reports it
+/// in ``RecoveryReport``); damage that recovery may not silently repair is
+/// ``corrupted(file:offset:indexes:reason:)``.
+public enum WALError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The requested index is below the first index still held (it was
+    /// compacted into a snapshot). Mirrors etcd's `ErrCompacted`.
+    case compacted(requested: UInt64, firstIndex: UInt64)
+    /// The requested index is above the last index. Mirrors etcd's `ErrUnavailable`.
+    case unavailable(requested: UInt64, lastIndex: UInt64)
+    /// Bytes on disk fail a check. `offset` is the byte offset in `file`
+    /// (nil when the problem concerns the whole file or the directory);
+    /// `indexes` names the Raft indexes affected when they are known.
+    case corrupted(file: String, offset: UInt64?, indexes: ClosedRange<UInt64>?, reason: String)
+    /// A system call failed. `errno` is the C error number, `operation` the call.
+    case io(errno: Int32, operation: String, path: String)
+    /// Another process holds the writer lock of the directory.
+    case locked(path: String, by: String)
+    /// The caller broke the API's contract (for example an append that
+    /// leaves a gap, or a commit index beyond the last entry).
+    case invalidArgument(String)
+    /// The directory is not a RaftWAL data directory, or belongs to another log.
+    case notALog(path: String, reason: String)
+    /// A sync failed earlier: the log refuses further writes until it is
+    /// reopened, because the page cache may have dropped the dirty data
+    /// ("fsyncgate": retrying the fsync would lie).
+    case failStopped(cause: String)
+    /// The log was opened read-only, or is closed.
+    case readOnly
+    case closed
+    /// The file system is full (ENOSPC / EDQUOT).
+    case noSpace(path: String)
+
+    public var description: String {
+        switch self {
+        case let .compacted(requested, first):
+            return "index \(requested) is compacted (first index is \(first))"
+        case let .unavailable(requested, last):
+            return "index \(requested) is unavailable (last index is \(last))"
+        case let .corrupted(file, offset, indexes, reason):
+            var s = "corrupted: \(file)"
+            if let offset { s += " at offset \(offset)" }
+            if let indexes { s += " (indexes \(indexes.lowerBound)...\(indexes.upperBound))" }
+            return s + ": \(reason)"
+        case let .io(errno, operation, path):
+            return "\(operation)(\(path)) failed: \(errnoName(errno))"
+        case let .locked(path, by):
+            return "\(path) is locked by another writer (\(by))"
+        case let .invalidArgument(why):
+            return "invalid argument: \(why)"
+        case let .notALog(path, reason):
+            return "\(path) is not a RaftWAL log: \(reason)"
+        case let .failStopped(cause):
+            return "log is fail-stopped after a failed sync (\(cause)); reopen it to recover"
+        case .readOnly:
+            return "log is opened read-only"
+        case .closed:
+            return "log is closed"
+        case let .noSpace(path):
+            return "no space left on device writing \(path)"
+        }
+    }
+
+    /// True for damage found in bytes on disk.
+    public var isCorruption: Bool {
+        if case .corrupted = self { return true }
+        return false
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `strerror` plus the symbolic name for the errnos a storage engine meets.
+func errnoName(_ code: Int32) -> String {
+    let names: [Int32: String] = [
+        EIO: "EIO", ENOSPC: "ENOSPC", EDQUOT: "EDQUOT", ENOENT: "ENOENT", EACCES: "EACCES",
+        EPERM: "EPERM", EEXIST: "EEXIST", EROFS: "EROFS", EBADF: "EBADF", EINVAL: "EINVAL",
+        EWOULDBLOCK: "EWOULDBLOCK", ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EMFILE: "EMFILE",
+    ]
+    let message = String(cString: strerror(code))
+    if let name = names[code] { return "\(name) (\(message))" }
+    return "errno \(code) (\(message))"
+}
