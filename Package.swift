@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "raft-recover", targets: ["raft-recover"]),
         .executable(name: "raft-torture", targets: ["raft-torture"]),
         .executable(name: "raft-bench", targets: ["raft-bench"]),
+        .executable(name: "make-fixtures", targets: ["make-fixtures"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -65,6 +66,9 @@ let package = Package(
                 "RaftWAL", "RaftWALTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+
+        // Regenerates Fixtures/ (deterministic; see Fixtures/README.md).
+        .executableTarget(name: "make-fixtures", dependencies: ["RaftWALTesting"]),
 
         .testTarget(name: "RaftWALTests", dependencies: ["RaftWAL", "RaftWALTesting"]),
         .testTarget(name: "RaftWALToolsTests", dependencies: ["RaftWALTools", "RaftWAL", "RaftWALTesting"]),

@@ -137,15 +137,24 @@ final class SegmentReader {
     /// (the recovery decision table's inputs). Memory stays bounded by the
     /// largest record plus a 1 MiB window.
     func scan(_ visit: (RecordView) throws(WALError) -> Void) throws(WALError) -> SegmentScan {
+        try scan(from: UInt64(Layout.segmentHeaderBytes)) { (view) throws(WALError) -> Bool in
+            try visit(view)
+            return true
+        }
+    }
+
+    /// Scans from `from` (a record boundary). `visit` returns false to stop
+    /// (the result then ends `.clean` at the stop point).
+    func scan(from: UInt64, _ visit: (RecordView) throws(WALError) -> Bool) throws(WALError) -> SegmentScan {
         var window = Window(handle: handle, fileSize: fileSize)
-        var offset = UInt64(Layout.segmentHeaderBytes)
+        var offset = from
         while true {
             switch try window.record(at: offset, salt: header.salt) {
             case .success(let (header, bytes)):
                 let view = RecordView(offset: offset, header: header, bytes: bytes)
                 if header.type == .seal {
                     let after = offset + UInt64(header.recordBytes)
-                    try visit(view)
+                    if !(try visit(view)) { return SegmentScan(endOffset: after, end: .clean, fileSize: fileSize) }
                     if after + UInt64(Layout.trailerBytes) == fileSize {
                         return SegmentScan(endOffset: after, end: .sealed(sealOffset: offset), fileSize: fileSize)
                     }
@@ -153,7 +162,7 @@ final class SegmentReader {
                     offset = after
                     continue
                 }
-                try visit(view)
+                if !(try visit(view)) { return SegmentScan(endOffset: offset + UInt64(header.recordBytes), end: .clean, fileSize: fileSize) }
                 offset += UInt64(header.recordBytes)
             case .failure(let problem):
                 let end = try window.classifyTail(from: offset, problem: problem, salt: header.salt)

@@ -1,0 +1,44 @@
+/// The files of a data directory, classified by name. Reading only.
+public struct DirectoryListing: Sendable {
+    public struct SegmentName: Sendable, Equatable {
+        public var name: String
+        public var seq: UInt64
+        public var firstIndex: UInt64
+    }
+    /// Segment files, by sequence number.
+    public var segments: [SegmentName] = []
+    /// Snapshot file names.
+    public var snapshots: [String] = []
+    /// `.tmp` files left by interrupted creations.
+    public var temporaries: [String] = []
+    /// `.broken` backups kept by repairs.
+    public var backups: [String] = []
+    /// Anything else (the LOCK file excluded).
+    public var others: [String] = []
+    public var hasLockFile = false
+
+    /// Lists `directory`. Throws ``WALError/notALog(path:reason:)`` when it
+    /// is missing or not a directory.
+    public init(directory: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) {
+        guard fileSystem.isDirectory(directory) else { throw .notALog(path: directory, reason: "no such directory") }
+        for name in try fileSystem.listDirectory(directory).sorted() {
+            if let p = FileNames.parseSegment(name) {
+                segments.append(SegmentName(name: name, seq: p.seq, firstIndex: p.firstIndex))
+            } else if FileNames.parseSnapshot(name) != nil {
+                snapshots.append(name)
+            } else if name.hasSuffix(Layout.temporarySuffix) {
+                temporaries.append(name)
+            } else if name.hasSuffix(Layout.brokenSuffix) {
+                backups.append(name)
+            } else if name == Layout.lockFileName {
+                hasLockFile = true
+            } else {
+                others.append(name)
+            }
+        }
+        segments.sort { $0.seq < $1.seq }
+    }
+
+    /// True when the directory holds at least one segment or snapshot.
+    public var looksLikeALog: Bool { !segments.isEmpty || !snapshots.isEmpty }
+}

@@ -1,0 +1,194 @@
+/// One record as the inspector sees it (valid records only; damage is
+/// reported separately as ``SegmentInspector/Event/damage(offset:bytes:problem:)``).
+public struct RecordInfo: Sendable, Equatable {
+    public var offset: UInt64
+    public var type: RecordType
+    /// Bytes on disk, padding included.
+    public var recordBytes: Int
+    /// Body bytes as stored (compressed when `compressed`).
+    public var storedBytes: Int
+    /// Body bytes before compression.
+    public var rawBytes: Int
+    public var metaBytes: Int
+    public var compressed: Bool
+    public var firstIndex: UInt64
+    public var entryCount: Int
+    /// For batches: the hard state carried, term runs and conf-change indexes.
+    public var hardState: HardState?
+    public var termRuns: [TermRun]
+    public var confChangeIndexes: [UInt64]
+    /// For reset records: the snapshot position the log restarts after.
+    public var resetTo: (index: UInt64, term: UInt64)? {
+        get { resetIndex.map { ($0, resetTerm) } }
+        set { resetIndex = newValue?.index; resetTerm = newValue?.term ?? 0 }
+    }
+    var resetIndex: UInt64?
+    var resetTerm: UInt64 = 0
+    /// For seal records: the segment's last index as recorded by the seal.
+    public var sealLastIndex: UInt64?
+
+    public var indexes: ClosedRange<UInt64>? {
+        entryCount > 0 ? firstIndex...(firstIndex + UInt64(entryCount) - 1) : nil
+    }
+
+    public static func == (a: RecordInfo, b: RecordInfo) -> Bool {
+        a.offset == b.offset && a.type == b.type && a.recordBytes == b.recordBytes && a.firstIndex == b.firstIndex
+            && a.entryCount == b.entryCount
+    }
+}
+
+/// Reads one segment file record by record for tools: never writes, never
+/// stops at the first damage (it resynchronizes on the next valid record),
+/// memory bounded by the largest record.
+public struct SegmentInspector {
+    public let name: String
+    public let path: String
+    public let fileBytes: UInt64
+    /// Nil when the header does not validate (then `headerProblem` says why).
+    public let header: SegmentHeader?
+    public let headerProblem: WALError?
+    private let reader: SegmentReader?
+    private let handle: any FileHandle
+
+    /// What a scan meets, in file order.
+    public enum Event {
+        /// A valid record. `entries()` decodes its entries (batch records only).
+        case record(RecordInfo, entries: () throws(WALError) -> [Entry])
+        /// Bytes that are not a valid record, from `offset`, up to the next valid record or the end of data.
+        case damage(offset: UInt64, bytes: UInt64, problem: String)
+    }
+
+    /// How the segment's data ends.
+    public struct Summary: Sendable {
+        /// Offset just past the last valid record before the first damage.
+        public var endOffset: UInt64
+        public var end: ScanEnd
+        public var sealed: Bool
+        public var recordCount: Int
+    }
+
+    public init(directory: String, name: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) {
+        self.name = name
+        self.path = joinPath(directory, name)
+        handle = try fileSystem.open(path, access: .readOnly, create: false)
+        fileBytes = try handle.size()
+        do throws(WALError) {
+            let r = try SegmentReader(handle: handle, name: name)
+            reader = r
+            header = r.header
+            headerProblem = nil
+        } catch {
+            reader = nil
+            header = nil
+            headerProblem = error
+        }
+    }
+
+    /// The seal's summary, when the segment is sealed and the seal validates.
+    public var sealedShape: LogShape? { reader?.readSeal()?.meta.shape }
+
+    public func close() { handle.close() }
+
+    /// Scans every record in order. After damage the scan continues at the
+    /// next valid record, so every problem in the file is reported.
+    /// Return false from `visit` to stop early.
+    @discardableResult
+    public func scan(_ visit: (Event) throws(WALError) -> Bool) throws(WALError) -> Summary {
+        guard let reader else { throw headerProblem! }
+        var count = 0
+        var stopped = false
+        var first: SegmentScan? = nil
+        var from = UInt64(Layout.segmentHeaderBytes)
+        while !stopped {
+            let scan = try reader.scan(from: from) { (view) throws(WALError) -> Bool in
+                count += 1
+                let info = Self.info(view)
+                let file = name
+                let entries: () throws(WALError) -> [Entry]
+                if view.header.type == .batch {
+                    // Copy the record so the closure stays valid after the window moves.
+                    let bytes = Array(view.bytes)
+                    let header = view.header, offset = view.offset
+                    entries = { () throws(WALError) -> [Entry] in
+                        try bytes.withBytes { (raw) throws(WALError) -> [Entry] in
+                            try RaftLog.decodeBatch(RecordView(offset: offset, header: header, bytes: raw), file: file)
+                        }
+                    }
+                } else {
+                    entries = { () throws(WALError) -> [Entry] in [] }
+                }
+                if !(try visit(.record(info, entries: entries))) { stopped = true; return false }
+                return true
+            }
+            if first == nil { first = scan }
+            guard !stopped else { break }
+            switch scan.end {
+            case .clean, .sealed:
+                stopped = true
+            case let .torn(problem, garbage):
+                _ = try visit(.damage(offset: scan.endOffset, bytes: garbage, problem: problem.description))
+                stopped = true
+            case let .corrupt(problem, next):
+                if !(try visit(.damage(offset: scan.endOffset, bytes: next - scan.endOffset, problem: problem.description))) {
+                    stopped = true
+                }
+                from = next
+            }
+        }
+        let head = first!
+        var sealed = false
+        if case .sealed = head.end { sealed = true }
+        if !sealed, reader.readSeal() != nil { sealed = true }
+        return Summary(endOffset: head.endOffset, end: head.end, sealed: sealed, recordCount: count)
+    }
+
+    static func info(_ view: RecordView) -> RecordInfo {
+        let h = view.header
+        var info = RecordInfo(offset: view.offset, type: h.type, recordBytes: h.recordBytes, storedBytes: h.storedLength,
+                              rawBytes: h.rawLength, metaBytes: h.metaLength, compressed: h.compressed,
+                              firstIndex: h.firstIndex, entryCount: h.entryCount, hardState: nil, termRuns: [],
+                              confChangeIndexes: [])
+        switch h.type {
+        case .batch:
+            if let meta = try? BatchMeta.decode(view.meta, firstIndex: h.firstIndex, entryCount: h.entryCount) {
+                info.hardState = meta.hardState
+                info.termRuns = meta.termRuns
+                info.confChangeIndexes = meta.confChangeIndexes
+            }
+        case .reset:
+            if let meta = try? ResetMeta.decode(view.meta) { info.resetTo = (meta.index, meta.term) }
+        case .seal:
+            if let meta = try? SealMeta.decode(view.meta, startingAfter: 0) { info.sealLastIndex = meta.shape.lastIndex }
+        case .batchTable:
+            break
+        }
+        return info
+    }
+}
+
+extension LogShape {
+    /// The first index this shape holds, when it holds any.
+    public var firstHeldIndex: UInt64? {
+        guard let from = rewriteFrom, lastIndex >= from else { return nil }
+        return from
+    }
+}
+
+/// Snapshot files for tools.
+public enum SnapshotInspector {
+    /// Every snapshot file in the directory, newest first, each verified.
+    public static func list(directory: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) -> [SnapshotFileInfo] {
+        let listing = try DirectoryListing(directory: directory, fileSystem: fileSystem)
+        return SnapshotCatalog(fs: fileSystem, directory: directory).list(identity: nil, names: listing.snapshots)
+    }
+
+    /// Reads and verifies one snapshot file.
+    public static func read(directory: String, name: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) -> Snapshot {
+        try SnapshotCatalog(fs: fileSystem, directory: directory).read(name).1
+    }
+
+    /// The identity recorded in a snapshot file's header.
+    public static func identity(directory: String, name: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) -> LogIdentity {
+        try SnapshotCatalog(fs: fileSystem, directory: directory).read(name).0.identity
+    }
+}

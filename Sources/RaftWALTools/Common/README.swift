@@ -1,0 +1,1 @@
+// Shared output helpers for the tools (tables, JSON, exit codes) live here.
