@@ -51,6 +51,12 @@ public struct LogOptions: Sendable {
     /// The file system; POSIX unless a test or fuzzer injects another.
     public var fileSystem: any FileSystem = POSIXFileSystem()
 
+    /// Test hook: derives segment salts from the sequence number instead of
+    /// the system's random generator, so fixtures are byte-for-byte reproducible.
+    package var deterministicSalt: (@Sendable (UInt64) -> UInt64)? = nil
+    /// Test hook: the clock written into segment headers (nanoseconds since 1970).
+    package var clock: (@Sendable () -> UInt64)? = nil
+
     public init() {}
 
     /// Options for tools: read-only, no lock, nothing changed on disk.

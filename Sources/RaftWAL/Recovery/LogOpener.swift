@@ -141,8 +141,9 @@ struct LogOpener {
         let orphans = Array(readers[0..<start])
         let candidates = Array(readers[start...])
         if let f = headerFailure { headerFailure!.position = f.position - start }
+        let candidateNames = segmentNames[start...].map(\.name)
 
-        var built = try replay(candidates, firstFailure: headerFailure, report: &report)
+        var built = try replay(candidates, names: candidateNames, firstFailure: headerFailure, report: &report)
 
         // Snapshot versus log (S2, S3, C4).
         var pendingReset: LogShape.ResetPoint? = nil
@@ -204,14 +205,17 @@ struct LogOpener {
         /// that segment is kept up to `offset`.
         var cut: (position: Int, offset: UInt64?)?
         var readers: [SegmentReader] = []
+        /// Every candidate segment's name, including those whose header did not open.
+        var names: [String] = []
     }
 
     /// Replays the candidate segments in order (seal summaries where present,
     /// scans otherwise), applying the decision table.
-    private func replay(_ readers: [SegmentReader], firstFailure: Failure?, report: inout RecoveryReport) throws(WALError) -> Replayed {
+    private func replay(_ readers: [SegmentReader], names: [String], firstFailure: Failure?, report: inout RecoveryReport) throws(WALError) -> Replayed {
         var out = Replayed(segments: [], shape: LogShape(continuingAfter: readers[0].header.firstIndex - 1),
                            hardState: readers[0].header.hardState)
         out.readers = readers
+        out.names = names
         var failure: Failure? = nil
         var keptPrefix = false
         for (k, reader) in readers.enumerated() {
@@ -300,24 +304,37 @@ struct LogOpener {
             out.segments.append(segment)
         }
 
+        if failure == nil, let f = firstFailure, f.position >= readers.count { failure = f }
         guard let failure else { return out }
         report.note(failure.label)
         guard options.recovery == .truncateAtFirstCorruption else { throw failure.error }
         // Truncate mode: keep what came before the failure, report what is dropped.
-        var dropped = DroppedRecords(segment: readers[failure.position].name, offset: keptPrefix ? failure.offset : 0,
+        var dropped = DroppedRecords(segment: names[failure.position], offset: keptPrefix ? failure.offset : 0,
                                      problem: failure.error.description, indexes: [], includesCommitted: false, backups: [])
-        for (k, reader) in readers.enumerated() where k >= failure.position {
+        var persistedCommit = out.hardState.commit
+        if keptPrefix, let claimed = claimedIndexes(readers[failure.position], at: failure.offset) {
+            dropped.indexes.append(claimed)
+        }
+        for k in failure.position..<names.count {
+            guard k < readers.count else {
+                dropped.problem += "; \(names[k]) could not be read"
+                continue
+            }
             let from = (k == failure.position && keptPrefix) ? failure.offset : 0
-            dropped.indexes.append(contentsOf: Self.salvageIndexes(reader, from: from))
+            for (range, commit) in Self.salvage(readers[k], from: from) {
+                if let range { dropped.indexes.append(range) }
+                if let commit { persistedCommit = max(persistedCommit, commit) }
+            }
         }
         if failure.label == .lostTailSegment {
             dropped.problem += " (the lost segment's entries are unknown)"
         }
-        dropped.includesCommitted = dropped.indexes.contains { $0.lowerBound <= out.hardState.commit }
-            || out.hardState.commit > out.shape.lastIndex
+        // Committed: at or below the highest commit index persisted anywhere, dropped records included.
+        dropped.includesCommitted = dropped.indexes.contains { $0.lowerBound <= persistedCommit }
+            || persistedCommit > out.shape.lastIndex
         report.dropped = dropped
         if out.segments.isEmpty {
-            throw .corrupted(file: readers[0].name, offset: failure.offset, indexes: nil,
+            throw .corrupted(file: names[0], offset: failure.offset, indexes: nil,
                              reason: "nothing precedes the first bad record: \(failure.error.description)")
         }
         out.cut = (failure.position, keptPrefix ? failure.offset : nil)
@@ -368,14 +385,16 @@ struct LogOpener {
         return h.firstIndex...(h.firstIndex + UInt64(h.entryCount) - 1)
     }
 
-    /// Index ranges of every valid batch record at or after `from` (used to
-    /// report what a truncation drops; damage is skipped, not trusted).
-    static func salvageIndexes(_ reader: SegmentReader, from: UInt64) -> [ClosedRange<UInt64>] {
-        var ranges: [ClosedRange<UInt64>] = []
-        for view in reader.validRecords(from: max(from, UInt64(Layout.segmentHeaderBytes))) where view.type == .batch && view.entryCount > 0 {
-            ranges.append(view.firstIndex...(view.firstIndex + UInt64(view.entryCount) - 1))
+    /// Index ranges and commit indexes of every valid batch record at or
+    /// after `from` (used to report what a truncation drops; damage is
+    /// skipped, not trusted).
+    static func salvage(_ reader: SegmentReader, from: UInt64) -> [(ClosedRange<UInt64>?, UInt64?)] {
+        reader.validRecords(from: max(from, UInt64(Layout.segmentHeaderBytes))).compactMap { record in
+            guard record.header.type == .batch else { return nil }
+            let h = record.header
+            let range = h.entryCount > 0 ? h.firstIndex...(h.firstIndex + UInt64(h.entryCount) - 1) : nil
+            return (range, record.hardState?.commit)
         }
-        return ranges
     }
 
     /// A new, empty log: one segment, seq 1, first index 1.
@@ -399,9 +418,9 @@ struct LogOpener {
         if let cut = built.cut {
             var backups: [String] = []
             let firstDropped = cut.offset == nil ? cut.position : cut.position + 1
-            for r in built.readers[firstDropped...] {
-                let backup = r.name + Layout.brokenSuffix
-                try d.rename(r.name, to: backup)
+            for name in built.names[firstDropped...] {
+                let backup = name + Layout.brokenSuffix
+                try d.rename(name, to: backup)
                 backups.append(backup)
             }
             if let offset = cut.offset {

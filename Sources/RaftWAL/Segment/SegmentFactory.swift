@@ -10,8 +10,9 @@ struct SegmentFactory {
 
     func create(identity: LogIdentity, seq: UInt64, firstIndex: UInt64, hardState: HardState) throws(WALError) -> SegmentState {
         var g = SystemRandomNumberGenerator()
-        let header = SegmentHeader(identity: identity, seq: seq, firstIndex: firstIndex, salt: g.next(),
-                                   hardState: hardState, createdNanos: currentTimeNanos())
+        let salt = options.deterministicSalt?(seq) ?? g.next()
+        let header = SegmentHeader(identity: identity, seq: seq, firstIndex: firstIndex, salt: salt,
+                                   hardState: hardState, createdNanos: options.clock?() ?? currentTimeNanos())
         let name = FileNames.segment(seq: seq, firstIndex: firstIndex)
         let handle = try durability.createFile(name, contents: header.encoded(),
                                                allocate: options.preallocate ? options.segmentSizeBytes : 0)

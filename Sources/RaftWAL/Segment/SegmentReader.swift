@@ -112,16 +112,19 @@ final class SegmentReader {
         }
     }
 
-    /// Every record that validates at or after `from`, found by trying each
-    /// 8-byte-aligned offset (damage is skipped, never trusted). For reports
-    /// of what a repair drops; not for reading entries.
-    func validRecords(from: UInt64) -> [RecordHeader] {
+    /// Every record that validates at or after `from`, with the hard state a
+    /// batch carries, found by trying each 8-byte-aligned offset (damage is
+    /// skipped, never trusted). For reports of what a repair drops; not for
+    /// reading entries.
+    func validRecords(from: UInt64) -> [(header: RecordHeader, hardState: HardState?)] {
         var window = Window(handle: handle, fileSize: fileSize)
-        var found: [RecordHeader] = []
+        var found: [(header: RecordHeader, hardState: HardState?)] = []
         var p = Layout.alignUp(from)
         while p + UInt64(Layout.recordHeaderBytes) <= fileSize {
-            if case .success(let (h, _))? = try? window.record(at: p, salt: header.salt) {
-                found.append(h)
+            if case .success(let (h, bytes))? = try? window.record(at: p, salt: header.salt) {
+                let view = RecordView(offset: p, header: h, bytes: bytes)
+                let hs = h.type == .batch ? (try? BatchMeta.decode(view.meta, firstIndex: h.firstIndex, entryCount: h.entryCount))?.hardState : nil
+                found.append((h, hs))
                 p += UInt64(h.recordBytes)
             } else {
                 p += UInt64(Layout.recordAlignment)
