@@ -40,9 +40,18 @@ extension RaftLog {
     ///   ``WALError/noSpace(path:)`` when this write fails (the log then
     ///   fail-stops: reopen it to recover).
     public func append(_ entries: [Entry], hardState: HardState? = nil) throws(WALError) {
+        try append(entries, hardState: hardState, whenQueued: nil)
+    }
+
+    /// ``append(_:hardState:)`` with a hook called under the queue lock right
+    /// after the request is queued. For `raft-bench`'s concurrent writers:
+    /// they pick their indexes under their own lock and release it from the
+    /// hook, so queue order equals index order without serializing the syncs.
+    package func append(_ entries: [Entry], hardState: HardState?, whenQueued: (() -> Void)?) throws(WALError) {
         let request = PendingAppend(entries: entries, hardState: hardState)
         queue.lock()
         pending.append(request)
+        whenQueued?()
         if leaderActive {
             while request.result == nil { queue.wait() }
             let result = request.result!
