@@ -1,0 +1,46 @@
+/// A small, fast, seedable random generator (xoshiro256**, seeded through
+/// SplitMix64), so every simulated run is reproducible from one `UInt64`.
+///
+/// The system generator is never used by the simulator or the crash fuzzer:
+/// a failure must replay bit for bit from the seed it prints.
+public struct SimRandom: RandomNumberGenerator, Sendable {
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    /// A generator whose whole sequence is determined by `seed`.
+    public init(seed: UInt64) {
+        var x = seed
+        func splitmix(_ x: inout UInt64) -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s0 = splitmix(&x); s1 = splitmix(&x); s2 = splitmix(&x); s3 = splitmix(&x)
+    }
+
+    public mutating func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = (s3 << 45) | (s3 >> 19)
+        return result
+    }
+
+    /// A value in `0..<bound` (`bound` > 0).
+    public mutating func below(_ bound: Int) -> Int {
+        precondition(bound > 0)
+        return Int(next(upperBound: UInt64(bound)))
+    }
+
+    /// True with probability `p`.
+    public mutating func chance(_ p: Double) -> Bool {
+        Double(next() >> 11) * 0x1.0p-53 < p
+    }
+
+    /// A value in `range`.
+    public mutating func int(in range: ClosedRange<Int>) -> Int {
+        range.lowerBound + below(range.count)
+    }
+}
