@@ -125,6 +125,26 @@ struct CompactionTests {
         #expect(!FileManager.default.fileExists(atPath: dir.file(FileNames.snapshot(index: 30, term: 1))))
     }
 
+    @Test func aSnapshotBelowTheFirstHeldIndexIsRefusedInsteadOfEmptyingTheLog() throws {
+        let dir = TempDir("oldsnap")
+        var options = testOptions(segmentSize: 16 << 10)
+        options.compression = false
+        let log = try RaftLog.open(directory: dir.path, options: options)
+        for start in stride(from: UInt64(1), through: 291, by: 10) {
+            try log.append(makeEntries(start...(start + 9), term: 1, size: 200), hardState: HardState(term: 1, vote: 1, commit: start + 9))
+        }
+        try log.saveSnapshot(Snapshot(index: 250, term: 1, membership: Membership(), data: []))
+        let first = log.firstIndex
+        #expect(first > 2)
+        try? FileManager.default.removeItem(atPath: dir.file(FileNames.snapshot(index: 250, term: 1)))
+        #expect(throws: WALError.self) {
+            try log.saveSnapshot(Snapshot(index: 250, term: 1, membership: Membership(), data: [])) // same index: allowed
+            try log.saveSnapshot(Snapshot(index: 1, term: 1, membership: Membership(), data: []))
+        }
+        #expect(log.lastIndex == 300)
+        #expect(try log.entries(first, 301).count == Int(301 - first))
+    }
+
     @Test func compactionRemovesWholeSegmentsBelowTheSnapshotMinusKeptEntries() throws {
         let dir = TempDir("compact")
         var options = testOptions(segmentSize: 16 << 10)

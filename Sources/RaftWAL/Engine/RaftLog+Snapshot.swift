@@ -25,6 +25,11 @@ extension RaftLog {
             if let current, meta.index < current.index {
                 throw WALError.invalidArgument("snapshot at \(meta.index) is older than the latest at \(current.index)")
             }
+            let first = stateLock.withLock { state.firstIndex }
+            if meta.index + 1 < first {
+                // Restarting the log after it would drop entries the log holds beyond it.
+                throw WALError.invalidArgument("snapshot at \(meta.index) is below the log's first index \(first)")
+            }
             let name = FileNames.snapshot(index: meta.index, term: meta.term)
             try durability.createFile(name, contents: SnapshotFile.encode(snapshot, identity: identity, compress: options.compression)).close()
             let holds = stateLock.withLock { () -> Bool in
