@@ -1,0 +1,25 @@
+/// What a tool's exit code means. One meaning per code, for every tool
+/// (`docs/TOOLS.md`): scripts can branch on it without parsing output.
+public enum ExitStatus: Int32, Sendable, Comparable {
+    /// Nothing wrong was found.
+    case healthy = 0
+    /// Damage was found (or, with `--strict`, a crash shape such as a torn tail).
+    case damage = 1
+    /// The command could not run: bad arguments, a missing directory, no permission.
+    case usage = 2
+
+    public static func < (a: ExitStatus, b: ExitStatus) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// A failure that stops a command before it can report: always exit 2.
+public struct ToolFailure: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var status: ExitStatus
+
+    public init(_ message: String, status: ExitStatus = .usage) {
+        self.message = message
+        self.status = status
+    }
+
+    public var description: String { message }
+}

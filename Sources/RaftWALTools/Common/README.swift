@@ -1,1 +1,0 @@
-// Shared output helpers for the tools (tables, JSON, exit codes) live here.

@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The few terminal facts the tools need, wrapped once.
+public enum Terminal {
+    /// `isatty(fd)`.
+    public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    /// A terminal that is not `TERM=dumb`, with `NO_COLOR` unset (https://no-color.org).
+    public static func isColorTerminal(_ fd: Int32) -> Bool {
+        guard isTerminal(fd), getenv("NO_COLOR") == nil else { return false }
+        if let term = getenv("TERM"), String(cString: term) == "dumb" { return false }
+        return true
+    }
+
+    /// Writes all of `text` to `fd`, retrying short writes and EINTR. A
+    /// closed pipe (EPIPE) ends the output silently, as `head` expects.
+    public static func write(_ text: String, to fd: Int32) {
+        var bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            done += n
+        }
+        bytes.removeAll()
+    }
+
+    /// Monotonic nanoseconds, for progress throttling only.
+    public static func nowNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}

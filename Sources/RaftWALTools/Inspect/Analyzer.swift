@@ -1,0 +1,491 @@
+import RaftWAL
+
+/// One read-only pass over a data directory that checks everything it
+/// can: segment headers and names, every record's CRC (damage is skipped,
+/// and the scan resynchronizes on the next valid record so every problem is
+/// found), index continuity, non-decreasing terms, the commit index, the
+/// snapshots and their agreement with the log. With `decodeBodies` every
+/// batch is also decompressed and decoded, and every conf change parsed.
+///
+/// Never writes: segments are read through ``SegmentInspector``, snapshots
+/// through ``SnapshotInspector``, and the engine's view through
+/// `RaftLog.open` with ``LogOptions/readOnly`` (no lock, no change).
+/// Memory is bounded by the largest record, plus the live-batch list when
+/// `keepLiveBatches` is set (a few words per batch).
+public struct Analyzer {
+    public struct Options {
+        public var decodeBodies = false
+        public var keepLiveBatches = false
+        /// Called for every record and damaged range, in file order.
+        public var onEvent: ((ScanEvent) -> Void)?
+        /// Called with bytes scanned so far and the total.
+        public var onProgress: ((UInt64, UInt64) -> Void)?
+        public init() {}
+    }
+
+    /// A record or damaged range met by the scan.
+    public enum ScanEvent {
+        case segment(Int, SegmentReport)
+        case record(segment: Int, RecordInfo)
+        case damage(segment: Int, offset: UInt64, bytes: UInt64, problem: String, torn: Bool)
+    }
+
+    public let directory: String
+    public let options: Options
+    let fs: any FileSystem
+
+    public init(directory: String, options: Options = Options(), fileSystem: any FileSystem = POSIXFileSystem()) {
+        self.directory = directory
+        self.options = options
+        self.fs = fileSystem
+    }
+
+    /// Runs the pass. Throws ``ToolFailure`` (exit 2) when the directory is
+    /// missing, unreadable or holds no segment and no snapshot.
+    public func run() throws(ToolFailure) -> LogAnalysis {
+        let listing: DirectoryListing
+        do { listing = try DirectoryListing(directory: directory, fileSystem: fs) } catch {
+            throw ToolFailure("\(directory): \(error.description)")
+        }
+        guard listing.looksLikeALog else {
+            throw ToolFailure("\(directory) is not a RaftWAL data directory: no segment or snapshot files")
+        }
+        var a = LogAnalysis(directory: directory, listing: listing)
+        a.decodedBodies = options.decodeBodies
+        readHeaders(&a)
+        checkSnapshotFiles(&a)
+        try scanSegments(&a)
+        checkLog(&a)
+        checkOtherFiles(&a)
+        checkWithEngine(&a)
+        return a
+    }
+
+    // MARK: Headers and identity
+
+    private func readHeaders(_ a: inout LogAnalysis) {
+        for s in a.listing.segments {
+            var report = SegmentReport(name: s.name, seqFromName: s.seq, firstIndexFromName: s.firstIndex, fileBytes: 0)
+            do {
+                let inspector = try SegmentInspector(directory: directory, name: s.name, fileSystem: fs)
+                report.fileBytes = inspector.fileBytes
+                report.header = inspector.header
+                if let problem = inspector.headerProblem {
+                    report.headerProblem = problem.reason
+                    report.end = .unreadable
+                    a.findings.append(Finding(.damage, .badSegmentHeader, file: s.name, offset: problem.offset,
+                                              indexes: unreadableRange(a.listing, s), "unreadable segment header: " + problem.reason))
+                }
+                inspector.close()
+            } catch {
+                report.headerProblem = error.description
+                report.end = .unreadable
+                a.findings.append(Finding(.damage, .badSegmentHeader, file: s.name, "cannot open segment: \(error.description)"))
+            }
+            if let h = report.header, h.seq != s.seq || h.firstIndex != s.firstIndex {
+                a.findings.append(Finding(.damage, .badSegmentHeader, file: s.name, offset: h.seq != s.seq ? 48 : 56,
+                                          "file name says seq \(s.seq) first index \(s.firstIndex), header says seq \(h.seq) first index \(h.firstIndex) (a copied or stale file)"))
+            }
+            a.segments.append(report)
+        }
+        // The log's identity: the most common among readable headers, the last one on a tie.
+        var counts: [LogIdentity: Int] = [:]
+        for h in a.segments.compactMap(\.header) { counts[h.identity, default: 0] += 1 }
+        let best = counts.values.max() ?? 0
+        a.identity = a.segments.compactMap(\.header).last { counts[$0.identity] == best }?.identity
+        if let identity = a.identity {
+            for s in a.segments {
+                guard let h = s.header, h.identity != identity else { continue }
+                a.findings.append(Finding(.damage, .foreignSegment, file: s.name, offset: 16,
+                                          "segment belongs to cluster \(h.identity.clusterID) member \(h.identity.memberID) epoch \(h.identity.epoch); the log is cluster \(identity.clusterID) member \(identity.memberID) epoch \(identity.epoch)"))
+            }
+        }
+    }
+
+    /// The indexes an unreadable segment held, from its name and the next segment's name.
+    private func unreadableRange(_ listing: DirectoryListing, _ s: DirectoryListing.SegmentName) -> ClosedRange<UInt64>? {
+        guard let k = listing.segments.firstIndex(of: s), k + 1 < listing.segments.count else { return nil }
+        let next = listing.segments[k + 1].firstIndex
+        return next > s.firstIndex ? s.firstIndex...(next - 1) : nil
+    }
+
+    // MARK: Snapshots
+
+    private func checkSnapshotFiles(_ a: inout LogAnalysis) {
+        var list = SnapshotFiles.list(directory: directory, fileSystem: fs)
+        for k in list.indices {
+            if let problem = list[k].problem {
+                a.findings.append(Finding(.damage, .damagedSnapshot, file: list[k].name, offset: problem.offset,
+                                          indexes: list[k].index...list[k].index,
+                                          "damaged snapshot (skipped by the engine, never deleted): " + problem.reason))
+                continue
+            }
+            if let identity = a.identity,
+               let theirs = try? SnapshotInspector.identity(directory: directory, name: list[k].name, fileSystem: fs),
+               theirs.clusterID != identity.clusterID || theirs.memberID != identity.memberID {
+                list[k].problem = .corrupted(file: list[k].name, offset: 16, indexes: nil, reason: "snapshot belongs to another log")
+                a.findings.append(Finding(.damage, .damagedSnapshot, file: list[k].name, offset: 16,
+                                          indexes: list[k].index...list[k].index,
+                                          "snapshot belongs to cluster \(theirs.clusterID) member \(theirs.memberID), not this log"))
+            }
+        }
+        a.snapshots = list
+    }
+
+    // MARK: Segments
+
+    private func scanSegments(_ a: inout LogAnalysis) throws(ToolFailure) {
+        let total = a.segments.reduce(UInt64(0)) { $0 + $1.fileBytes }
+        var done: UInt64 = 0
+        // Segments older than the last sequence gap are orphans of an
+        // interrupted compaction when the snapshot covers them (T3).
+        var start = 0
+        for k in a.segments.indices.dropFirst() where a.segments[k].seqFromName != a.segments[k - 1].seqFromName + 1 { start = k }
+        let snapshotIndex = a.newestValidSnapshot?.index ?? 0
+        var orphansCovered = start > 0 && snapshotIndex >= a.segments[start].firstIndexFromName - 1
+        if start > 0 && !orphansCovered {
+            let before = a.segments[start - 1], after = a.segments[start]
+            let missing = before.seqFromName + 1 == after.seqFromName - 1
+                ? "segment seq \(before.seqFromName + 1) is" : "segments seq \(before.seqFromName + 1)...\(after.seqFromName - 1) are"
+
+            a.findings.append(Finding(.damage, .missingSegment, file: after.name,
+                                      indexes: after.firstIndexFromName > 1 && snapshotIndex + 1 <= after.firstIndexFromName - 1
+                                          ? (snapshotIndex + 1)...(after.firstIndexFromName - 1) : nil,
+                                      "\(missing) missing before this one, and no valid snapshot covers the indexes before \(after.firstIndexFromName) (newest valid snapshot: \(snapshotIndex))"))
+            orphansCovered = false
+        }
+
+        var tracker: ShapeTracker? = nil
+        var hardState = HardState.empty
+        var hardStateFile: String? = nil
+        var hardStateOffset: UInt64? = nil
+        var readableBefore = true
+
+        for k in a.segments.indices {
+            var report = a.segments[k]
+            let isLast = k == a.segments.count - 1
+            let isOrphan = k < start && orphansCovered
+            report.orphan = isOrphan
+            defer {
+                a.segments[k] = report
+                done += report.fileBytes
+                options.onProgress?(done, total)
+            }
+            guard report.header != nil else {
+                readableBefore = false
+                options.onEvent?(.segment(k, report))
+                continue
+            }
+            let header = report.header!
+            if isOrphan {
+                a.findings.append(Finding(.notice, .orphanSegments, file: report.name,
+                                          "older than a sequence gap and covered by the snapshot at \(snapshotIndex): left by an interrupted compaction, ignored (a writer removes it)"))
+            }
+            if k == start || tracker == nil || isOrphan {
+                tracker = ShapeTracker(continuingAfter: header.firstIndex - 1, keepLive: options.keepLiveBatches)
+            } else if header.firstIndex != tracker!.lastIndex + 1 {
+                if readableBefore {
+                    let last = tracker!.lastIndex
+                    let gap = header.firstIndex > last + 1 ? (last + 1)...(header.firstIndex - 1) : header.firstIndex...last
+                    a.findings.append(Finding(.damage, .indexGap, file: report.name, offset: 56, indexes: gap,
+                                              "segment starts at index \(header.firstIndex) but the log before it ends at \(last)"))
+                }
+                tracker!.rebase(after: header.firstIndex - 1)
+            }
+            readableBefore = true
+            hardState = header.hardState
+            hardStateFile = report.name
+            hardStateOffset = 88
+            options.onEvent?(.segment(k, report))
+
+            var t = tracker!
+            let keepShape = !isOrphan
+            let result = scanOne(k, &report, tracker: &t, isLast: isLast, severity: isOrphan ? .notice : .damage, a: &a,
+                                 hardState: &hardState, hardStateOffset: &hardStateOffset)
+            if !result { readableBefore = false }
+            if keepShape { tracker = t } else { tracker = nil }
+            if isOrphan { hardState = .empty; hardStateFile = nil; hardStateOffset = nil }
+        }
+        a.hardState = hardState
+        a.hardStateFile = hardStateFile
+        a.hardStateOffset = hardStateOffset
+        if let t = tracker {
+            a.firstIndex = t.heldFrom
+            a.lastIndex = t.lastIndex
+            a.lastTerm = t.lastTerm
+            a.termRuns = t.termRuns
+            a.confChangeIndexes = t.confChangeIndexes
+            a.resetIndex = t.reset?.index
+            a.resetTerm = t.reset?.term
+            a.liveBatches = t.live
+        }
+    }
+
+    /// Scans one segment's records. Returns false when the scan could not run.
+    private func scanOne(_ k: Int, _ report: inout SegmentReport, tracker t: inout ShapeTracker, isLast: Bool,
+                         severity: Finding.Severity, a: inout LogAnalysis,
+                         hardState: inout HardState, hardStateOffset: inout UInt64?) -> Bool {
+        let name = report.name
+        let inspector: SegmentInspector
+        do { inspector = try SegmentInspector(directory: directory, name: name, fileSystem: fs) } catch {
+            a.findings.append(Finding(.damage, nil, file: name, "cannot open segment: \(error.description)"))
+            return false
+        }
+        defer { inspector.close() }
+        var pending: (offset: UInt64, bytes: UInt64, problem: String)? = nil
+        var lastSeal: (offset: UInt64, lastIndex: UInt64?)? = nil
+        // End of the last batch or reset record: where the batch table of a seal starts.
+        var dataEnd = UInt64(0)
+        // After corrupt bytes the next record's indexes follow the damaged
+        // ones: continue from there instead of reporting the same loss as a gap.
+        var afterDamage = false
+        var findings: [Finding] = []
+        let decode = options.decodeBodies
+        let onEvent = options.onEvent
+        let progress = options.onProgress
+        let base = a.segments[..<k].reduce(UInt64(0)) { $0 + $1.fileBytes }
+        let total = a.segmentBytes
+        var lastProgress: UInt64 = 0
+
+        func corrupt(_ d: (offset: UInt64, bytes: UInt64, problem: String)) {
+            findings.append(Finding(severity, .corruptRecord, file: name, offset: d.offset, bytes: d.bytes,
+                                    indexes: claimedIndexes(inspector, at: d.offset),
+                                    "\(d.problem), followed by a valid record at offset \(d.offset + d.bytes): damage, not a torn write"))
+            report.damagedBytes += d.bytes
+            afterDamage = true
+            onEvent?(.damage(segment: k, offset: d.offset, bytes: d.bytes, problem: d.problem, torn: false))
+        }
+
+        do {
+            let summary = try inspector.scan { (event) throws(WALError) -> Bool in
+                switch event {
+                case let .damage(offset, bytes, problem):
+                    if let p = pending { corrupt(p) }
+                    pending = (offset, bytes, problem)
+                case let .record(info, entries):
+                    if let p = pending { corrupt(p); pending = nil }
+                    report.recordCount += 1
+                    report.dataEndOffset = info.offset + UInt64(info.recordBytes)
+                    if info.offset - lastProgress > 8 << 20 {
+                        lastProgress = info.offset
+                        progress?(base + info.offset, total)
+                    }
+                    switch info.type {
+                    case .batch:
+                        dataEnd = info.offset + UInt64(info.recordBytes)
+                        if afterDamage, info.entryCount > 0 { t.rebase(after: info.firstIndex - 1) }
+                        afterDamage = false
+                        report.batchCount += 1
+                        report.entryCount += info.entryCount
+                        report.storedBodyBytes += UInt64(info.storedBytes)
+                        report.rawBodyBytes += UInt64(info.rawBytes)
+                        if let r = info.indexes {
+                            report.lowestIndex = min(report.lowestIndex ?? r.lowerBound, r.lowerBound)
+                            report.highestIndex = max(report.highestIndex ?? r.upperBound, r.upperBound)
+                        }
+                        for why in t.applyBatch(info, segment: k) {
+                            findings.append(Finding(severity, .indexGap, file: name, offset: info.offset, indexes: info.indexes, why))
+                        }
+                        if let hs = info.hardState {
+                            hardState = hs
+                            hardStateOffset = info.offset
+                        }
+                        if decode {
+                            do throws(WALError) {
+                                let decoded = try entries()
+                                checkDecoded(decoded, info, name: name, severity: severity, into: &findings)
+                            } catch {
+                                findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: info.indexes,
+                                                        "batch passes its checksum but does not decode: " + error.reason))
+                            }
+                        }
+                    case .reset:
+                        dataEnd = info.offset + UInt64(info.recordBytes)
+                        afterDamage = false
+                        if let r = info.resetTo {
+                            if info.firstIndex != r.index + 1 {
+                                findings.append(Finding(severity, .indexGap, file: name, offset: info.offset,
+                                                        "reset record's first index \(info.firstIndex) is not \(r.index) + 1"))
+                            }
+                            t.applyReset(index: r.index, term: r.term)
+                        } else {
+                            findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, "reset record's meta does not decode"))
+                        }
+                    case .seal:
+                        lastSeal = (info.offset, info.sealLastIndex)
+                        if let sealed = info.sealLastIndex, sealed != t.lastIndex {
+                            findings.append(Finding(severity, .indexGap, file: name, offset: info.offset,
+                                                    "seal says the segment ends at index \(sealed), its records end at \(t.lastIndex)"))
+                        }
+                    case .batchTable:
+                        break
+                    }
+                    onEvent?(.record(segment: k, info))
+                }
+                return true
+            }
+            report.end = summary.sealed ? .sealed : .open
+            if let p = pending {
+                report.end = .torn
+                report.damagedBytes += p.bytes
+                onEvent?(.damage(segment: k, offset: p.offset, bytes: p.bytes, problem: p.problem, torn: true))
+                let claimed = claimedIndexes(inspector, at: p.offset)
+                if isLast {
+                    var why = "torn tail (\(p.problem)): the shape a crash leaves; the engine cuts \(p.bytes) bytes here on the next writable open"
+                    if let c = claimed { why += " (the torn record claims indexes \(formatRange(c)), never acknowledged)" }
+                    findings.append(Finding(.notice, .tornTail, file: name, offset: p.offset, bytes: p.bytes, indexes: claimed, why))
+                } else {
+                    findings.append(Finding(.notice, .interruptedSeal, file: name, offset: p.offset, bytes: p.bytes,
+                                            "unsealed segment before the last ends with \(p.problem): a seal interrupted by a crash; the engine accepts it when the next segment follows on"))
+                }
+            } else if isLast && summary.sealed {
+                findings.append(Finding(severity, .lostTailSegment, file: name, offset: dataEnd,
+                                        "the last segment is sealed (batch table at offset \(dataEnd), seal at \(lastSeal?.offset ?? 0)), so its successor (seq \(report.seqFromName + 1)) existed and is lost"))
+            } else if !isLast && !summary.sealed && severity == .damage {
+                findings.append(Finding(.notice, .interruptedSeal, file: name, offset: report.dataEndOffset,
+                                        "segment before the last is not sealed (a seal interrupted by a crash); the engine scans it in full on each open"))
+            }
+        } catch {
+            findings.append(Finding(.damage, nil, file: name, "scan failed: \(error.description)"))
+            a.findings.append(contentsOf: findings)
+            return false
+        }
+        a.findings.append(contentsOf: findings)
+        a.storedBodyBytes += report.storedBodyBytes
+        a.rawBodyBytes += report.rawBodyBytes
+        return true
+    }
+
+    /// Entries of a batch that decoded: indexes follow on, conf changes parse.
+    private func checkDecoded(_ entries: [Entry], _ info: RecordInfo, name: String, severity: Finding.Severity,
+                              into findings: inout [Finding]) {
+        if entries.count != info.entryCount {
+            findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: info.indexes,
+                                    "batch decodes to \(entries.count) entries, its header says \(info.entryCount)"))
+            return
+        }
+        let confs = Set(info.confChangeIndexes)
+        for e in entries {
+            let listed = confs.contains(e.index)
+            if e.kind == .confChange || listed {
+                if e.kind != .confChange || !listed {
+                    findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: e.index...e.index,
+                                            "entry \(e.index) is \(e.kind == .confChange ? "a conf change missing from" : "normal but listed in") the batch's conf-change list"))
+                }
+                if e.kind == .confChange {
+                    do throws(WALError) { _ = try ConfChange(decoding: e.data, file: name, index: e.index) } catch {
+                        findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: e.index...e.index,
+                                                error.reason))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The index range a damaged record's header claims, when its header is
+    /// plausible (the CRC failed, so this is a hint, never trusted).
+    private func claimedIndexes(_ inspector: SegmentInspector, at offset: UInt64) -> ClosedRange<UInt64>? {
+        guard let handle = try? fs.open(inspector.path, access: .readOnly, create: false) else { return nil }
+        defer { handle.close() }
+        guard let head = try? handle.read(at: offset, count: 32), head.count == 32 else { return nil }
+        guard head[4] == RecordType.batch.rawValue else { return nil }
+        var first: UInt64 = 0
+        for i in 0..<8 { first |= UInt64(head[16 + i]) << (8 * UInt64(i)) }
+        var count: UInt64 = 0
+        for i in 0..<4 { count |= UInt64(head[24 + i]) << (8 * UInt64(i)) }
+        guard count > 0, count <= 1 << 20, first > 0, first < UInt64.max - count else { return nil }
+        return first...(first + count - 1)
+    }
+
+    // MARK: The log as a whole
+
+    private func checkLog(_ a: inout LogAnalysis) {
+        let snapshot = a.newestValidSnapshot
+        let snapIndex = snapshot?.index ?? 0
+        if a.segments.isEmpty {
+            a.findings.append(Finding(.damage, .missingSegment, file: nil,
+                                      "snapshot files but no segment file: the log's segments are lost"))
+            return
+        }
+        // The start of the log must be covered by a snapshot.
+        if let first = a.firstIndex, first > 1, snapIndex < first - 1, a.resetIndex == nil,
+           !a.findings.contains(where: { $0.label == .missingSegment }) {
+            let firstSegment = a.segments.first { !$0.orphan && $0.header != nil }
+            var why = "the log starts at index \(first) but no valid snapshot covers 1...\(first - 1)"
+            let damaged = a.snapshots.filter { $0.problem != nil }.map(\.name)
+            if !damaged.isEmpty { why += " (damaged: \(damaged.joined(separator: ", ")))" }
+            a.findings.append(Finding(.damage, .missingSegment, file: firstSegment?.name, indexes: 1...(first - 1), why))
+        }
+        // Commit index within the log.
+        let limit = max(a.lastIndex, snapIndex)
+        if a.hardState.commit > limit {
+            a.findings.append(Finding(.damage, .commitBeyondLog, file: a.hardStateFile, offset: a.hardStateOffset,
+                                      "hard state commit \(a.hardState.commit) is beyond the last index \(a.lastIndex)"
+                                          + (snapIndex > 0 ? " and the snapshot at \(snapIndex)" : "")))
+        }
+        // The newest valid snapshot against the log.
+        if let snapshot {
+            if snapshot.index > a.lastIndex {
+                a.findings.append(Finding(.notice, .snapshotAheadOfLog, file: snapshot.name,
+                                          indexes: snapshot.index...snapshot.index,
+                                          "snapshot at \(snapshot.index) is beyond the log's last index \(a.lastIndex) (installed, crash before the log reset): the engine restarts the log after it"))
+            } else if let held = a.firstIndex, snapshot.index >= held, let t = termAt(a, snapshot.index), t != snapshot.term {
+                let discarded = (snapshot.index + 1)...max(snapshot.index + 1, a.lastIndex)
+                var why = "snapshot at \(snapshot.index) has term \(snapshot.term), the log holds that index in term \(t): the engine discards entries \(formatRange(a.lastIndex > snapshot.index ? discarded : nil)) and restarts after the snapshot"
+                if a.hardState.commit > snapshot.index { why += " (the hard state's commit \(a.hardState.commit) is among them)" }
+                a.findings.append(Finding(.notice, .snapshotConflictsWithLog, file: snapshot.name,
+                                          indexes: snapshot.index...snapshot.index, why))
+            }
+        }
+    }
+
+    private func termAt(_ a: LogAnalysis, _ index: UInt64) -> UInt64? {
+        guard let first = a.firstIndex, index >= first, index <= a.lastIndex else { return nil }
+        var result: UInt64? = nil
+        for run in a.termRuns {
+            if run.firstIndex <= index { result = run.term } else { break }
+        }
+        return result
+    }
+
+    private func checkOtherFiles(_ a: inout LogAnalysis) {
+        for name in a.listing.temporaries {
+            a.findings.append(Finding(.notice, .leftoverTemporary, file: name,
+                                      "temporary file from an interrupted creation: ignored (a writer removes it)"))
+        }
+        for name in a.listing.backups {
+            a.findings.append(Finding(.notice, nil, file: name, "backup of bytes removed by an earlier repair"))
+        }
+        for name in a.listing.others {
+            a.findings.append(Finding(.notice, nil, file: name, "not a RaftWAL file: ignored by the engine"))
+        }
+    }
+
+    // MARK: The engine's verdict
+
+    private func checkWithEngine(_ a: inout LogAnalysis) {
+        var options = LogOptions.readOnly
+        options.fileSystem = fs
+        do {
+            let log = try RaftLog.open(directory: directory, options: options)
+            a.engine.opened = true
+            a.engine.labels = log.recoveryReport.labels
+            a.engine.tornTail = log.recoveryReport.tornTail
+            a.engine.firstIndex = log.firstIndex
+            a.engine.lastIndex = log.lastIndex
+            log.close()
+        } catch {
+            a.engine.error = error
+            if a.damage.isEmpty {
+                // The engine refuses something this pass did not see: never report healthy then.
+                a.findings.append(Finding(.damage, nil, file: errorFile(error), offset: error.offset, indexes: error.indexes,
+                                          "the engine's strict open refuses the directory: " + error.reason))
+            }
+        }
+    }
+
+    private func errorFile(_ error: WALError) -> String? {
+        if case let .corrupted(file, _, _, _) = error { return file == directory ? nil : file }
+        return nil
+    }
+}

@@ -1,0 +1,77 @@
+import RaftWAL
+
+/// One thing an inspection found on disk, with where it is.
+///
+/// `damage` findings make the tools exit 1. `notice` findings are shapes a
+/// crash leaves and the engine handles on its own (a torn tail it cuts, a
+/// temporary file it removes, ...): exit 0, unless `--strict`.
+public struct Finding: Sendable, Equatable {
+    public enum Severity: String, Sendable {
+        case damage
+        case notice
+    }
+
+    public var severity: Severity
+    /// The recovery decision-table row (`docs/RECOVERY.md`) this finding is, when it is one.
+    public var label: RecoveryLabel?
+    /// File name inside the data directory (nil: the directory as a whole).
+    public var file: String?
+    /// Byte offset in `file`, when the finding has one.
+    public var offset: UInt64?
+    /// Bytes affected from `offset`, when known.
+    public var bytes: UInt64?
+    /// Raft indexes affected, when known.
+    public var indexes: ClosedRange<UInt64>?
+    public var message: String
+
+    public init(_ severity: Severity, _ label: RecoveryLabel?, file: String?, offset: UInt64? = nil, bytes: UInt64? = nil,
+                indexes: ClosedRange<UInt64>? = nil, _ message: String) {
+        self.severity = severity
+        self.label = label
+        self.file = file
+        self.offset = offset
+        self.bytes = bytes
+        self.indexes = indexes
+        self.message = message
+    }
+
+    /// `file at offset N (indexes a...b): message`, one line.
+    public var line: String {
+        var s = file ?? "<directory>"
+        if let offset { s += " at offset \(offset)" }
+        if let bytes, bytes > 0 { s += " (\(bytes) bytes)" }
+        if let indexes { s += " indexes \(formatRange(indexes))" }
+        return s + ": " + message
+    }
+
+    public var json: JSON {
+        .object([
+            ("severity", .string(severity.rawValue)),
+            ("label", .optional(label?.rawValue)),
+            ("file", .optional(file)),
+            ("offset", .optional(offset)),
+            ("bytes", .optional(bytes)),
+            ("indexes", .range(indexes)),
+            ("message", .string(message)),
+        ])
+    }
+}
+
+extension WALError {
+    /// The byte offset a `corrupted` error names.
+    var offset: UInt64? {
+        if case let .corrupted(_, offset, _, _) = self { return offset }
+        return nil
+    }
+
+    /// The reason of a `corrupted` error without the file prefix, else the description.
+    var reason: String {
+        if case let .corrupted(_, _, _, reason) = self { return reason }
+        return description
+    }
+
+    var indexes: ClosedRange<UInt64>? {
+        if case let .corrupted(_, _, indexes, _) = self { return indexes }
+        return nil
+    }
+}

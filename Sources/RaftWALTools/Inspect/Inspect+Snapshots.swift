@@ -1,0 +1,82 @@
+import Foundation
+import RaftWAL
+
+extension Inspect {
+    /// `snapshots`: every snapshot file, newest first, verified. With
+    /// `extract`, writes that snapshot's data to `outputPath` (which must not
+    /// exist and must be outside the data directory).
+    public static func snapshots(directory: String, format: OutputFormat, extract: UInt64?, outputPath: String?,
+                                 output: Output) throws(ToolFailure) -> ExitStatus {
+        do { _ = try DirectoryListing(directory: directory) } catch { throw ToolFailure("\(directory): \(error.description)") }
+        let list = SnapshotFiles.list(directory: directory)
+        if let index = extract {
+            return try extractSnapshot(directory: directory, list: list, index: index, outputPath: outputPath, format: format, output: output)
+        }
+        if outputPath != nil { throw ToolFailure("--output needs --extract INDEX") }
+        switch format {
+        case .json:
+            output.line(JSON.object([
+                ("directory", .string(directory)),
+                ("snapshots", .array(list.map { s in
+                    .object([
+                        ("name", .string(s.name)), ("index", .uint(s.index)), ("term", .uint(s.term)),
+                        ("fileBytes", .uint(s.fileBytes)), ("dataBytes", .uint(s.dataBytes)), ("compressed", .bool(s.compressed)),
+                        ("members", s.membership.map(Members.membersJSON) ?? .null),
+                        ("valid", .bool(s.problem == nil)), ("problem", .optional(s.problem?.description)),
+                    ])
+                })),
+            ]).pretty())
+        case .text:
+            if list.isEmpty { output.line("no snapshot files") } else {
+                var t = TextTable(["FILE", "INDEX", "TERM", "BYTES", "DATA", "LZ4", "MEMBERS", "STATUS"],
+                                  alignments: [.left, .right, .right, .right, .right, .left, .right, .left])
+                for s in list {
+                    t.add([s.name, String(s.index), String(s.term), String(s.fileBytes), s.problem == nil ? String(s.dataBytes) : "-",
+                           s.problem == nil ? (s.compressed ? "yes" : "no") : "-",
+                           s.membership.map { String($0.members.count) } ?? "-",
+                           s.problem.map { output.style.bad("DAMAGED: " + $0.description) } ?? output.style.good("ok")])
+                }
+                output.line(t.render())
+            }
+        }
+        return list.contains { $0.problem != nil } ? .damage : .healthy
+    }
+
+    static func extractSnapshot(directory: String, list: [SnapshotFileInfo], index: UInt64, outputPath: String?,
+                                format: OutputFormat, output: Output) throws(ToolFailure) -> ExitStatus {
+        guard let outputPath else { throw ToolFailure("--extract needs --output FILE") }
+        guard let info = list.first(where: { $0.index == index && $0.problem == nil }) else {
+            if let bad = list.first(where: { $0.index == index }) {
+                output.err("raft-inspect: snapshot \(bad.name) is damaged: \(bad.problem?.description ?? "")\n")
+                return .damage
+            }
+            throw ToolFailure("no snapshot at index \(index) (have: \(list.map { String($0.index) }.joined(separator: ", ")))")
+        }
+        let target = URL(fileURLWithPath: outputPath).standardizedFileURL
+        let dir = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath()
+        if target.deletingLastPathComponent().resolvingSymlinksInPath().path == dir.path {
+            throw ToolFailure("refusing to write \(outputPath) inside the data directory (raft-inspect never modifies it)")
+        }
+        if FileManager.default.fileExists(atPath: target.path) {
+            throw ToolFailure("\(outputPath) exists; not overwriting it")
+        }
+        let snapshot: Snapshot
+        do { snapshot = try SnapshotInspector.read(directory: directory, name: info.name) } catch {
+            output.err("raft-inspect: \(error.description)\n")
+            return .damage
+        }
+        guard FileManager.default.createFile(atPath: target.path, contents: Data(snapshot.data)) else {
+            throw ToolFailure("cannot write \(outputPath)")
+        }
+        switch format {
+        case .json:
+            output.line(JSON.object([
+                ("snapshot", .string(info.name)), ("index", .uint(info.index)), ("term", .uint(info.term)),
+                ("output", .string(outputPath)), ("dataBytes", .uint(UInt64(snapshot.data.count))),
+            ]).pretty())
+        case .text:
+            output.line("wrote \(snapshot.data.count) bytes of \(info.name) (index \(info.index), term \(info.term)) to \(outputPath)")
+        }
+        return .healthy
+    }
+}

@@ -1,0 +1,179 @@
+import ArgumentParser
+import RaftWALTools
+
+/// `raft-inspect`: a read-only view of a RaftWAL data directory. The logic
+/// lives in `RaftWALTools.Inspect`; this file only parses arguments.
+@main
+struct RaftInspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "raft-inspect",
+        abstract: "See everything in a RaftWAL data directory, read-only, in text or JSON.",
+        discussion: """
+            Never modifies the directory and takes no lock: safe on a live directory and on a copy.
+            A damaged directory is inspected as far as it can be read.
+
+            Exit status: 0 healthy, 1 damage found, 2 usage or environment error.
+            A torn tail (left by a crash; the engine cuts it on the next open) exits 0 unless --strict.
+            JSON schemas: docs/TOOLS.md.
+            """,
+        subcommands: [Summary.self, Segments.self, Entries.self, HardStateCommand.self, Snapshots.self, Members.self,
+                      Verify.self, Stats.self],
+        defaultSubcommand: nil)
+
+    /// Runs the command, mapping every failure to exit 2 (argument-parser's
+    /// own usage errors would be 64) and printing messages to stderr.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            exitProcess(code.rawValue)
+        } catch let failure as ToolFailure {
+            Terminal.write("raft-inspect: \(failure.message)\n", to: 2)
+            exitProcess(failure.status.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                Terminal.write(fullMessage(for: error) + "\n", to: 1)
+                exitProcess(0)
+            }
+            Terminal.write(fullMessage(for: error) + "\n", to: 2)
+            exitProcess(ExitStatus.usage.rawValue)
+        }
+    }
+}
+
+extension OutputFormat: ExpressibleByArgument {}
+extension DataRendering: ExpressibleByArgument {}
+
+/// Options every subcommand takes.
+struct Common: ParsableArguments {
+    @Argument(help: "The data directory.")
+    var directory: String
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+}
+
+/// Runs a subcommand's logic and turns its status into the exit code.
+func finish(_ body: (Output) throws(ToolFailure) -> ExitStatus) throws {
+    let status = try body(Output.standard())
+    if status != .healthy { throw ExitCode(status.rawValue) }
+}
+
+struct Summary: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Segments, index range, hard state, snapshots, members, bytes and a health verdict.")
+    @OptionGroup var common: Common
+    @Flag(help: "Count crash shapes the engine handles (a torn tail, ...) as damage.")
+    var strict = false
+
+    func run() throws {
+        try finish { (o) throws(ToolFailure) in try Inspect.summary(directory: common.directory, format: common.format, strict: strict, output: o) }
+    }
+}
+
+struct Segments: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "One row per segment: header fields, records, byte ranges, state.")
+    @OptionGroup var common: Common
+    @Flag(help: "Every record: offset, length, stored/raw size, compression, CRC, index range.")
+    var records = false
+
+    func run() throws {
+        try finish { (o) throws(ToolFailure) in try Inspect.segments(directory: common.directory, format: common.format, records: records, output: o) }
+    }
+}
+
+struct Entries: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The log's entries in index order (JSON Lines with --format json).")
+    @OptionGroup var common: Common
+    @Option(help: "First index shown.") var from: UInt64?
+    @Option(help: "Last index shown (inclusive).") var to: UInt64?
+    @Option(help: "Only entries of this term.") var term: UInt64?
+    @Option(help: "Only entries of this type: normal or conf-change.") var type: String?
+    @Option(help: "At most this many entries.") var limit: Int?
+    @Option(help: "Payload rendering: none, hex, utf8 or base64 (default utf8 for text, base64 for json).")
+    var data: DataRendering?
+    @Option(help: "Cut rendered payloads to this many characters, 0 for no limit (default 64 for text, 0 for json).")
+    var width: Int?
+
+    func validate() throws {
+        if let type, type != "normal" && type != "conf-change" {
+            throw ValidationError("--type must be normal or conf-change")
+        }
+        if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
+        if let width, width < 0 { throw ValidationError("--width must not be negative") }
+        if let from, let to, from > to { throw ValidationError("--from \(from) is after --to \(to)") }
+    }
+
+    func run() throws {
+        let json = common.format == .json
+        let filter = Inspect.EntryFilter(
+            from: from, to: to, term: term, kind: type.map { $0 == "normal" ? .normal : .confChange }, limit: limit,
+            data: data ?? (json ? .base64 : .utf8), width: width ?? (json ? 0 : 64))
+        try finish { (o) throws(ToolFailure) in try Inspect.entries(directory: common.directory, format: common.format, filter: filter, output: o) }
+    }
+}
+
+struct HardStateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hardstate", abstract: "The persisted term, vote and commit index, and where they were read.")
+    @OptionGroup var common: Common
+
+    func run() throws {
+        try finish { (o) throws(ToolFailure) in try Inspect.hardState(directory: common.directory, format: common.format, output: o) }
+    }
+}
+
+struct Snapshots: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Snapshot files, newest first, verified; --extract writes one snapshot's data to a file.")
+    @OptionGroup var common: Common
+    @Option(help: "Index of the snapshot whose data to write.") var extract: UInt64?
+    @Option(help: "File to write the extracted data to (must not exist, outside the data directory).") var output: String?
+
+    func validate() throws {
+        if extract != nil && output == nil { throw ValidationError("--extract needs --output FILE") }
+        if output != nil && extract == nil { throw ValidationError("--output needs --extract INDEX") }
+    }
+
+    func run() throws {
+        try finish { (o) throws(ToolFailure) in
+            try Inspect.snapshots(directory: common.directory, format: common.format, extract: extract, outputPath: output, output: o)
+        }
+    }
+}
+
+struct Members: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Membership as of the last index and as of the commit index, like `docker node ls`.")
+    @OptionGroup var common: Common
+
+    func run() throws {
+        try finish { (o) throws(ToolFailure) in try Inspect.members(directory: common.directory, format: common.format, output: o) }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check every CRC, header, index, term, the commit index and the snapshots; report every problem.")
+    @OptionGroup var common: Common
+    @Flag(help: "Count crash shapes the engine handles (a torn tail, ...) as damage.")
+    var strict = false
+
+    func run() throws {
+        try finish { (o) throws(ToolFailure) in try Inspect.verify(directory: common.directory, format: common.format, strict: strict, output: o) }
+    }
+}
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Entries and bytes per term and type, batch sizes, compression ratio.")
+    @OptionGroup var common: Common
+
+    func run() throws {
+        try finish { (o) throws(ToolFailure) in try Inspect.stats(directory: common.directory, format: common.format, output: o) }
+    }
+}
