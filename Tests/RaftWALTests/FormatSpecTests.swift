@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+import RaftWAL
+import RaftWALTesting
+
+/// `docs/FORMAT.md` and `docs/RECOVERY.md` are implementable: an independent
+/// reader written from them in Python (`Tools/format-check.py`, standard
+/// library only) must read every fixture exactly as the engine does — the
+/// same entries (index, term, kind, payload bytes), hard state, snapshot and
+/// membership, and the same decision-table labels.
+@Suite("Format spec: independent Python reader")
+struct FormatSpecTests {
+    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let script = repositoryRoot.appendingPathComponent("Tools/format-check.py").path
+
+    /// `python3` on the PATH, or nil (the tests are then skipped, saying why).
+    static let python3: String? = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = String(dir) + "/python3"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }()
+
+    static var pythonAvailable: Bool { python3 != nil }
+
+    /// Runs the Python reader with `--json` on a fixture: exit status and decoded report.
+    static func runReader(_ fixture: String) throws -> (status: Int32, report: PyReport) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(python3))
+        process.arguments = [script, "--json", RecoveryTableTests.fixture(fixture)]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read before waiting: the report is larger than a pipe's buffer.
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(errors.isEmpty, "format-check.py wrote to stderr: \(errors)")
+        let report = try JSONDecoder().decode(PyReport.self, from: data)
+        return (process.terminationStatus, report)
+    }
+
+    @Test(.enabled(if: FormatSpecTests.pythonAvailable, "python3 is not installed: the independent reader cannot run"))
+    func pythonReaderReadsTheHealthyFixtureExactlyAsTheEngine() throws {
+        let (status, report) = try Self.runReader("healthy")
+        #expect(status == 0)
+        let log = try RaftLog.open(directory: RecoveryTableTests.fixture("healthy"), options: .readOnly)
+        defer { log.close() }
+        try Self.expectSameLog(report, log)
+        // The fixture is not trivial: conf changes, two terms, compressed bodies, a snapshot.
+        #expect(report.entries?.count == 220)
+        #expect(Set(report.entries?.map(\.term) ?? []) == [1, 2])
+        #expect(report.entries?.filter { $0.kind == "confChange" }.count == 3)
+        #expect(report.snapshot?.index == 150)
+    }
+
+    /// Every fixture: the Python reader meets the label the engine meets; where
+    /// the engine opens the directory, both read the same log.
+    @Test(.enabled(if: FormatSpecTests.pythonAvailable, "python3 is not installed: the independent reader cannot run"),
+          arguments: Fixtures.specs)
+    func pythonReaderMeetsTheEnginesDecisionTableRow(_ spec: Fixtures.Spec) throws {
+        let (status, report) = try Self.runReader(spec.name)
+        #expect(report.labels.contains(spec.label.rawValue), "python labels: \(report.labels)")
+        if spec.refused {
+            #expect(status == 1)
+            #expect(report.refused != nil)
+            return
+        }
+        // Damage (S1) exits 1; crash leftovers that recovery handles exit 0.
+        #expect(status == (spec.label == .damagedSnapshot ? 1 : 0))
+        let log = try RaftLog.open(directory: RecoveryTableTests.fixture(spec.name), options: .readOnly)
+        defer { log.close() }
+        #expect(Set(report.labels) == Set(log.recoveryReport.labels.map(\.rawValue)))
+        try Self.expectSameLog(report, log)
+    }
+
+    /// Compares everything a reader of the format sees.
+    static func expectSameLog(_ report: PyReport, _ log: RaftLog) throws {
+        let identity = try #require(report.identity)
+        #expect(identity.clusterID == log.identity.clusterID.description)
+        #expect(identity.memberID == log.identity.memberID)
+        #expect(identity.epoch == log.identity.epoch)
+        #expect(report.hardState == PyHardState(log.hardState))
+        #expect(report.firstIndex == log.firstIndex)
+        #expect(report.lastIndex == log.lastIndex)
+
+        let engine = log.lastIndex >= log.firstIndex ? try log.entries(log.firstIndex, log.lastIndex + 1) : []
+        let python = report.entries ?? []
+        #expect(python.count == engine.count)
+        for (p, e) in zip(python, engine) {
+            #expect(p.index == e.index)
+            #expect(p.term == e.term, "term of \(e.index)")
+            #expect(p.kind == (e.kind == .normal ? "normal" : "confChange"), "kind of \(e.index)")
+            #expect(p.bytes == e.data, "payload of \(e.index)")
+        }
+
+        let snapshot = try log.latestSnapshot()
+        #expect(report.snapshot?.index == snapshot?.metadata.index)
+        #expect(report.snapshot?.term == snapshot?.metadata.term)
+        #expect(report.snapshot?.bytes == snapshot?.data)
+        #expect(report.snapshot?.membership == snapshot?.metadata.membership.sorted.map(PyMember.init))
+        #expect(report.membership == (try log.membership()).sorted.map(PyMember.init))
+    }
+}
+
+// MARK: The Python reader's JSON report
+
+struct PyReport: Decodable {
+    var labels: [String]
+    var refused: String?
+    var identity: PyIdentity?
+    var hardState: PyHardState?
+    var firstIndex: UInt64?
+    var lastIndex: UInt64?
+    var entries: [PyEntry]?
+    var snapshot: PySnapshot?
+    var membership: [PyMember]?
+}
+
+struct PyIdentity: Decodable {
+    var clusterID: String
+    var memberID: UInt64
+    var epoch: UInt64
+}
+
+struct PyHardState: Decodable, Equatable {
+    var term: UInt64
+    var vote: UInt64
+    var commit: UInt64
+    init(_ hs: HardState) {
+        term = hs.term
+        vote = hs.vote
+        commit = hs.commit
+    }
+}
+
+struct PyEntry: Decodable {
+    var index: UInt64
+    var term: UInt64
+    var kind: String
+    var data: String
+    var bytes: [UInt8]? { hexBytes(data) }
+}
+
+struct PySnapshot: Decodable {
+    var index: UInt64
+    var term: UInt64
+    var membership: [PyMember]
+    var data: String
+    var bytes: [UInt8]? { hexBytes(data) }
+}
+
+struct PyMember: Decodable, Equatable {
+    var raftID: UInt64
+    var name: String
+    var address: String
+    var role: String
+    var addedAtIndex: UInt64
+
+    init(_ m: Member) {
+        raftID = m.raftID
+        name = m.name
+        address = m.address
+        role = m.role == .voter ? "voter" : "learner"
+        addedAtIndex = m.addedAtIndex
+    }
+}
+
+/// Bytes from hex (the reader's encoding of payloads); nil when it is not hex.
+func hexBytes(_ hex: String) -> [UInt8]? {
+    let digits = Array(hex.utf8)
+    guard digits.count % 2 == 0 else { return nil }
+    var out: [UInt8] = []
+    out.reserveCapacity(digits.count / 2)
+    for k in stride(from: 0, to: digits.count, by: 2) {
+        guard let byte = UInt8(String(decoding: digits[k..<(k + 2)], as: UTF8.self), radix: 16) else { return nil }
+        out.append(byte)
+    }
+    return out
+}
