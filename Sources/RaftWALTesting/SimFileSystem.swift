@@ -166,6 +166,20 @@ public final class SimFileSystem: FileSystem, @unchecked Sendable {
         let from = normalize(from), to = normalize(to)
         try mutex.withLock { () throws(WALError) in
             try state.checkAlive(from)
+            if state.directories.contains(from) && from != "/" {
+                // A whole directory (no locks or open handles are moved with it: callers rename closed directories).
+                guard state.directories.contains(parentDirectory(of: to)), !state.directories.contains(to), state.names[to] == nil,
+                      !to.hasPrefix(from + "/") else {
+                    throw .io(errno: EEXIST, operation: "rename", path: from + " -> " + to)
+                }
+                try state.mutating(from)
+                var names = state.names, directories = state.directories  // one inout access to `state` at a time
+                SimState.moveSubtree(from: from, to: to, names: &names, directories: &directories)
+                state.names = names
+                state.directories = directories
+                state.pendingNames.append(.renameDirectory(from: from, to: to))
+                return
+            }
             guard let id = state.names[from] else { throw .io(errno: ENOENT, operation: "rename", path: from + " -> " + to) }
             guard state.directories.contains(parentDirectory(of: to)), !state.directories.contains(to) else {
                 throw .io(errno: ENOENT, operation: "rename", path: from + " -> " + to)

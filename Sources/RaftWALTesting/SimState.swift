@@ -21,12 +21,15 @@ enum SimNameOp {
     case rename(from: String, to: String, inode: Int)
     case unlink(path: String, inode: Int)
     case mkdir(path: String)
+    /// A directory renamed with everything in it (raft-recover presents its results this way).
+    case renameDirectory(from: String, to: String)
 
     /// The directories whose sync makes this operation durable.
     var directories: [String] {
         switch self {
         case let .link(path, _), let .unlink(path, _), let .mkdir(path): return [parentDirectory(of: path)]
         case let .rename(from, to, _): return [parentDirectory(of: from), parentDirectory(of: to)]
+        case let .renameDirectory(from, to): return [parentDirectory(of: from), parentDirectory(of: to)]
         }
     }
 }
@@ -276,7 +279,22 @@ struct SimState {
             if durableNames[path] == inode { durableNames[path] = nil }
         case let .mkdir(path):
             durableDirectories.insert(path)
+        case let .renameDirectory(from, to):
+            // Atomic like a file rename: the whole subtree moves, or nothing does.
+            guard durableDirectories.contains(from), !durableDirectories.contains(to) else { return }
+            Self.moveSubtree(from: from, to: to, names: &durableNames, directories: &durableDirectories)
         }
+    }
+
+    /// Moves `from` and every name below it to `to`.
+    static func moveSubtree(from: String, to: String, names: inout [String: Int], directories: inout Set<String>) {
+        func moved(_ p: String) -> String? {
+            if p == from { return to }
+            guard p.hasPrefix(from + "/") else { return nil }
+            return to + p.dropFirst(from.count)
+        }
+        for d in directories { if let n = moved(d) { directories.remove(d); directories.insert(n) } }
+        for (p, id) in names { if let n = moved(p) { names[p] = nil; names[n] = id } }
     }
 }
 

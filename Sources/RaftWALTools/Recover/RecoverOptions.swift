@@ -1,0 +1,57 @@
+import RaftWAL
+
+/// Where a modifying command presents its result.
+public enum OutputTarget: Sendable, Equatable {
+    /// `--output NEWDIR`: a new directory; the source is never changed.
+    case directory(String)
+    /// `--in-place`: the source directory is replaced by the result and the
+    /// original is kept, whole, as `DIR.raft-recover-backup[-N]`.
+    case inPlace
+}
+
+/// Options shared by the `raft-recover` commands.
+public struct RecoverOptions: Sendable {
+    public var target: OutputTarget
+    /// Print the plan and change nothing.
+    public var dryRun = false
+    /// Allow dropping entries at or below the commit index.
+    public var acceptDataLoss = false
+    /// The file system: POSIX for the CLI, a simulated one in crash tests.
+    public var fileSystem: any FileSystem = POSIXFileSystem()
+    /// Segment size of logs the command rebuilds (force-new-cluster, truncate).
+    public var segmentSizeBytes: UInt64 = 64 << 20
+    /// `.durable` except in tests that never crash.
+    public var sync: SyncPolicy = .durable
+
+    public init(target: OutputTarget) {
+        self.target = target
+    }
+
+    /// Options for a log the command writes (no preallocation beyond what
+    /// the segment size asks, the durability the command was given).
+    func logOptions(identity: LogIdentity) -> LogOptions {
+        var o = LogOptions()
+        o.fileSystem = fileSystem
+        o.sync = sync
+        o.segmentSizeBytes = segmentSizeBytes
+        o.memberID = identity.memberID
+        o.clusterID = identity.clusterID
+        o.epoch = identity.epoch
+        return o
+    }
+
+    /// Options to read the source: read-only, no lock, nothing changed.
+    func sourceOptions(recovery: RecoveryMode = .strict) -> LogOptions {
+        var o = LogOptions.readOnly
+        o.fileSystem = fileSystem
+        o.recovery = recovery
+        return o
+    }
+}
+
+/// `a/b/` → `a/b`, so that derived names (`a/b.raft-recover-staging`) land beside the directory.
+func normalizedDirectory(_ path: String) -> String {
+    var p = path
+    while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+    return p
+}

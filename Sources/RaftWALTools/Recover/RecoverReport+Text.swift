@@ -1,0 +1,71 @@
+import RaftWAL
+
+extension RecoverReport {
+    /// The exit status for this report: 0 when the command did (or would do)
+    /// what was asked or there was nothing to do; when it refused to drop
+    /// committed entries, 1 for repair (damage remains) and 2 otherwise (the
+    /// request itself is unsafe).
+    public var exitStatus: Int32 {
+        guard outcome == .refused else { return 0 }
+        return command == Repair.command ? 1 : 2
+    }
+
+    /// The report for a terminal: one fact per line, what was kept, dropped and written.
+    public func text() -> String {
+        var lines: [String] = []
+        let verb: String
+        switch outcome {
+        case .planned: verb = "plan (dry run: nothing written)"
+        case .done: verb = "done"
+        case .nothingToDo: verb = "nothing to do"
+        case .refused: verb = "REFUSED"
+        case .alreadyDone: verb = "already done (an earlier run produced this result)"
+        }
+        lines.append("raft-recover \(command): \(verb)")
+        func row(_ label: String, _ value: String) { lines.append("  " + label.padding(toLength: 13, withPad: " ", startingAt: 0) + value) }
+        func id(_ i: Identity) -> String { "cluster \(i.clusterID) member \(i.memberID) epoch \(i.epoch)" }
+        func hs(_ h: HardState) -> String { "term \(h.term) vote \(h.vote) commit \(h.commit)" }
+        func members(_ list: [MemberInfo]) -> String {
+            list.isEmpty ? "(none)" : list.map { "\($0.raftID) \($0.role) \($0.name)" }.joined(separator: ", ")
+        }
+        row("source", "\(source) (\(id(sourceIdentity)))")
+        row("source log", "entries \(sourceFirstIndex)...\(sourceLastIndex), hard state \(hs(sourceHardState)); recovery \(sourceLabels.joined(separator: ", "))")
+        if outcome != .nothingToDo {
+            row(dryRun ? "would write" : "result", output + (resultIdentity.map { " (\(id($0)))" } ?? ""))
+        }
+        if let backup { row("backup", "\(backup) (the original directory, whole)") }
+        row("commit index", "\(commitIndex)")
+        if let snapshot {
+            var s = "index \(snapshot.index) term \(snapshot.term), \(snapshot.dataBytes) data bytes"
+            if snapshot.membership != snapshot.resultMembership {
+                s += "; membership rewritten: [\(members(snapshot.membership))] -> [\(members(snapshot.resultMembership))]"
+            }
+            row("snapshot", s)
+        }
+        if let kept { row("kept", "entries \(kept.first)...\(kept.last) (\(kept.count)), byte for byte with their terms") }
+        if dropped.isEmpty && droppedRanges.isEmpty {
+            row("dropped", "nothing")
+        } else {
+            let committed = dropped.filter(\.committed).count
+            if !dropped.isEmpty {
+                row("dropped", "\(dropped.count) entries (\(committed) committed):")
+                for e in dropped {
+                    lines.append("      \(e.index) term \(e.term) \(e.kind) \(e.dataBytes) bytes" + (e.committed ? " COMMITTED" : ""))
+                }
+            }
+            for r in droppedRanges { row("dropped", "indexes \(r.first)...\(r.last) (unreadable or after the damage)") }
+            row("committed?", droppedIncludesCommitted ? "YES: entries at or below the commit index are dropped" : "no: every dropped entry is above the commit index")
+        }
+        for a in added { row("added", "\(a.index) term \(a.term) \(a.change)") }
+        if !membershipBefore.isEmpty || !membershipAfter.isEmpty {
+            row("members", "before [\(members(membershipBefore))]")
+            row("", "after  [\(members(membershipAfter))]")
+        }
+        if let resultHardState { row("hard state", hs(resultHardState)) }
+        for b in backupFiles where b != backup { row("backup file", b) }
+        for n in notes { row("note", n) }
+        if let refusal { row("refused", refusal) }
+        if outcome == .done || outcome == .alreadyDone { row("report", joinPath(output, "raft-recover-report.json")) }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import RaftWAL
+
+/// What a `raft-recover` command planned or did: the audit record printed to
+/// stdout (text or JSON) and written, as JSON, into the directory it produced.
+///
+/// The JSON schema is documented in `docs/TOOLS.md` ("raft-recover"). Field
+/// names are stable; optional fields are omitted when they do not apply.
+public struct RecoverReport: Codable, Sendable, Equatable {
+    /// How the command ended.
+    public enum Outcome: String, Codable, Sendable {
+        /// `--dry-run`: nothing was written; the plan is what would be done.
+        case planned
+        /// The result directory was written and verified.
+        case done
+        /// Nothing needed doing (a healthy log, or a truncation point at the end).
+        case nothingToDo = "nothing-to-do"
+        /// The command would drop committed entries and `--accept-data-loss` was not given.
+        case refused
+        /// An earlier run of the same command had already produced this result
+        /// (re-run after it completed, or after a crash at its last step).
+        case alreadyDone = "already-done"
+    }
+
+    /// A log's identity as printed in reports.
+    public struct Identity: Codable, Sendable, Equatable {
+        public var clusterID: String
+        public var memberID: UInt64
+        public var epoch: UInt64
+
+        public init(_ identity: LogIdentity) {
+            clusterID = identity.clusterID.description
+            memberID = identity.memberID
+            epoch = identity.epoch
+        }
+    }
+
+    /// An inclusive index range.
+    public struct IndexRange: Codable, Sendable, Equatable {
+        public var first: UInt64
+        public var last: UInt64
+        public var count: UInt64 { last >= first ? last - first + 1 : 0 }
+
+        public init(first: UInt64, last: UInt64) {
+            self.first = first
+            self.last = last
+        }
+
+        public init(_ range: ClosedRange<UInt64>) { self.init(first: range.lowerBound, last: range.upperBound) }
+    }
+
+    /// A member as printed in reports (the role spelled out).
+    public struct MemberInfo: Codable, Sendable, Equatable {
+        public var raftID: UInt64
+        public var name: String
+        public var address: String
+        /// `voter` or `learner`.
+        public var role: String
+        /// The index of the configuration change that added it (0 when unknown).
+        public var addedAtIndex: UInt64
+
+        public init(_ m: Member) {
+            raftID = m.raftID
+            name = m.name
+            address = m.address
+            role = m.role == .voter ? "voter" : "learner"
+            addedAtIndex = m.addedAtIndex
+        }
+
+        static func list(_ membership: Membership) -> [MemberInfo] { membership.sorted.map(MemberInfo.init) }
+    }
+
+    /// An entry removed from the log (known because it was readable).
+    public struct DroppedEntry: Codable, Sendable, Equatable {
+        public var index: UInt64
+        public var term: UInt64
+        public var kind: String
+        public var dataBytes: Int
+        /// True when the entry is at or below the commit index the command honoured.
+        public var committed: Bool
+    }
+
+    /// An entry the command wrote that the source did not hold.
+    public struct AddedEntry: Codable, Sendable, Equatable {
+        public var index: UInt64
+        public var term: UInt64
+        /// For example `remove 2 (manager-2)`, or `no-op`.
+        public var change: String
+    }
+
+    /// The snapshot carried into the result.
+    public struct SnapshotInfo: Codable, Sendable, Equatable {
+        public var index: UInt64
+        public var term: UInt64
+        public var dataBytes: Int
+        /// The membership the source snapshot recorded.
+        public var membership: [MemberInfo]
+        /// The membership written into the result's snapshot (differs only for force-new-cluster).
+        public var resultMembership: [MemberInfo]
+    }
+
+    public var command: String
+    /// The data directory the command read.
+    public var source: String
+    /// Where the result is (or would be) presented.
+    public var output: String
+    /// Where the original directory was moved (in-place runs).
+    public var backup: String?
+    public var dryRun: Bool
+    public var outcome: Outcome
+    public var sourceIdentity: Identity
+    public var resultIdentity: Identity?
+    public var sourceHardState: HardState
+    public var resultHardState: HardState?
+    /// Decision-table labels the engine met reading the source (`docs/RECOVERY.md`).
+    public var sourceLabels: [String]
+    /// The source's first and last index as the engine read it.
+    public var sourceFirstIndex: UInt64
+    public var sourceLastIndex: UInt64
+    /// The commit index the command honoured (persisted commit, snapshot index or `--applied-index`).
+    public var commitIndex: UInt64
+    public var snapshot: SnapshotInfo?
+    /// Entries carried byte for byte into the result, with their original terms.
+    public var kept: IndexRange?
+    /// Entries readable in the source that the result does not hold.
+    public var dropped: [DroppedEntry]
+    /// Index ranges removed whose entries could not be read (damaged or torn records).
+    public var droppedRanges: [IndexRange]
+    /// True when anything dropped was at or below the commit index.
+    public var droppedIncludesCommitted: Bool
+    /// Entries the command appended (force-new-cluster's configuration changes).
+    public var added: [AddedEntry]
+    /// The source's membership (force-new-cluster: at the commit index it honours; truncate: at the last index).
+    public var membershipBefore: [MemberInfo]
+    /// The membership of the result.
+    public var membershipAfter: [MemberInfo]
+    /// Copies kept of bytes removed (`.broken` files inside the result, and the backup directory).
+    public var backupFiles: [String]
+    /// Facts worth an operator's attention (what was skipped and why).
+    public var notes: [String]
+    /// Why the command refused, when ``outcome`` is ``Outcome/refused``.
+    public var refusal: String?
+
+    init(command: String, source: String, output: String, dryRun: Bool, log: RaftLog) {
+        self.command = command
+        self.source = source
+        self.output = output
+        self.backup = nil
+        self.dryRun = dryRun
+        self.outcome = dryRun ? .planned : .done
+        self.sourceIdentity = Identity(log.identity)
+        self.sourceHardState = log.hardState
+        self.sourceLabels = log.recoveryReport.labels.map(\.rawValue)
+        self.sourceFirstIndex = log.firstIndex
+        self.sourceLastIndex = log.lastIndex
+        self.commitIndex = log.hardState.commit
+        self.dropped = []
+        self.droppedRanges = []
+        self.droppedIncludesCommitted = false
+        self.added = []
+        self.membershipBefore = []
+        self.membershipAfter = []
+        self.backupFiles = []
+        self.notes = []
+    }
+
+    /// The report as pretty-printed JSON with sorted keys (stable across runs).
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(self) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Decodes a report written by ``json()``; nil when the bytes are not one.
+    public static func decode(_ bytes: [UInt8]) -> RecoverReport? {
+        try? JSONDecoder().decode(RecoverReport.self, from: Data(bytes))
+    }
+}

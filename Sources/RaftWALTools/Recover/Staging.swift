@@ -1,0 +1,131 @@
+import RaftWAL
+
+/// Builds a command's result beside its final place and presents it with
+/// renames, so that a crash never leaves a partial result under the final
+/// name and never touches the source's bytes.
+///
+/// Names, all in the parent of the final directory:
+/// - `FINAL.raft-recover-staging`: the result being built. Its report file
+///   (`raft-recover-report.json`) is renamed into it last: a staging
+///   directory holding the report is complete.
+/// - `DIR.raft-recover-backup[-N]`: the original directory of an in-place run.
+///
+/// Steps of ``present(backup:)`` and why they are safe:
+/// 1. (in place) rename `DIR` → backup, sync the parent. A crash here leaves
+///    no `DIR` but a complete staging directory: ``finishInterrupted()``
+///    (run first by every in-place command) renames it into place.
+/// 2. rename staging → `FINAL`, sync the parent.
+struct Staging {
+    let fs: any FileSystem
+    let source: String
+    let target: OutputTarget
+
+    static let reportName = "raft-recover-report.json"
+    static let stagingSuffix = ".raft-recover-staging"
+    static let backupSuffix = ".raft-recover-backup"
+
+    var finalPath: String {
+        switch target {
+        case .directory(let path): return normalizedDirectory(path)
+        case .inPlace: return source
+        }
+    }
+    var stagingPath: String { finalPath + Self.stagingSuffix }
+    var inPlace: Bool { target == .inPlace }
+    private var parent: String { parentDirectory(of: finalPath) }
+
+    /// The first backup name not taken.
+    func backupPath() -> String {
+        var candidate = source + Self.backupSuffix
+        var n = 2
+        while fs.fileExists(candidate) || fs.isDirectory(candidate) {
+            candidate = source + Self.backupSuffix + "-\(n)"
+            n += 1
+        }
+        return candidate
+    }
+
+    /// The report of a completed result at `directory`, if there is one.
+    func completedReport(in directory: String) -> RecoverReport? {
+        let path = joinPath(directory, Self.reportName)
+        guard fs.fileExists(path), let handle = try? fs.open(path, access: .readOnly, create: false) else { return nil }
+        defer { handle.close() }
+        guard let size = try? handle.size(), size < 64 << 20, let bytes = try? handle.read(at: 0, count: Int(size)) else { return nil }
+        return RecoverReport.decode(bytes)
+    }
+
+    /// Finishes an in-place run that crashed between its two renames: the
+    /// source is gone, the staging directory is complete. Returns its report.
+    func finishInterrupted() throws(RecoverError) -> RecoverReport? {
+        guard inPlace, !fs.isDirectory(source), fs.isDirectory(stagingPath),
+              let report = completedReport(in: stagingPath) else { return nil }
+        do {
+            try fs.rename(stagingPath, to: finalPath)
+            try fs.syncDirectory(parent)
+        } catch {
+            throw .writeFailed(error)
+        }
+        return report
+    }
+
+    /// An empty staging directory: created, or emptied of what a crashed run left.
+    func prepare() throws(WALError) {
+        if fs.isDirectory(stagingPath) {
+            for name in try fs.listDirectory(stagingPath) { try fs.remove(joinPath(stagingPath, name)) }
+            try fs.syncDirectory(stagingPath)
+        } else {
+            try fs.createDirectory(stagingPath)
+            try fs.syncDirectory(parent)
+        }
+    }
+
+    /// Copies every file of `directory` except the LOCK into the staging
+    /// directory, each synced, then syncs the staging directory.
+    func copyFiles(from directory: String) throws(WALError) {
+        for name in try fs.listDirectory(directory).sorted() where name != Layout.lockFileName {
+            let from = try fs.open(joinPath(directory, name), access: .readOnly, create: false)
+            defer { from.close() }
+            let to = try fs.open(joinPath(stagingPath, name), access: .readWrite, create: true)
+            defer { to.close() }
+            try to.truncate(to: 0)
+            let size = try from.size()
+            var offset: UInt64 = 0
+            while offset < size {
+                let chunk = try from.read(at: offset, count: Int(min(size - offset, 1 << 20)))
+                if chunk.isEmpty { break }
+                try to.write(chunk, at: offset)
+                offset += UInt64(chunk.count)
+            }
+            try to.sync(dataOnly: false)
+        }
+        try fs.syncDirectory(stagingPath)
+    }
+
+    /// Writes the report into the staging directory, atomically (temporary
+    /// name, sync, rename, sync): from then on the staging directory is complete.
+    func writeReport(_ report: RecoverReport) throws(WALError) {
+        let tmp = joinPath(stagingPath, Self.reportName + ".tmp")
+        let handle = try fs.open(tmp, access: .readWrite, create: true)
+        do {
+            try handle.truncate(to: 0)
+            try handle.write(Array((report.json() + "\n").utf8), at: 0)
+            try handle.sync(dataOnly: false)
+        } catch {
+            handle.close()
+            throw error
+        }
+        handle.close()
+        try fs.rename(tmp, to: joinPath(stagingPath, Self.reportName))
+        try fs.syncDirectory(stagingPath)
+    }
+
+    /// Presents the complete staging directory under its final name (see the type's comment).
+    func present(backup: String?) throws(WALError) {
+        if inPlace, let backup {
+            try fs.rename(source, to: backup)
+            try fs.syncDirectory(parent)
+        }
+        try fs.rename(stagingPath, to: finalPath)
+        try fs.syncDirectory(parent)
+    }
+}

@@ -1,0 +1,97 @@
+import RaftWAL
+
+/// `raft-recover truncate --after INDEX`: rolls the log back so that INDEX
+/// is its last entry, refusing to drop committed entries unless
+/// `--accept-data-loss` is given.
+///
+/// The result is rebuilt through the engine's API with the same identity:
+/// the latest snapshot, the entries up to INDEX byte for byte with their
+/// terms, and the hard state with its commit lowered to INDEX when it was
+/// above. INDEX may not be below the latest snapshot (the state machine's
+/// snapshot already contains those entries: restore another member instead).
+public struct Truncate: Sendable {
+    public var source: String
+    public var after: UInt64
+    public var options: RecoverOptions
+
+    public static let command = "truncate"
+
+    public init(source: String, after: UInt64, options: RecoverOptions) {
+        self.source = normalizedDirectory(source)
+        self.after = after
+        self.options = options
+    }
+
+    public func run() throws(RecoverError) -> RecoverReport {
+        let staging = Staging(fs: options.fileSystem, source: source, target: options.target)
+        if let done = try previousRun(staging, command: Self.command, source: source, options: options) { return done }
+        let src = try SourceLog.open(source, options: options, takeLock: !options.dryRun,
+                                     advice: "Run `raft-recover repair` first: truncate reads the log in strict mode.")
+        defer { src.close() }
+        let log = src.log
+        var report = RecoverReport(command: Self.command, source: source, output: staging.finalPath, dryRun: options.dryRun, log: log)
+        let plan: LogRebuilder.Plan
+        do {
+            let hs = log.hardState
+            let first = log.firstIndex, last = log.lastIndex
+            let snapshot = try log.latestSnapshot()
+            let snapIndex = snapshot?.metadata.index ?? 0
+            if after >= last {
+                report.outcome = .nothingToDo
+                report.notes.append("the last index is \(last): nothing after \(after) to drop")
+                return report
+            }
+            if after < snapIndex {
+                throw RecoverError.usage("cannot truncate after \(after): the latest snapshot is at \(snapIndex) and already contains those entries")
+            }
+            let commit = min(hs.commit, after)
+            report.commitIndex = hs.commit
+            for e in try log.entries(after + 1, last + 1) {
+                report.dropped.append(.init(index: e.index, term: e.term, kind: "\(e.kind)", dataBytes: e.data.count, committed: e.index <= hs.commit))
+            }
+            report.droppedIncludesCommitted = hs.commit > after
+            let keptFirst = first == 1 ? UInt64(1) : snapIndex + 1
+            if first > 1 && snapIndex >= first {
+                report.notes.append("entries \(first)...\(snapIndex) are covered by the snapshot at \(snapIndex) and not copied (the rebuilt log starts after the snapshot)")
+            }
+            let kept: ClosedRange<UInt64>? = keptFirst <= after ? keptFirst...after : nil
+            report.kept = kept.map(RecoverReport.IndexRange.init)
+            let m = try log.membership(at: max(after, snapIndex))
+            report.membershipBefore = RecoverReport.MemberInfo.list(try log.membership())
+            report.membershipAfter = RecoverReport.MemberInfo.list(m)
+            if let snapshot {
+                report.snapshot = .init(index: snapIndex, term: snapshot.metadata.term, dataBytes: snapshot.data.count,
+                                        membership: RecoverReport.MemberInfo.list(snapshot.metadata.membership),
+                                        resultMembership: RecoverReport.MemberInfo.list(snapshot.metadata.membership))
+            }
+            let newHardState = HardState(term: hs.term, vote: hs.vote, commit: commit)
+            report.resultIdentity = .init(log.identity)
+            report.resultHardState = newHardState
+            plan = LogRebuilder.Plan(identity: log.identity, snapshot: snapshot, kept: kept, extra: [], hardState: newHardState)
+        } catch let error as RecoverError {
+            throw error
+        } catch let error as WALError {
+            throw RecoverError.reading(error)
+        } catch {
+            throw RecoverError.usage("\(error)")
+        }
+        if report.droppedIncludesCommitted && !options.acceptDataLoss {
+            report.outcome = .refused
+            report.refusal = "entries \(after + 1)...\(report.sourceHardState.commit) are committed; re-run with --accept-data-loss to drop them"
+            return report
+        }
+        if options.dryRun { return report }
+        let backup = staging.inPlace ? staging.backupPath() : nil
+        report.backup = backup
+        if let backup { report.backupFiles.append(backup) }
+        do {
+            try staging.prepare()
+            try LogRebuilder(source: log, options: options).build(plan, into: staging.stagingPath)
+            try staging.writeReport(report)
+            try staging.present(backup: backup)
+        } catch {
+            throw .writeFailed(error)
+        }
+        return report
+    }
+}

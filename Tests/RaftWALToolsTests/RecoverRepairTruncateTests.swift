@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import RaftWAL
+import RaftWALTesting
+import RaftWALTools
+
+private typealias S = RecoverTestSupport
+
+/// `raft-recover repair` and `raft-recover truncate`.
+@Suite struct RecoverRepairTruncateTests {
+    /// Flips a bit in a committed record of the last segment that valid records follow.
+    func corruptCommittedRecord(_ dir: String) throws -> ClosedRange<UInt64> {
+        let tail = try DirectoryListing(directory: dir).segments.last!.name
+        let batches = try Damage.records(directory: dir, segment: tail).filter { $0.type == .batch }
+        let victim = try #require(batches.last { $0.indexes!.upperBound <= SurvivorFixtures.commitIndex && $0.offset < batches.last!.offset })
+        try Damage.flipBit(dir + "/" + tail, offset: victim.offset + UInt64(victim.recordBytes) - 9, bit: 5)
+        return victim.indexes!
+    }
+
+    @Test func repairCutsATornTailKeepingEveryRemovedByte() throws {
+        let (root, source) = try S.survivor("survivor-torn-tail")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let original = try S.files(source)
+        let report = try Repair(source: source, options: S.options(.inPlace)).run()
+        #expect(report.outcome == .done)
+        #expect(report.droppedRanges == [.init(first: 196, last: 200)])
+        #expect(!report.droppedIncludesCommitted)
+        let backup = try #require(report.backup)
+        #expect(try S.files(backup) == original, "the whole original is kept")
+        let repaired = try S.open(source)
+        #expect(repaired.recoveryReport.labels == [.clean])
+        #expect(repaired.lastIndex == 195)
+        let tornName = try #require(report.backupFiles.first { $0.contains(".torn-") })
+        #expect(FileManager.default.fileExists(atPath: source + "/" + tornName))
+        let again = try Repair(source: source, options: S.options(.inPlace)).run()
+        #expect(again.outcome == .nothingToDo)
+    }
+
+    @Test func repairRefusesToDropCommittedEntriesUnlessAccepted() throws {
+        let (root, source) = try S.survivor("survivor-voters")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let damaged = try corruptCommittedRecord(source)
+        let before = try S.files(source)
+        let refused = try Repair(source: source, options: S.options(.directory(root + "/out"))).run()
+        #expect(refused.outcome == .refused)
+        #expect(refused.exitStatus == 1)
+        #expect(refused.droppedIncludesCommitted)
+        #expect(refused.droppedRanges.first?.first == damaged.lowerBound)
+        #expect(!FileManager.default.fileExists(atPath: root + "/out"))
+
+        let done = try Repair(source: source, options: S.options(.directory(root + "/out"), acceptDataLoss: true)).run()
+        #expect(done.outcome == .done)
+        #expect(try S.files(source) == before, "--output leaves the source as it was")
+        #expect(done.backupFiles.contains { $0.hasSuffix(".broken") })
+        let repaired = try S.open(root + "/out")
+        #expect(repaired.lastIndex == damaged.lowerBound - 1)
+    }
+
+    @Test func repairOfAHealthyLogDoesNothing() throws {
+        let (root, source) = try S.survivor("survivor-voters")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let report = try Repair(source: source, options: S.options(.inPlace)).run()
+        #expect(report.outcome == .nothingToDo)
+        #expect(report.backup == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["survivor-voters"])
+    }
+
+    @Test func truncateDropsTheUncommittedTailAndKeepsTheRestByteForByte() throws {
+        let (root, source) = try S.survivor("survivor-voters")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let before = try S.digest(source)
+        let report = try Truncate(source: source, after: 195, options: S.options(.inPlace)).run()
+        #expect(report.outcome == .done)
+        #expect(report.dropped.map(\.index) == Array(196...200))
+        #expect(!report.droppedIncludesCommitted)
+        let after = try S.digest(source)
+        #expect(after.identity == before.identity)
+        #expect(after.hardState == before.hardState)
+        #expect(after.lastIndex == 195)
+        #expect(after.snapshot == before.snapshot)
+        #expect(after.entries == before.entries.filter { $0.index >= after.firstIndex && $0.index <= 195 })
+    }
+
+    @Test func truncateBelowTheCommitIsRefusedUnlessAcceptedAndNeverBelowTheSnapshot() throws {
+        let (root, source) = try S.survivor("survivor-voters")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let refused = try Truncate(source: source, after: 185, options: S.options(.inPlace)).run()
+        #expect(refused.outcome == .refused)
+        #expect(refused.exitStatus == 2)
+        #expect(refused.dropped.filter(\.committed).map(\.index) == Array(186...190))
+        #expect(try S.open(source).lastIndex == 200, "nothing changed")
+
+        let done = try Truncate(source: source, after: 185, options: S.options(.inPlace, acceptDataLoss: true)).run()
+        #expect(done.outcome == .done)
+        #expect(try S.open(source).hardState.commit == 185)
+
+        let below = S.failure { () throws(RecoverError) in
+            try Truncate(source: source, after: SurvivorFixtures.snapshotIndex - 1, options: S.options(.inPlace, acceptDataLoss: true)).run()
+        }
+        #expect(below?.exitCode == 2)
+    }
+}
