@@ -114,6 +114,28 @@ private typealias S = RecoverTestSupport
         #expect((members.first?["raftID"] as? NSNumber)?.uint64Value == SurvivorFixtures.survivor)
     }
 
+    @Test func filesFromBeforeTheRecoveryAreRefusedByTheNewLog() throws {
+        let (root, source) = try S.survivor("survivor-voters")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let output = root + "/new"
+        _ = try ForceNewCluster(source: source, options: S.options(.directory(output))).run()
+        // An operator copies the old member's snapshot over the new one (same name: same index and term).
+        let snap = FileNames.snapshot(index: SurvivorFixtures.snapshotIndex, term: 2)
+        try FileManager.default.removeItem(atPath: output + "/" + snap)
+        try FileManager.default.copyItem(atPath: source + "/" + snap, toPath: output + "/" + snap)
+        #expect(throws: WALError.self, "a snapshot of the old cluster is foreign to the new one") {
+            try RaftLog.open(directory: output, options: .readOnly)
+        }
+    }
+
+    @Test func droppedConfigurationChangesAreNamedInTheReport() throws {
+        let (root, source) = try S.survivor("survivor-voters")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let report = try ForceNewCluster(source: source, options: S.options(.directory(root + "/new"), dryRun: true)).run()
+        #expect(report.dropped.first { $0.index == 195 }?.change == "addVoter 4 (manager-4)")
+        #expect(report.text().contains("195 term 2 confChange 38 bytes: addVoter 4 (manager-4)"))
+    }
+
     @Test func dryRunPrintsThePlanAndWritesNothing() throws {
         let (root, source) = try S.survivor("survivor-voters")
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -108,7 +108,7 @@ public struct ForceNewCluster: Sendable {
             }
             if commit < last {
                 for e in try log.entries(commit + 1, last + 1) {
-                    report.dropped.append(.init(index: e.index, term: e.term, kind: "\(e.kind)", dataBytes: e.data.count, committed: false))
+                    report.dropped.append(.init(e, committed: false))
                 }
             }
 

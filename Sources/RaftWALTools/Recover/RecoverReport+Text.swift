@@ -50,7 +50,8 @@ extension RecoverReport {
             if !dropped.isEmpty {
                 row("dropped", "\(dropped.count) entries (\(committed) committed):")
                 for e in dropped {
-                    lines.append("      \(e.index) term \(e.term) \(e.kind) \(e.dataBytes) bytes" + (e.committed ? " COMMITTED" : ""))
+                    lines.append("      \(e.index) term \(e.term) \(e.kind) \(e.dataBytes) bytes" + (e.change.map { ": \($0)" } ?? "")
+                                 + (e.committed ? " COMMITTED" : ""))
                 }
             }
             for r in droppedRanges { row("dropped", "indexes \(r.first)...\(r.last) (unreadable or after the damage)") }

@@ -78,6 +78,20 @@ public struct RecoverReport: Codable, Sendable, Equatable {
         public var dataBytes: Int
         /// True when the entry is at or below the commit index the command honoured.
         public var committed: Bool
+        /// For a configuration change, what it did (`addVoter 4 (manager-4)`).
+        public var change: String?
+
+        init(_ e: Entry, committed: Bool) {
+            index = e.index
+            term = e.term
+            kind = "\(e.kind)"
+            dataBytes = e.data.count
+            self.committed = committed
+            if e.kind == .confChange {
+                let c = try? ConfChange(decoding: e.data, index: e.index)
+                change = c.map { "\($0.type) \($0.raftID) (\($0.name))" } ?? "undecodable"
+            }
+        }
     }
 
     /// An entry the command wrote that the source did not hold.

@@ -47,7 +47,7 @@ public struct Truncate: Sendable {
             let commit = min(hs.commit, after)
             report.commitIndex = hs.commit
             for e in try log.entries(after + 1, last + 1) {
-                report.dropped.append(.init(index: e.index, term: e.term, kind: "\(e.kind)", dataBytes: e.data.count, committed: e.index <= hs.commit))
+                report.dropped.append(.init(e, committed: e.index <= hs.commit))
             }
             report.droppedIncludesCommitted = hs.commit > after
             let keptFirst = first == 1 ? UInt64(1) : snapIndex + 1
