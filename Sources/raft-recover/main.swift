@@ -25,6 +25,23 @@ struct RaftRecover: ParsableCommand {
         See docs/RECOVER.md for the quorum-loss procedure.
         """,
         subcommands: [ForceNewClusterCommand.self, RepairCommand.self, TruncateCommand.self])
+
+    /// Runs the command; argument errors exit 2 (argument-parser's own would be 64), help exits 0.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            var stream = StandardError()
+            if code == .success {
+                print(fullMessage(for: error))
+                Glibc.exit(0)
+            }
+            print(fullMessage(for: error), to: &stream)
+            Glibc.exit(2)
+        }
+    }
 }
 
 enum Format: String, ExpressibleByArgument, CaseIterable {

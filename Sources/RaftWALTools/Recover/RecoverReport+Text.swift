@@ -31,7 +31,7 @@ extension RecoverReport {
         row("source", "\(source) (\(id(sourceIdentity)))")
         row("source log", "entries \(sourceFirstIndex)...\(sourceLastIndex), hard state \(hs(sourceHardState)); recovery \(sourceLabels.joined(separator: ", "))")
         if outcome != .nothingToDo {
-            row(dryRun ? "would write" : "result", output + (resultIdentity.map { " (\(id($0)))" } ?? ""))
+            row(outcome == .done || outcome == .alreadyDone ? "result" : "would write", output + (resultIdentity.map { " (\(id($0)))" } ?? ""))
         }
         if let backup { row("backup", "\(backup) (the original directory, whole)") }
         row("commit index", "\(commitIndex)")
