@@ -117,7 +117,8 @@ public enum Fixtures {
             try? fm.removeItem(atPath: dir)
             try build(spec.name, into: dir, healthy: healthy, scratch: scratch)
         }
-        try readme().write(toFile: root + "/README.md", atomically: true, encoding: .utf8)
+        try SurvivorFixtures.buildAll(into: root)
+        try readme(root: root).write(toFile: root + "/README.md", atomically: true, encoding: .utf8)
     }
 
     static func segments(_ dir: String) throws -> [String] {
@@ -226,7 +227,7 @@ public enum Fixtures {
         try? FileManager.default.removeItem(atPath: path(Layout.lockFileName))
     }
 
-    static func readme() -> String {
+    static func readme(root: String) -> String {
         var s = """
         # Fixtures
 
@@ -245,6 +246,22 @@ public enum Fixtures {
         """
         for spec in specs {
             s += "| `\(spec.name)` | \(spec.label.rawValue) | \(spec.made) | \(spec.expect) |\n"
+        }
+        s += """
+
+        The `survivor-*` fixtures are a surviving manager of a lost three-member
+        cluster (member 2, cluster `\(SurvivorFixtures.clusterID)`), the input of
+        `raft-recover force-new-cluster` (`docs/RECOVER.md`). Their label is what a
+        read-only open of the directory meets.
+
+        | fixture | label | how it was made | what the engine and tools must say |
+        |---|---|---|---|
+
+        """
+        for spec in SurvivorFixtures.specs {
+            let labels = (try? RaftLog.open(directory: root + "/" + spec.name, options: .readOnly))?.recoveryReport.labels ?? []
+            let label = labels.first { $0 != .clean } ?? .clean
+            s += "| `\(spec.name)` | \(label.rawValue) | \(spec.made) | \(spec.expect) |\n"
         }
         return s
     }

@@ -6,7 +6,7 @@ import RaftWALTesting
 let root = CommandLine.arguments.dropFirst().first ?? "Fixtures"
 do {
     try Fixtures.buildAll(into: root)
-    print("wrote \(Fixtures.specs.count) fixtures under \(root)")
+    print("wrote \(Fixtures.specs.count + SurvivorFixtures.specs.count) fixtures under \(root)")
 } catch {
     FileHandle.standardError.write(Data("make-fixtures: \(error)\n".utf8))
     exit(1)
