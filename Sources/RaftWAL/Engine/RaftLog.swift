@@ -40,7 +40,9 @@ public final class RaftLog: @unchecked Sendable {
     var leaderActive = false
 
     var lock: (any DirectoryLock)?
-    var durability: Durability { Durability(fs: options.fileSystem, directory: directory, policy: options.sync) }
+    var durability: Durability {
+        Durability(fs: options.fileSystem, directory: directory, policy: options.sync, canary: options.canary)
+    }
     var logger: Logger { options.logger }
 
     private init(directory: String, options: LogOptions, opened: LogOpener.Result) {

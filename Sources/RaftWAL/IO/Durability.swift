@@ -16,6 +16,8 @@ struct Durability {
     let fs: any FileSystem
     let directory: String
     let policy: SyncPolicy
+    /// Test hook: a deliberately broken variant (see ``EngineCanary``).
+    var canary: EngineCanary = .none
 
     private var syncing: Bool { policy == .durable }
 
@@ -49,7 +51,7 @@ struct Durability {
     /// the data, and retrying the sync would report success for lost bytes.
     func appendAndSync(_ handle: any FileHandle, _ bytes: [UInt8], at offset: UInt64) throws(WALError) {
         try handle.write(bytes, at: offset)
-        if syncing { try handle.sync(dataOnly: true) }
+        if syncing && canary != .acknowledgeBeforeSync { try handle.sync(dataOnly: true) }
     }
 
     /// Grows a file's reservation (for a record larger than the space left).
@@ -79,6 +81,23 @@ struct Durability {
             left -= UInt64(n)
         }
         if syncing { try handle.sync(dataOnly: true) }
+    }
+
+    /// Reads `range` of a file and writes it back, then `fdatasync`s: bytes
+    /// that only the page cache held (a failed fsync marks them clean, so a
+    /// plain fsync would not write them) become durable. Under
+    /// ``SyncPolicy/none`` nothing is done.
+    func rewrite(_ handle: any FileHandle, range: Range<UInt64>) throws(WALError) {
+        guard syncing, !range.isEmpty else { return }
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let n = Int(min(range.upperBound - at, 1 << 20))
+            let bytes = try handle.read(at: at, count: n)
+            guard !bytes.isEmpty else { break }
+            try handle.write(bytes, at: at)
+            at += UInt64(bytes.count)
+        }
+        try handle.sync(dataOnly: true)
     }
 
     /// Cuts a file at `size` and `fsync`s.
@@ -111,9 +130,20 @@ struct Durability {
 
     /// Creates the data directory if missing and makes its entry durable in
     /// the parent.
+    /// Every directory created (`mkdir -p`) has its entry synced in its
+    /// parent, top down: syncing only the last parent would let a crash drop
+    /// a new ancestor, and with it the whole log.
     func createDirectory() throws(WALError) {
         if fs.isDirectory(directory) { return }
+        var created: [String] = []
+        var p = directory
+        while !fs.isDirectory(p) && parentDirectory(of: p) != p {
+            created.append(p)
+            p = parentDirectory(of: p)
+        }
         try fs.createDirectory(directory)
-        if syncing { try fs.syncDirectory(parentDirectory(of: directory)) }
+        if syncing {
+            for dir in created.reversed() { try fs.syncDirectory(parentDirectory(of: dir)) }
+        }
     }
 }

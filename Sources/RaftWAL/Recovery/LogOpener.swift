@@ -459,6 +459,11 @@ struct LogOpener {
             try d.zero(handle, at: cut.offset, count: built.tornGarbage)
             report.modifiedDirectory = true
         }
+        // After a failed fsync (in this process or one before it, without a
+        // reboot) the page cache can show records the disk never got, and the
+        // scan above just trusted them. Rewrite and sync the tail's records
+        // before anything is acknowledged on top of them ("fsyncgate").
+        try d.rewrite(handle, range: 0..<reopened.endOffset)
         state.segments.append(reopened)
     }
 }

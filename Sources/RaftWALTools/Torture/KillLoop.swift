@@ -1,0 +1,102 @@
+import Foundation
+import RaftWAL
+import RaftWALTesting
+
+/// `raft-torture kill-loop`: runs the writer as a child process, kills it
+/// with SIGKILL at a random moment, checks the directory, and repeats, on
+/// the same directory (each writer continues where the last one died).
+public struct KillLoop {
+    public var directory: String
+    public var iterations: Int
+    public var seed: UInt64
+    /// Path of the `raft-torture` executable that runs the writer.
+    public var executable: String
+    /// Longest time the writer runs before the kill.
+    public var maxRunMillis: Int = 200
+    public var segmentSizeBytes: UInt64 = 1 << 20
+
+    public init(directory: String, iterations: Int, seed: UInt64, executable: String) {
+        self.directory = directory
+        self.iterations = iterations
+        self.seed = seed
+        self.executable = executable
+    }
+
+    public struct Outcome: Sendable {
+        public var kills = 0
+        /// Runs that ended by themselves before the kill (they should not).
+        public var earlyExits = 0
+        public var acked: UInt64 = 0
+        public var lastIndex: UInt64 = 0
+        /// Checks that found a torn tail (a kill during a write).
+        public var tornTails = 0
+        public var violation: String?
+    }
+
+    /// Runs the loop; `progress` receives a line every 100 kills.
+    public func run(progress: (String) -> Void) -> Outcome {
+        var outcome = Outcome()
+        var r = SimRandom(seed: seed ^ 0x4B11)
+        for k in 1...max(1, iterations) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = ["writer", "--dir", directory, "--seed", String(seed), "--segment-size", String(segmentSizeBytes)]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            let errors = Pipe()
+            process.standardError = errors
+            do { try process.run() } catch {
+                outcome.violation = "cannot start \(executable): \(error)"
+                return outcome
+            }
+            let reader = LineCollector(pipe.fileHandleForReading)
+            let errorReader = LineCollector(errors.fileHandleForReading)
+            usleep(UInt32(r.below(maxRunMillis * 1000 + 1)))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                outcome.kills += 1
+            }
+            process.waitUntilExit()
+            let lines = reader.finish()
+            let stderrText = errorReader.finish().joined(separator: "\n")
+            if process.terminationReason == .exit {
+                outcome.earlyExits += 1
+                if process.terminationStatus != 0 {
+                    outcome.violation = "iteration \(k): the writer exited with status \(process.terminationStatus): \(stderrText)"
+                    return outcome
+                }
+            }
+            for line in lines where line.hasPrefix("acked ") {
+                if let n = UInt64(line.dropFirst(6)) { outcome.acked = max(outcome.acked, n) }
+            }
+            switch ProcessTorture.check(directory: directory, seed: seed, acked: outcome.acked, segmentSizeBytes: segmentSizeBytes) {
+            case .success(let summary):
+                outcome.lastIndex = summary.lastIndex
+                if summary.labels.contains(.tornTail) { outcome.tornTails += 1 }
+            case .failure(let v):
+                outcome.violation = "iteration \(k): \(v.reason)"
+                return outcome
+            }
+            if k % 100 == 0 { progress("kills \(outcome.kills), acknowledged \(outcome.acked), last index \(outcome.lastIndex)") }
+        }
+        return outcome
+    }
+}
+
+/// Reads a pipe to its end on a background thread, split into lines.
+final class LineCollector: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+
+    init(_ handle: Foundation.FileHandle) {
+        DispatchQueue.global().async {
+            self.data = handle.readDataToEndOfFile()
+            self.done.signal()
+        }
+    }
+
+    func finish() -> [String] {
+        done.wait()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+}
