@@ -11,17 +11,22 @@ private typealias S = RecoverTestSupport
 /// power (unsynced operations kept, dropped or torn), and then the source
 /// must be intact and a re-run must produce what an uninterrupted run does.
 @Suite struct RecoverCrashTests {
-    /// A simulated disk holding `fixture` at `/data/src`, synced.
-    static func disk(_ fixture: String) throws -> SimFileSystem {
-        let (root, source) = try S.survivor(fixture)
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let fs = SimFileSystem(seed: 7)
+    /// A simulated disk (crash choices drawn from `seed`) holding `files` at `/data/src`, synced.
+    static func disk(_ files: [String: Data], seed: UInt64, lockFile: Bool) throws -> SimFileSystem {
+        let fs = SimFileSystem(seed: seed)
         try fs.createDirectory("/data/src")
         try fs.syncDirectory("/")
         try fs.syncDirectory("/data")
-        for (name, bytes) in try S.files(source) {
+        for (name, bytes) in files {
             let h = try fs.open("/data/src/" + name, access: .readWrite, create: true)
             try h.write(Array(bytes), at: 0)
+            try h.sync(dataOnly: false)
+            h.close()
+        }
+        if lockFile {
+            // A directory a server has run on has a LOCK file: the command takes that lock.
+            let h = try fs.open("/data/src/LOCK", access: .readWrite, create: true)
+            try h.write(Array("pid=1 host=manager-2\n".utf8), at: 0)
             try h.sync(dataOnly: false)
             h.close()
         }
@@ -32,6 +37,7 @@ private typealias S = RecoverTestSupport
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
         var fixture: String
+        var lockFile = false
         var target: OutputTarget
         var run: @Sendable (RecoverOptions) throws(RecoverError) -> RecoverReport
         var testDescription: String { name }
@@ -42,10 +48,10 @@ private typealias S = RecoverTestSupport
         Case(name: "force-new-cluster --output", fixture: "survivor-learners", target: .directory("/data/new")) { o throws(RecoverError) in
             try ForceNewCluster(source: "/data/src", options: o, clusterID: newCluster).run()
         },
-        Case(name: "force-new-cluster --in-place", fixture: "survivor-voters", target: .inPlace) { o throws(RecoverError) in
+        Case(name: "force-new-cluster --in-place", fixture: "survivor-voters", lockFile: true, target: .inPlace) { o throws(RecoverError) in
             try ForceNewCluster(source: "/data/src", options: o, clusterID: newCluster).run()
         },
-        Case(name: "repair", fixture: "survivor-torn-tail", target: .inPlace) { o throws(RecoverError) in
+        Case(name: "repair", fixture: "survivor-torn-tail", lockFile: true, target: .inPlace) { o throws(RecoverError) in
             try Repair(source: "/data/src", options: o).run()
         },
         Case(name: "truncate", fixture: "survivor-voters", target: .inPlace) { o throws(RecoverError) in
@@ -73,7 +79,10 @@ private typealias S = RecoverTestSupport
 
     @Test(arguments: cases)
     func killedAtEveryStepTheSourceIsIntactAndARerunGivesTheSameResult(_ c: Case) throws {
-        let base = try Self.disk(c.fixture)
+        let (root, source) = try S.survivor(c.fixture)
+        let fixture = try S.files(source)
+        try? FileManager.default.removeItem(atPath: root)
+        let base = try Self.disk(fixture, seed: 7, lockFile: c.lockFile)
         let original = files(base, "/data/src")
         let resultPath: String
         if case .directory(let out) = c.target { resultPath = out } else { resultPath = "/data/src" }
@@ -87,7 +96,8 @@ private typealias S = RecoverTestSupport
         #expect(steps > 10)
 
         for k in 0..<steps {
-            let fs = base.copy()
+            // A fresh seed per step, so the power cuts keep, drop and tear different operations.
+            let fs = try Self.disk(fixture, seed: 1000 + UInt64(k), lockFile: c.lockFile)
             fs.kill(afterOperations: k)
             let killed = S.failure { () throws(RecoverError) in try c.run(options(c.target, fs)) }
             #expect(killed != nil, "killed after \(k) of \(steps) operations, the command reported success")

@@ -37,6 +37,8 @@ public struct RecoverOptions: Sendable {
         o.memberID = identity.memberID
         o.clusterID = identity.clusterID
         o.epoch = identity.epoch
+        // Saving the snapshot into the rebuilt log must not compact away entries just copied.
+        o.compactionKeepEntries = .max
         return o
     }
 

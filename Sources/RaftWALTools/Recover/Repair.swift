@@ -123,12 +123,17 @@ public struct Repair: Sendable {
 func previousRun(_ staging: Staging, command: String, source: String, options: RecoverOptions) throws(RecoverError) -> RecoverReport? {
     switch options.target {
     case .inPlace:
+        let last = source.split(separator: "/").last
+        if source == "/" || last == "." || last == ".." {
+            throw .usage("--in-place needs the directory by name (not \(source)): it is renamed to keep the backup")
+        }
         guard !options.dryRun, var report = try staging.finishInterrupted() else { return nil }
         report.outcome = .alreadyDone
         report.notes.append("completed an interrupted run: \(staging.stagingPath) renamed to \(source)")
         return report
     case .directory(let out):
         if normalizedDirectory(out) == source { throw .usage("--output must differ from the source directory (use --in-place to replace it)") }
+        if normalizedDirectory(out).hasPrefix(source + "/") { throw .usage("--output must not be inside the source directory") }
         let fs = options.fileSystem
         guard fs.isDirectory(out) || fs.fileExists(out) else { return nil }
         if var report = staging.completedReport(in: normalizedDirectory(out)), report.command == command, report.source == source {
