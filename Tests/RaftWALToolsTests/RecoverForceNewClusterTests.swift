@@ -77,6 +77,16 @@ private typealias S = RecoverTestSupport
         #expect(report.kept == .init(first: 1, last: SurvivorFixtures.commitIndex), "nothing was compacted, so entries from 1 are kept")
     }
 
+    @Test func aSurvivingLearnerIsPromotedBeforeAnyoneIsRemoved() throws {
+        let (root, source) = try S.survivor("survivor-learners")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let report = try ForceNewCluster(source: source, options: S.options(.directory(root + "/new")), member: 4).run()
+        #expect(report.added.first?.change == "promote learner 4 (manager-4)")
+        let new = try S.open(root + "/new")
+        #expect(try new.membership().voters.map(\.raftID) == [4])
+        #expect(try new.membership().learners.isEmpty)
+    }
+
     @Test func aSnapshotAheadOfTheLogRaisesTheCommitIndexToIt() throws {
         let (root, source) = try S.survivor("survivor-snapshot-ahead")
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -198,6 +208,8 @@ private typealias S = RecoverTestSupport
         #expect(code(empty, .directory(root + "/o1")) == 2)
         #expect(code(root + "/missing", .directory(root + "/o2")) == 2)
         #expect(code(source, .directory(empty)) == 2, "an existing output is never overwritten")
+        #expect(code(source, .directory(source + "/new")) == 2, "an output inside the source would change it")
+        #expect(code(root + "/.", .inPlace) == 2, "in place needs a directory it can rename")
 
         let live = root + "/live"
         try Damage.copyDirectory(source, to: live)
