@@ -57,7 +57,9 @@ struct Common: ParsableArguments {
 
 /// Runs a subcommand's logic and turns its status into the exit code.
 func finish(_ body: (Output) throws(ToolFailure) -> ExitStatus) throws {
-    let status = try body(Output.standard())
+    let output = Output.standard()
+    defer { output.flush() }
+    let status = try body(output)
     if status != .healthy { throw ExitCode(status.rawValue) }
 }
 

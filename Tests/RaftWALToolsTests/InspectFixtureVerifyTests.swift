@@ -84,8 +84,11 @@ struct InspectFixtureVerifyTests {
         }
     }
 
-    @Test("every subcommand's JSON parses on every fixture", arguments: InspectSupport.fixtures)
+    @Test("every subcommand's JSON parses on every fixture, and leaves it byte-identical", arguments: InspectSupport.fixtures)
     func jsonOutputsParse(fixture: String) throws {
+        let dir = InspectSupport.root + "/Fixtures/" + fixture
+        let before = InspectSupport.contents(dir)
+        defer { #expect(InspectSupport.contents(dir) == before, "\(fixture) changed") }
         for command in ["summary", "segments", "hardstate", "snapshots", "members", "verify", "stats"] {
             let r = try InspectSupport.run([command, "Fixtures/" + fixture, "--format", "json"])
             let doc = try InspectSupport.json(r.stdout)

@@ -38,15 +38,14 @@ struct InspectGoldenTests {
         try checkRun(golden: "\(fixture).summary.txt", args: ["summary", "Fixtures/" + fixture], expected: summary.status)
     }
 
+    /// Text outputs here; `InspectFixtureVerify` checks the same after the JSON outputs.
     @Test("no subcommand changes a byte of any fixture", arguments: InspectSupport.fixtures)
     func subcommandsNeverModifyTheDirectory(fixture: String) throws {
         let dir = InspectSupport.root + "/Fixtures/" + fixture
         let before = InspectSupport.contents(dir)
         for command in ["summary", "segments", "entries", "hardstate", "snapshots", "members", "verify", "stats"] {
-            for format in ["text", "json"] {
-                let r = try InspectSupport.run([command, "Fixtures/" + fixture, "--format", format])
-                #expect(r.status == 0 || r.status == 1, "\(command) \(fixture): exit \(r.status), stderr \(r.stderr)")
-            }
+            let r = try InspectSupport.run([command, "Fixtures/" + fixture])
+            #expect(r.status == 0 || r.status == 1, "\(command) \(fixture): exit \(r.status), stderr \(r.stderr)")
         }
         #expect(InspectSupport.contents(dir) == before, "\(fixture) changed")
         #expect(!FileManager.default.fileExists(atPath: dir + "/LOCK"), "a LOCK file was created in \(fixture)")

@@ -66,6 +66,12 @@ public indirect enum JSON: Sendable, Equatable {
 
     static func quote(_ str: String, into s: inout String) {
         s += "\""
+        // Fast path: most strings (base64 payloads, names) need no escaping.
+        if !str.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
+            s += str
+            s += "\""
+            return
+        }
         for u in str.unicodeScalars {
             switch u {
             case "\"": s += "\\\""

@@ -11,6 +11,8 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 public struct Output: @unchecked Sendable {
     public var out: (String) -> Void
     public var err: (String) -> Void
+    /// Writes out what `out` buffered; called before the process exits.
+    public var flush: () -> Void = {}
     public var style: Style
     /// True when stderr is a terminal: progress bars are drawn there only.
     public var progressEnabled: Bool
@@ -27,8 +29,38 @@ public struct Output: @unchecked Sendable {
     public func line(_ line: String = "") { out(line + "\n") }
 
     /// The process's real stdout and stderr, colour and progress decided by `isatty`.
+    /// Stdout is buffered (64 KiB; a line at a time on a terminal) so that
+    /// a million JSON Lines do not cost a million `write` calls; stderr is not.
     public static func standard() -> Output {
-        Output(out: { Terminal.write($0, to: 1) }, err: { Terminal.write($0, to: 2) },
-               style: Terminal.isColorTerminal(1) ? .ansi : .plain, progressEnabled: Terminal.isTerminal(2))
+        let stdout = BufferedWriter(fd: 1, capacity: Terminal.isTerminal(1) ? 0 : 64 << 10)
+        let stderr = BufferedWriter(fd: 2, capacity: 0)
+        var o = Output(out: { stdout.write($0) }, err: { stdout.flush(); stderr.write($0) },
+                       style: Terminal.isColorTerminal(1) ? .ansi : .plain, progressEnabled: Terminal.isTerminal(2))
+        o.flush = { stdout.flush() }
+        return o
+    }
+}
+
+/// Collects output bytes and writes them to a file descriptor in large chunks.
+final class BufferedWriter {
+    let fd: Int32
+    let capacity: Int
+    var buffer: [UInt8] = []
+
+    init(fd: Int32, capacity: Int) {
+        self.fd = fd
+        self.capacity = capacity
+        buffer.reserveCapacity(capacity)
+    }
+
+    func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= capacity { flush() }
+    }
+
+    func flush() {
+        guard !buffer.isEmpty else { return }
+        Terminal.write(bytes: buffer, to: fd)
+        buffer.removeAll(keepingCapacity: true)
     }
 }

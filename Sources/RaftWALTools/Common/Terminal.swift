@@ -19,17 +19,28 @@ public enum Terminal {
     /// Writes all of `text` to `fd`, retrying short writes and EINTR. A
     /// closed pipe (EPIPE) ends the output silently, as `head` expects.
     public static func write(_ text: String, to fd: Int32) {
-        var bytes = Array(text.utf8)
+        write(bytes: Array(text.utf8), to: fd)
+    }
+
+    /// Writes all of `bytes` to `fd` (see ``write(_:to:)``).
+    public static func write(bytes: [UInt8], to fd: Int32) {
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            let n = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + done, $0.count - done) }
             if n < 0 {
                 if errno == EINTR { continue }
                 return
             }
             done += n
         }
-        bytes.removeAll()
+    }
+
+    private static func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
+        #if canImport(Glibc)
+        return Glibc.write(fd, p, n)
+        #else
+        return Darwin.write(fd, p, n)
+        #endif
     }
 
     /// Monotonic nanoseconds, for progress throttling only.

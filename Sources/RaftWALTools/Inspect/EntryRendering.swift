@@ -33,6 +33,8 @@ public enum DataRendering: String, Sendable, CaseIterable {
 
     /// Control characters escaped, so a payload cannot move the terminal's cursor.
     static func printable(_ s: String) -> String {
+        // Fast path: no byte below 0x20, no DEL, no C1 control (encoded as 0xC2 0x80...0x9F).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }) { return s }
         var out = ""
         for u in s.unicodeScalars {
             switch u {

@@ -47,9 +47,7 @@ public enum Members {
             return result
         }
         func asOf(_ index: UInt64) -> (AsOf?, String?) {
-            let valid = a.snapshots.filter { $0.problem == nil }
-            // A snapshot beyond the log (S2): the engine restarts the log after it.
-            let snapshot = valid.first { $0.index <= index } ?? (valid.first.map { $0.index > a.lastIndex ? $0 : nil } ?? nil)
+            let snapshot = a.snapshots.first { $0.problem == nil && $0.index <= index }
             var members = snapshot?.membership ?? Membership()
             let from = (snapshot?.index ?? 0) + 1
             let target = max(index, snapshot?.index ?? 0)
@@ -66,7 +64,8 @@ public enum Members {
             }
             return (AsOf(index: target, members: members, snapshotIndex: snapshot?.index, changesApplied: applied), nil)
         }
-        let (last, whyLast) = asOf(a.lastIndex)
+        // A snapshot beyond the log (S2) is where the engine restarts the log: the last index is the snapshot's.
+        let (last, whyLast) = asOf(max(a.lastIndex, a.newestValidSnapshot?.index ?? 0))
         let (committed, whyCommit) = asOf(commit)
         result.asOfLast = last
         result.asOfCommit = committed
