@@ -41,6 +41,10 @@ public enum Layout {
     static let brokenSuffix = ".broken"
     /// The writer's lock file.
     public static let lockFileName = "LOCK"
+    /// Left by a writer whose write or sync failed: the page cache may show
+    /// bytes the disk never got, so the next writable open rewrites and syncs
+    /// the tail before trusting it, then removes the marker.
+    public static let syncFailedMarkerName = "SYNC-FAILED"
 
     static func alignUp(_ n: Int) -> Int { (n + recordAlignment - 1) & ~(recordAlignment - 1) }
     static func alignUp(_ n: UInt64) -> UInt64 { (n + UInt64(recordAlignment) - 1) & ~UInt64(recordAlignment - 1) }

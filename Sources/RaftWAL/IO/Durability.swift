@@ -100,6 +100,19 @@ struct Durability {
         try handle.sync(dataOnly: true)
     }
 
+    /// Leaves the ``Layout/syncFailedMarkerName`` marker after a failed write
+    /// or sync, best effort and unsynced on purpose: the page-cache problem it
+    /// flags only exists until the next power loss, which also drops the
+    /// phantom bytes; without a power loss the marker is visible to the next open.
+    func markSyncFailure(_ cause: String) {
+        let path = self.path(Layout.syncFailedMarkerName)
+        guard let handle = try? fs.open(path, access: .readWrite, create: true) else { return }
+        try? handle.write(Array((cause + "\n").utf8), at: 0)
+        handle.close()
+    }
+
+    var hasSyncFailureMarker: Bool { fs.fileExists(path(Layout.syncFailedMarkerName)) }
+
     /// Cuts a file at `size` and `fsync`s.
     func truncate(_ handle: any FileHandle, to size: UInt64) throws(WALError) {
         try handle.truncate(to: size)

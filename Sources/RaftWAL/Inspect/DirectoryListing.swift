@@ -16,6 +16,8 @@ public struct DirectoryListing: Sendable {
     /// Anything else (the LOCK file excluded).
     public var others: [String] = []
     public var hasLockFile = false
+    /// A writer's write or sync failed; its next writable open rewrites the tail.
+    public var hasSyncFailureMarker = false
 
     /// Lists `directory`. Throws ``WALError/notALog(path:reason:)`` when it
     /// is missing or not a directory.
@@ -32,6 +34,8 @@ public struct DirectoryListing: Sendable {
                 backups.append(name)
             } else if name == Layout.lockFileName {
                 hasLockFile = true
+            } else if name == Layout.syncFailedMarkerName {
+                hasSyncFailureMarker = true
             } else {
                 others.append(name)
             }

@@ -56,7 +56,7 @@ struct LogOpener {
                 snapshotNames.append(name)
             } else if name.hasSuffix(Layout.temporarySuffix) {
                 temporaries.append(name)
-            } else if name != Layout.lockFileName {
+            } else if name != Layout.lockFileName && name != Layout.syncFailedMarkerName {
                 report.ignoredFiles.append(name)
             }
         }
@@ -277,6 +277,13 @@ struct LogOpener {
                         report.note(.interruptedSeal)
                         report.unsealedSegments.append(reader.name)
                     }
+                case let .corrupt(_, next) where !isTail && Self.isTornSeal(reader, damageAt: scan.endOffset, validAt: next,
+                                                                         scanned: shape, batches: rows.count):
+                    // The seal's bytes were written at once and a crash kept a later
+                    // sector (the seal) but not an earlier one (the batch table): the
+                    // valid seal names this offset as the end of the batches.
+                    report.note(.interruptedSeal)
+                    report.unsealedSegments.append(reader.name)
                 case let .corrupt(problem, next):
                     scanFailure = Failure(label: .corruptRecord, position: k, offset: scan.endOffset, error: .corrupted(
                         file: reader.name, offset: scan.endOffset, indexes: claimedIndexes(reader, at: scan.endOffset),
@@ -339,6 +346,20 @@ struct LogOpener {
         }
         out.cut = (failure.position, keptPrefix ? failure.offset : nil)
         return out
+    }
+
+    /// True when the valid record after damage at `damageAt` is a seal whose
+    /// batch table was to start exactly there and whose summary matches the
+    /// scanned batches: the damage is an interrupted seal (T2), and every
+    /// batch before it is intact.
+    static func isTornSeal(_ reader: SegmentReader, damageAt: UInt64, validAt next: UInt64,
+                           scanned: LogShape, batches: Int) -> Bool {
+        let seal = try? reader.withRecord(at: next) { (view) throws(WALError) -> SealMeta? in
+            guard view.header.type == .seal else { return nil }
+            return try? SealMeta.decode(view.meta, startingAfter: reader.header.firstIndex - 1)
+        }
+        guard let seal = seal ?? nil else { return false }
+        return seal.batchTableOffset == damageAt && seal.batchCount == batches && seal.shape.lastIndex == scanned.lastIndex
     }
 
     /// Applies a scanned record to a segment's shape and batch rows.
@@ -461,9 +482,14 @@ struct LogOpener {
         }
         // After a failed fsync (in this process or one before it, without a
         // reboot) the page cache can show records the disk never got, and the
-        // scan above just trusted them. Rewrite and sync the tail's records
-        // before anything is acknowledged on top of them ("fsyncgate").
-        try d.rewrite(handle, range: 0..<reopened.endOffset)
+        // scan above just trusted them. The failing writer left a marker:
+        // rewrite and sync the tail's records before anything is acknowledged
+        // on top of them ("fsyncgate"), then drop the marker.
+        if d.hasSyncFailureMarker {
+            try d.rewrite(handle, range: 0..<reopened.endOffset)
+            try d.remove([Layout.syncFailedMarkerName])
+            report.modifiedDirectory = true
+        }
         state.segments.append(reopened)
     }
 }
