@@ -170,6 +170,19 @@ private typealias S = RecoverTestSupport
         #expect(try S.digest(source) == result)
     }
 
+    @Test func anOutputMadeFromAnEarlierStateOfTheSourceIsNotReportedAsDone() throws {
+        let (root, source) = try S.survivor("survivor-voters")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let output = root + "/new"
+        _ = try ForceNewCluster(source: source, options: S.options(.directory(output))).run()
+        #expect(try ForceNewCluster(source: source, options: S.options(.directory(output))).run().outcome == .alreadyDone)
+        let log = try RaftLog.open(directory: source, options: SurvivorFixtures.options(keepEntries: 20))
+        try log.append([Entry(index: 201, term: 2, data: [1])])
+        log.close()
+        let again = S.failure { () throws(RecoverError) in try ForceNewCluster(source: source, options: S.options(.directory(output))).run() }
+        #expect(again?.exitCode == 2)
+    }
+
     @Test func memberFlagChoosesWhoSurvivesAndAnUnknownMemberIsAUsageError() throws {
         let (root, source) = try S.survivor("survivor-voters")
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -137,9 +137,19 @@ func previousRun(_ staging: Staging, command: String, source: String, options: R
         let fs = options.fileSystem
         guard fs.isDirectory(out) || fs.fileExists(out) else { return nil }
         if var report = staging.completedReport(in: normalizedDirectory(out)), report.command == command, report.source == source {
-            report.outcome = .alreadyDone
-            report.dryRun = options.dryRun
-            return report
+            // Made from this source as it is now? (Tolerant open: a repair's source is damaged.)
+            var o = options.sourceOptions(recovery: .truncateAtFirstCorruption)
+            o.access = .readOnly
+            if let log = try? RaftLog.open(directory: source, options: o) {
+                defer { log.close() }
+                if report.sourceIdentity == .init(log.identity), report.sourceHardState == log.hardState,
+                   report.sourceLastIndex == log.lastIndex {
+                    report.outcome = .alreadyDone
+                    report.dryRun = options.dryRun
+                    return report
+                }
+            }
+            throw .environment(.invalidArgument("the output \(out) already exists, made by \(command) from an earlier state of \(source)"))
         }
         throw .environment(.invalidArgument("the output \(out) already exists"))
     }
