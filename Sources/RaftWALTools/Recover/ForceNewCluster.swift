@@ -23,7 +23,9 @@ import RaftWAL
 ///   every segment and snapshot header, so a member or directory from before
 ///   the recovery is refused as foreign.
 public struct ForceNewCluster: Sendable {
+    /// The survivor's data directory (read only; never written).
     public var source: String
+    /// Target, dry run, file system.
     public var options: RecoverOptions
     /// The member's own Raft ID, when the log's identity is not it.
     public var member: UInt64?
@@ -44,6 +46,12 @@ public struct ForceNewCluster: Sendable {
     }
 
     /// Plans and (unless a dry run) performs the recovery.
+    ///
+    /// - Returns: the report (also written into the result as `raft-recover-report.json`).
+    /// - Throws: ``RecoverError/environment(_:)`` (not a log, locked, output exists),
+    ///   ``RecoverError/usage(_:)`` (unknown member, `--applied-index` beyond the log),
+    ///   ``RecoverError/damage(_:advice:)`` (the source cannot be read safely),
+    ///   ``RecoverError/writeFailed(_:)`` (nothing presented; re-run).
     public func run() throws(RecoverError) -> RecoverReport {
         let staging = Staging(fs: options.fileSystem, source: source, target: options.target)
         if let done = try previousRun(staging, command: Self.command, source: source, options: options) { return done }

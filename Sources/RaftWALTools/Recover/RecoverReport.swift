@@ -113,6 +113,7 @@ public struct RecoverReport: Codable, Sendable, Equatable {
         public var resultMembership: [MemberInfo]
     }
 
+    /// `force-new-cluster`, `repair` or `truncate`.
     public var command: String
     /// The data directory the command read.
     public var source: String
@@ -120,11 +121,16 @@ public struct RecoverReport: Codable, Sendable, Equatable {
     public var output: String
     /// Where the original directory was moved (in-place runs).
     public var backup: String?
+    /// True for `--dry-run`: nothing was written.
     public var dryRun: Bool
     public var outcome: Outcome
+    /// Whose log the source is.
     public var sourceIdentity: Identity
+    /// Whose log the result is (force-new-cluster: new cluster ID, epoch + 1).
     public var resultIdentity: Identity?
+    /// The source's hard state as the engine read it.
     public var sourceHardState: HardState
+    /// The result's hard state.
     public var resultHardState: HardState?
     /// Decision-table labels the engine met reading the source (`docs/RECOVERY.md`).
     public var sourceLabels: [String]
@@ -133,6 +139,7 @@ public struct RecoverReport: Codable, Sendable, Equatable {
     public var sourceLastIndex: UInt64
     /// The commit index the command honoured (persisted commit, snapshot index or `--applied-index`).
     public var commitIndex: UInt64
+    /// The latest valid snapshot, carried into the result.
     public var snapshot: SnapshotInfo?
     /// Entries carried byte for byte into the result, with their original terms.
     public var kept: IndexRange?

@@ -11,7 +11,9 @@ import RaftWAL
 /// With `--in-place` (the default) the whole original directory is also kept
 /// as the backup; with `--output` the source itself stays as it was.
 public struct Repair: Sendable {
+    /// The damaged data directory (read only; replaced, with a backup, when in place).
     public var source: String
+    /// Target (in place by default), dry run, `acceptDataLoss`, file system.
     public var options: RecoverOptions
 
     public static let command = "repair"
@@ -21,6 +23,13 @@ public struct Repair: Sendable {
         self.options = options
     }
 
+    /// Plans and (unless a dry run or refused) performs the repair.
+    ///
+    /// - Returns: the report; ``RecoverReport/Outcome/refused`` when the cut would drop
+    ///   committed entries without `acceptDataLoss`, ``RecoverReport/Outcome/nothingToDo``
+    ///   for a log that opens strict without a cut.
+    /// - Throws: ``RecoverError/damage(_:advice:)`` when nothing before the damage can be
+    ///   kept; ``RecoverError/environment(_:)``, ``RecoverError/writeFailed(_:)``.
     public func run() throws(RecoverError) -> RecoverReport {
         let staging = Staging(fs: options.fileSystem, source: source, target: options.target)
         if let done = try previousRun(staging, command: Self.command, source: source, options: options) { return done }

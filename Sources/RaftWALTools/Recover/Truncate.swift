@@ -10,8 +10,11 @@ import RaftWAL
 /// above. INDEX may not be below the latest snapshot (the state machine's
 /// snapshot already contains those entries: restore another member instead).
 public struct Truncate: Sendable {
+    /// The data directory (read only; replaced, with a backup, when in place).
     public var source: String
+    /// The last index kept.
     public var after: UInt64
+    /// Target (in place by default), dry run, `acceptDataLoss`, file system.
     public var options: RecoverOptions
 
     public static let command = "truncate"
@@ -22,6 +25,12 @@ public struct Truncate: Sendable {
         self.options = options
     }
 
+    /// Plans and (unless a dry run or refused) performs the truncation.
+    ///
+    /// - Returns: the report; ``RecoverReport/Outcome/refused`` when committed entries would
+    ///   be dropped without `acceptDataLoss`.
+    /// - Throws: ``RecoverError/usage(_:)`` below the latest snapshot;
+    ///   ``RecoverError/damage(_:advice:)``, ``RecoverError/environment(_:)``, ``RecoverError/writeFailed(_:)``.
     public func run() throws(RecoverError) -> RecoverReport {
         let staging = Staging(fs: options.fileSystem, source: source, target: options.target)
         if let done = try previousRun(staging, command: Self.command, source: source, options: options) { return done }
