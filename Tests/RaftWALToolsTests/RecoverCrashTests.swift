@@ -108,6 +108,10 @@ private typealias S = RecoverTestSupport
             let backup = files(fs, "/data/src.raft-recover-backup")
             #expect(atSource == original || backup == original, "after a kill at step \(k)")
             if case .directory = c.target { #expect(atSource == original, "after a kill at step \(k)") }
+            // Whatever is under the result's name is the complete result: never a partial one.
+            if fs.isDirectory(resultPath) && (c.target != .inPlace || atSource != original) {
+                #expect(try S.digest(resultPath, fs: fs) == want, "presented after a kill at step \(k)")
+            }
 
             let rerun = try c.run(options(c.target, fs))
             #expect([.done, .alreadyDone, .nothingToDo].contains(rerun.outcome), "re-run after a kill at step \(k)")
