@@ -74,7 +74,7 @@ public struct Analyzer {
                     report.headerProblem = problem.reason
                     report.end = .unreadable
                     a.findings.append(Finding(.damage, .badSegmentHeader, file: s.name, offset: problem.offset,
-                                              indexes: unreadableRange(a.listing, s), "unreadable segment header: " + problem.reason))
+                                              indexes: unreadableRange(a.listing, s), "unreadable header: " + problem.reason))
                 }
                 inspector.close()
             } catch {

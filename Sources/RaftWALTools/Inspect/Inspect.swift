@@ -13,10 +13,10 @@ public enum Inspect {
         options.decodeBodies = decode
         options.keepLiveBatches = keepLive
         options.onEvent = onEvent
-        let progress = Progress(output: output, label: decode ? "verifying" : "scanning", totalBytes: 1)
+        // The total is known once the headers are read: the bar is made at the first report.
         var bar: Progress? = nil
         options.onProgress = { done, total in
-            if bar == nil { bar = Progress(output: output, label: progress.label, totalBytes: total) }
+            if bar == nil { bar = Progress(output: output, label: decode ? "verifying" : "scanning", totalBytes: total) }
             bar?.update(done)
         }
         defer { bar?.finish() }
