@@ -473,7 +473,25 @@ def decode_seal_meta(rec):
     seal["termRuns"] = [(r.u64(), r.u64()) for _ in range(runs_n)]
     seal["confChangeIndexes"] = [r.u64() for _ in range(confs_n)]
     r.end()
+    f, last = seal["rewriteFrom"], seal["lastIndex"]
+    if f and not (f <= last + 1 and ((seal["termRuns"] and seal["termRuns"][0][0] == f) or last < f)):
+        raise ValueError(f"seal term runs do not start at rewriteFrom {f}")
     return seal
+
+
+def is_torn_seal(data, salt, damage_at, valid_at, records, last_index):
+    """RECOVERY.md T2: the valid record after the damage is a seal that names the damaged offset as its
+    batch table and summarizes exactly the records before it (a later sector of the seal write reached
+    the disk, an earlier one did not)."""
+    rec, _ = parse_record(data, valid_at, salt)
+    if rec is None or rec["type"] != TYPE_SEAL:
+        return False
+    try:
+        seal = decode_seal_meta(rec)
+    except ValueError:
+        return False
+    batches = sum(1 for r in records if r["type"] in (TYPE_BATCH, TYPE_RESET))
+    return seal["batchTableOffset"] == damage_at and seal["batchCount"] == batches and seal["lastIndex"] == last_index
 
 
 # ---------------------------------------------------------------- segment scan (FORMAT.md §3, §10; RECOVERY.md)
@@ -648,7 +666,7 @@ def check_directory(directory, want_records, log):
             snaps.append(name)
         elif name.endswith(".tmp"):
             temporaries.append(name)
-        elif name != "LOCK":
+        elif name not in ("LOCK", "SYNC-FAILED"):
             log.ignored.append(name)
     segs.sort()
     if temporaries:
@@ -738,6 +756,10 @@ def check_directory(directory, want_records, log):
                 check_seal(name, data, records, records[-1], h["firstIndex"])
             except (Damage, ValueError) as e:
                 log.problems.append(f"bad seal: {e}")
+        elif end == "corrupt" and not is_tail and is_torn_seal(data, h["salt"], end_offset, detail["nextValidOffset"],
+                                                               records, log.last_index):
+            log.note(T2)
+            log.notes.append(f"{name} is unsealed: its seal write was torn (batch table lost at offset {end_offset})")
         elif end == "corrupt":
             raise Refused(C1, f"{name} at offset {end_offset}: {detail['problem']}, followed by a valid record at "
                               f"offset {detail['nextValidOffset']}: damage, not a torn write")

@@ -83,6 +83,52 @@ struct FormatSpecTests {
         try Self.expectSameLog(report, log)
     }
 
+    /// The survivor fixtures (learners, a promotion, an address change, a
+    /// compacted log, a snapshot ahead of the log, a torn tail): the engine
+    /// opens each, and the Python reader reads the same log with the same labels.
+    @Test(.enabled(if: FormatSpecTests.pythonAvailable, "python3 is not installed: the independent reader cannot run"),
+          arguments: SurvivorFixtures.specs.map(\.name))
+    func pythonReaderReadsTheSurvivorFixturesAsTheEngine(_ name: String) throws {
+        let (status, report) = try Self.runReader(name)
+        #expect(status == 0)
+        #expect(report.refused == nil)
+        let log = try RaftLog.open(directory: RecoveryTableTests.fixture(name), options: .readOnly)
+        defer { log.close() }
+        #expect(Set(report.labels) == Set(log.recoveryReport.labels.map(\.rawValue)))
+        try Self.expectSameLog(report, log)
+    }
+
+    /// A seal written in one go of which a crash kept the later sector (the
+    /// seal) but not the earlier one (the batch table) nor the trailer: both
+    /// readers call it an interrupted seal (T2), not corruption, because the
+    /// valid seal names the damaged offset as its batch table and summarizes
+    /// exactly the records before it.
+    @Test(.enabled(if: FormatSpecTests.pythonAvailable, "python3 is not installed: the independent reader cannot run"))
+    func aSealWhoseBatchTableWasLostIsAnInterruptedSealForBothReaders() throws {
+        let tmp = TempDir("torn-seal")
+        try Damage.copyDirectory(RecoveryTableTests.fixture("healthy"), to: tmp.path)
+        let segments = try DirectoryListing(directory: tmp.path).segments
+        let victim = tmp.file(segments[segments.count - 2].name)
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: victim)[.size] as? UInt64)
+        func u64(at offset: UInt64) throws -> UInt64 {
+            try Damage.read(victim, at: offset, count: 8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+        }
+        let sealOffset = try u64(at: size - 16)                 // trailer: sealOffset u64 | "RWALEND1"
+        let tableOffset = try u64(at: sealOffset + 32 + 16)     // seal meta: lastIndex, rewriteFrom, batchTableOffset
+        #expect(tableOffset < sealOffset)
+        try Damage.zero(victim, range: tableOffset..<sealOffset)
+        try Damage.zero(victim, range: (size - 16)..<size)
+
+        let log = try RaftLog.open(directory: tmp.path, options: .readOnly)
+        defer { log.close() }
+        #expect(log.recoveryReport.labels == [.interruptedSeal])
+        #expect(log.lastIndex == 220)
+        let (status, report) = try Self.runReader(path: tmp.path)
+        #expect(status == 0)
+        #expect(report.labels == [RecoveryLabel.interruptedSeal.rawValue])
+        try Self.expectSameLog(report, log)
+    }
+
     /// Random damage (a flipped bit, a zeroed run, a cut) to the last segment
     /// or the snapshot of `healthy`, where both readers scan every byte: they
     /// must take the same decision-table row and, when the engine opens the
