@@ -111,9 +111,35 @@ extension RaftLog {
         if let index = segment.index { return index }
         if let cached = readCache.table(segment.name) { return cached }
         let seal = SealMeta(shape: segment.shape, batchTableOffset: segment.batchTableOffset, batchCount: segment.batchCount)
-        let index = SegmentIndex(try segment.reader.readBatchTable(seal))
+        let rows: [BatchRef]
+        do { rows = try segment.reader.readBatchTable(seal) } catch {
+            // The batch table is redundant, and a seal written at once can be torn
+            // by a crash so that the seal survives but its table does not: rebuild
+            // the table from the records (found by `raft-torture sim`).
+            guard let rebuilt = try Self.rebuildBatchTable(segment.reader, seal) else { throw error }
+            rows = rebuilt
+        }
+        let index = SegmentIndex(rows)
         readCache.insert(index, for: segment.name)
         return index
+    }
+
+    /// The rows of a sealed segment, from a scan of its records; nil unless
+    /// the scan ends exactly where the seal says the batches end, with as
+    /// many batches as the seal counts.
+    static func rebuildBatchTable(_ reader: SegmentReader, _ seal: SealMeta) throws(WALError) -> [BatchRef]? {
+        var shape = LogShape(continuingAfter: reader.header.firstIndex - 1)
+        var rows: [BatchRef] = []
+        var consistent = true
+        var dataEnd = UInt64(Layout.segmentHeaderBytes)
+        _ = try reader.scan(from: dataEnd) { (view) throws(WALError) -> Bool in
+            if view.offset >= seal.batchTableOffset { return false }
+            if LogOpener.apply(view, to: &shape, rows: &rows) != nil { consistent = false }
+            dataEnd = view.offset + UInt64(view.header.recordBytes)
+            return consistent
+        }
+        guard consistent, dataEnd == seal.batchTableOffset, rows.count == seal.batchCount else { return nil }
+        return rows
     }
 
     /// Reads, verifies, decompresses and decodes a batch record.
