@@ -1,1 +1,212 @@
-print("todo")
+import ArgumentParser
+import Foundation
+import RaftWALTools
+
+/// `raft-bench`: measures RaftWAL with the same workloads and JSON keys as
+/// the etcd 3.4 WAL baseline (`etcdwal-bench`), one JSON line per run on
+/// stdout. Exit status: 0 measured, 1 a replay did not return what was
+/// written, 2 usage or environment error.
+@main
+struct RaftBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "raft-bench",
+        abstract: "Measure RaftWAL: durable appends, replay and open time, as JSON lines.",
+        discussion: """
+            Each command prints one JSON line on stdout with the keys of the etcd WAL baseline \
+            (entries_per_s, payload_MB_per_s, save_latency.p50_us, disk_used_bytes, replay[].entries_per_s, ...), \
+            so one summarizer tabulates both. Units: MB = 1e6 bytes, latencies in microseconds. \
+            Compare figures only within one run of the same machine (see docs/BENCHMARKS.md and Tools/bench-compare).
+            """,
+        subcommands: [Append.self, Replay.self, Open.self, Codec.self])
+
+    /// Maps the library's errors to the tools' exit codes.
+    static func exit(_ error: BenchError) -> Never {
+        FileHandle.standardError.write(Data("raft-bench: \(error)\n".utf8))
+        if case .verification = error { Foundation.exit(1) }
+        Foundation.exit(2)
+    }
+
+    static func printJSON<T: Encodable>(_ value: T) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { exit(.environment("cannot encode the result")) }
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
+    static func passes(_ list: String) -> [String] {
+        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && $0 != "none" }
+    }
+}
+
+extension PayloadKind: ExpressibleByArgument {}
+
+struct Append: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Durable appends into a new log, then replay it (hot and cold page cache).",
+        discussion: """
+            Writes --entries entries of --size payload bytes, --batch entries per append call (one record and one \
+            fdatasync each), every call carrying a hard state, into the new log directory --dir (missing or empty). \
+            With --writers W, W threads append concurrently and group commit coalesces them. The log is kept \
+            for `replay` and `open` unless --remove-after is given.
+            """)
+
+    @Option(name: [.customShort("n"), .long], help: "Number of entries to append.")
+    var entries = 10_000
+    @Option(help: "Payload bytes per entry.")
+    var size = 1024
+    @Option(help: "Entries per append call (one sync per call).")
+    var batch = 64
+    @Option(help: "Concurrent writer threads, each appending --batch entries per call.")
+    var writers = 1
+    @Option(help: "Payload kind: json, random or zero.")
+    var payload: PayloadKind = .json
+    @Option(help: "Cut consecutive --size-byte payloads from this file and cycle them (e.g. etcdwal-bench -emit-corpus output).")
+    var payloadFile: String?
+    @Option(help: "Seed of the payload generator.")
+    var seed: UInt64 = 1
+    @Option(help: "Most bytes of distinct payloads kept in memory and cycled (the baseline's -pool-bytes).")
+    var poolBytes = PayloadPool.defaultMaxPoolBytes
+    @Option(help: "Log directory to create (must be missing or empty).")
+    var dir: String
+    @Option(help: "Segment size in bytes.")
+    var segmentBytes: UInt64 = 64 << 20
+    @Flag(help: "Store batch bodies uncompressed.")
+    var noCompression = false
+    @Flag(help: "Skip every sync (measures the CPU path only; never for data you keep).")
+    var unsafeNoFsync = false
+    @Option(help: "Replay passes after appending, comma separated: hot, cold, or none.")
+    var replay = "hot,cold"
+    @Flag(help: "Remove the log directory after measuring.")
+    var removeAfter = false
+
+    func validate() throws {
+        guard entries > 0, size > 0, batch > 0, writers > 0, poolBytes > 0 else {
+            throw ValidationError("--entries, --size, --batch, --writers and --pool-bytes must be positive")
+        }
+        for p in RaftBench.passes(replay) where p != "hot" && p != "cold" {
+            throw ValidationError("unknown replay pass '\(p)': use hot, cold or none")
+        }
+    }
+
+    func run() throws {
+        do throws(BenchError) {
+            let pool: PayloadPool
+            if let payloadFile {
+                pool = try PayloadPool(file: payloadFile, sizeBytes: size, entries: entries, maxPoolBytes: poolBytes)
+            } else {
+                pool = PayloadPool(kind: payload, sizeBytes: size, entries: entries, seed: seed, maxPoolBytes: poolBytes)
+            }
+            var bench = AppendBenchmark(directory: dir, entries: entries, sizeBytes: size, batch: batch, pool: pool,
+                                        payloadName: payload.rawValue)
+            bench.writers = writers
+            bench.seed = seed
+            bench.segmentSizeBytes = segmentBytes
+            bench.compression = !noCompression
+            bench.noSync = unsafeNoFsync
+            bench.replayPasses = RaftBench.passes(replay)
+            try bench.validate()
+            let result: AppendResult
+            do throws(BenchError) { result = try bench.run() } catch {
+                if removeAfter { BenchFiles.removeTree(dir) }
+                throw error
+            }
+            if removeAfter { BenchFiles.removeTree(dir) }
+            RaftBench.printJSON(result)
+        } catch {
+            RaftBench.exit(error)
+        }
+    }
+}
+
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open an existing log and read every entry, page cache hot and cold.",
+        discussion: """
+            Reports entries/s and payload MB/s of reading (open excluded, as the baseline's ReadAll), open time, \
+            and the process's RSS before the pass and its peak during it. The cold pass evicts the log's files \
+            with posix_fadvise(DONTNEED), which needs no privileges.
+            """)
+
+    @Option(help: "Log directory.")
+    var dir: String
+    @Option(help: "Passes, comma separated: hot, cold.")
+    var passes = "hot,cold"
+    @Flag(help: "Open read-only (no lock, nothing changed): for a live directory or a copy.")
+    var readOnly = false
+
+    func run() throws {
+        do throws(BenchError) {
+            let bench = ReplayBenchmark(directory: dir, readOnly: readOnly)
+            RaftBench.printJSON(try bench.run(passes: RaftBench.passes(passes)))
+        } catch {
+            RaftBench.exit(error)
+        }
+    }
+}
+
+struct Open: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time until the first and last index and the hard state of an existing log are known.",
+        discussion: "Opens the log --reps times with the page cache hot and --reps times cold; reports each and the medians.")
+
+    @Option(help: "Log directory.")
+    var dir: String
+    @Option(help: "Repetitions per cache state.")
+    var reps = 5
+    @Flag(help: "Open read-only (no lock, nothing changed).")
+    var readOnly = false
+
+    func validate() throws {
+        guard reps > 0 else { throw ValidationError("--reps must be positive") }
+    }
+
+    func run() throws {
+        do throws(BenchError) {
+            let bench = OpenBenchmark(directory: dir, readOnly: readOnly, repetitions: reps)
+            RaftBench.printJSON(try bench.run())
+        } catch {
+            RaftBench.exit(error)
+        }
+    }
+}
+
+struct Codec: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Throughput of the engine's CRC32C, LZ4 and record encode/decode, on the limit probes' inputs.",
+        discussion: """
+            CRC32C on the buffers of limits/crc32c.c; LZ4 on independent --lz4-block-bytes blocks of --payload-file \
+            (compare with `lz4 -b1 -B<block> FILE`); a record of --batch entries of --size bytes cut from the same file, \
+            encoded and decoded as the append and read paths do.
+            """)
+
+    @Option(help: "Corpus file (e.g. etcdwal-bench -emit-corpus output); generated json payloads when omitted.")
+    var payloadFile: String?
+    @Option(help: "Payload bytes per entry of the record benchmark.")
+    var size = 1024
+    @Option(help: "Entries in the record benchmark's batch.")
+    var batch = 64
+    @Option(help: "LZ4 block size.")
+    var lz4BlockBytes = 65536
+    @Option(help: "Seconds per figure.")
+    var seconds = 1.0
+
+    func run() throws {
+        do throws(BenchError) {
+            let corpus: [UInt8]
+            let pool: PayloadPool
+            if let payloadFile {
+                pool = try PayloadPool(file: payloadFile, sizeBytes: size, entries: 1 << 30)
+                corpus = (0..<pool.distinctPayloads).flatMap { pool.payload($0) }
+            } else {
+                pool = PayloadPool(kind: .json, sizeBytes: size, entries: (16 << 20) / size, seed: 1)
+                corpus = (0..<pool.distinctPayloads).flatMap { pool.payload($0) }
+            }
+            var bench = CodecBenchmark(corpus: corpus, recordPool: pool, recordBatch: batch)
+            bench.seconds = seconds
+            bench.lz4BlockBytes = lz4BlockBytes
+            RaftBench.printJSON(try bench.run())
+        } catch {
+            RaftBench.exit(error)
+        }
+    }
+}

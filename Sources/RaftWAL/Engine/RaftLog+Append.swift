@@ -126,8 +126,14 @@ extension RaftLog {
             if let cause = state.failStop { return (nil, .failStopped(cause: cause)) }
             return (state, nil)
         }
-        guard let current = snapshotState.0 else {
+        guard var current = snapshotState.0 else {
             return round.map { _ in .failure(snapshotState.1!) }
+        }
+        // Validation needs positions only. Holding the segments' rows would
+        // make the write path's in-place append of a row copy them all.
+        for k in current.segments.indices {
+            current.segments[k].rows = []
+            current.segments[k].index = nil
         }
         // Validate each request against the log as the previous ones leave it.
         var working = current.shape

@@ -16,7 +16,8 @@ extension RaftLog {
             if hi > last + 1 { throw WALError.unavailable(requested: hi - 1, lastIndex: last) }
             guard lo < hi else { return [] }
             var out: [Entry] = []
-            out.reserveCapacity(Int(min(hi - lo, 1 << 16)))
+            // Bounded by what maxBytes admits too (every entry counts at least 16 bytes).
+            out.reserveCapacity(Int(min(hi - lo, 1 << 16, UInt64(maxBytes / 16) + 1)))
             var size = 0
             var i = lo
             while i < hi {

@@ -6,6 +6,12 @@ struct ReadCache {
         var offset: UInt64
     }
     private var batches: [Key: (entries: [Entry], bytes: Int, used: UInt64)] = [:]
+    /// Batch keys in insertion order, for CLOCK eviction (second chance for
+    /// a batch hit since it was queued): O(1) amortized per insert, where a
+    /// scan for the least recently used batch made a replay of small
+    /// batches quadratic once the cache was full. `head` is the next to check.
+    private var order: [(key: Key, queued: UInt64)] = []
+    private var head = 0
     private var tables: [String: (index: SegmentIndex, used: UInt64)] = [:]
     private var bytes = 0
     private var clock: UInt64 = 0
@@ -25,11 +31,28 @@ struct ReadCache {
         let size = entries.reduce(64) { $0 + $1.sizeBytes }
         guard size <= capacityBytes else { return }
         clock += 1
-        while bytes + size > capacityBytes, let victim = batches.min(by: { $0.value.used < $1.value.used }) {
-            bytes -= victim.value.bytes
-            batches[victim.key] = nil
+        if let old = batches.removeValue(forKey: key) { bytes -= old.bytes }
+        while bytes + size > capacityBytes && head < order.count {
+            let (candidate, queued) = order[head]
+            head += 1
+            guard let entry = batches[candidate], entry.used >= queued else { continue }  // gone or re-queued
+            if entry.used > queued {
+                order.append((candidate, entry.used))  // hit since queued: second chance
+                continue
+            }
+            bytes -= entry.bytes
+            batches[candidate] = nil
+        }
+        if order.count - head > 4 * (batches.count + 256) {
+            // Mostly keys of batches forgotten or re-queued: rebuild from the live ones.
+            order = batches.map { (key: $0.key, queued: $0.value.used) }.sorted { $0.queued < $1.queued }
+            head = 0
+        } else if head > 1024 && head * 2 > order.count {
+            order.removeFirst(head)
+            head = 0
         }
         batches[key] = (entries, size, clock)
+        order.append((key, clock))
         bytes += size
     }
 
@@ -50,6 +73,8 @@ struct ReadCache {
 
     mutating func removeAll() {
         batches = [:]
+        order = []
+        head = 0
         tables = [:]
         bytes = 0
     }

@@ -42,6 +42,17 @@ final class SegmentReader {
     let name: String
     let header: SegmentHeader
     var fileSize: UInt64
+    /// Read-ahead for ``withRecord(at:_:)``: one `pread` of up to
+    /// `readAheadBytes` serves the small records that follow it, so a replay
+    /// of small batches costs one syscall per chunk instead of two per
+    /// record. Only bytes that verify (checksum bound to salt and offset)
+    /// are ever used from it, and anything else is read again, so stale
+    /// bytes (the tail grows after a load) never surface. Guarded like the
+    /// reader itself (the log's state lock).
+    private var chunkStart: UInt64 = 0
+    private var chunk: [UInt8] = []
+    private var bypassReadAhead = false
+    static let readAheadBytes = 256 << 10
 
     /// Opens and checks the header. `expected` is the log identity the
     /// segment must belong to (nil to accept any, for tools).
@@ -65,6 +76,13 @@ final class SegmentReader {
             throw corrupted(offset, "record offset outside the file (size \(fileSize))")
         }
         let available = Int(min(fileSize - offset, UInt64(Int.max)))
+        if let header = try readAhead(at: offset, available: available) {
+            let lo = Int(offset - chunkStart)
+            return try chunk.withBytes { (raw) throws(WALError) -> T in
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[lo..<(lo + Layout.recordHeaderBytes + header.metaLength + header.storedLength)])
+                return try body(RecordView(offset: offset, header: header, bytes: bytes))
+            }
+        }
         let head = try handle.read(at: offset, count: min(Layout.recordHeaderBytes, available))
         let header: RecordHeader
         switch head.withUnsafeBytes({ RecordFrame.parseHeader($0, available: available) }) {
@@ -72,8 +90,20 @@ final class SegmentReader {
         case .failure(let p): throw corrupted(offset, p.description)
         }
         let total = Layout.recordHeaderBytes + header.metaLength + header.storedLength
-        var buffer = [UInt8](repeating: 0, count: total)
-        let n = try buffer.withMutableBytes { (raw) throws(WALError) in try handle.read(into: raw, at: offset) }
+        var n = 0
+        // Uninitialized: every byte kept is read from the file just below.
+        // Large records bypass the read-ahead until a small one comes along.
+        bypassReadAhead = total > Self.readAheadBytes
+        var readError: WALError? = nil
+        let buffer = [UInt8](unsafeUninitializedCapacity: total) { dst, initialized in
+            // (The initializer's rethrows would erase the typed error.)
+            do throws(WALError) { n = try handle.read(into: UnsafeMutableRawBufferPointer(dst), at: offset) } catch {
+                readError = error
+                n = 0
+            }
+            initialized = n
+        }
+        if let readError { throw readError }
         guard n == total else { throw corrupted(offset, RecordProblem.truncated(needed: total, available: n).description) }
         return try buffer.withBytes { (raw) throws(WALError) -> T in
             if let problem = RecordFrame.verify(header, record: raw, salt: self.header.salt, offset: offset) {
@@ -81,6 +111,43 @@ final class SegmentReader {
                 throw corrupted(offset, problem.description, range)
             }
             return try body(RecordView(offset: offset, header: header, bytes: raw))
+        }
+    }
+
+    /// The header of the record at `offset` when the read-ahead chunk holds
+    /// all of it and it verifies, (re)loading the chunk at `offset` once if
+    /// needed. Nil sends the caller to a direct read: the record is larger
+    /// than the chunk, or it does not verify (the direct read then reports
+    /// what is wrong with the bytes actually on disk).
+    private func readAhead(at offset: UInt64, available: Int) throws(WALError) -> RecordHeader? {
+        enum Lookup { case hit(RecordHeader), tooLarge, miss }
+        func lookup() -> Lookup {
+            guard offset >= chunkStart, offset + UInt64(Layout.recordHeaderBytes) <= chunkStart + UInt64(chunk.count) else { return .miss }
+            let lo = Int(offset - chunkStart)
+            return chunk.withUnsafeBytes { raw -> Lookup in
+                guard case .success(let h) = RecordFrame.parseHeader(UnsafeRawBufferPointer(rebasing: raw[lo..<(lo + Layout.recordHeaderBytes)]), available: available) else { return .miss }
+                let total = Layout.recordHeaderBytes + h.metaLength + h.storedLength
+                if total > Self.readAheadBytes { return .tooLarge }
+                guard lo + total <= raw.count else { return .miss }
+                let record = UnsafeRawBufferPointer(rebasing: raw[lo..<(lo + total)])
+                return RecordFrame.verify(h, record: record, salt: header.salt, offset: offset) == nil ? .hit(h) : .miss
+            }
+        }
+        if bypassReadAhead { return nil }
+        switch lookup() {
+        case .hit(let h): return h
+        case .tooLarge: return nil
+        case .miss: break
+        }
+        let count = min(Self.readAheadBytes, available)
+        if chunk.count != count { chunk = [UInt8](repeating: 0, count: count) }
+        let n = try chunk.withMutableBytes { (raw) throws(WALError) in try handle.read(into: raw, at: offset) }
+        if n < count { chunk.removeLast(count - n) }
+        chunkStart = offset
+        switch lookup() {
+        case .hit(let h): return h
+        case .tooLarge: bypassReadAhead = true; return nil
+        case .miss: return nil
         }
     }
 

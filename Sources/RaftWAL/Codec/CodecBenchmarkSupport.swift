@@ -1,0 +1,63 @@
+/// Public entry points into the engine's codec stages, so that benchmarks
+/// (`raft-bench codec`, `Tools/benchmarks`) measure exactly the code the
+/// append and read paths run, stage by stage. Not needed to use the log.
+///
+/// Write path: ``encodeBatchRecord(_:hardState:compression:salt:offset:)``
+/// = encode → LZ4 (when it saves space) → frame + CRC32C.
+/// Read path: ``decodeBatchRecord(_:salt:offset:)`` = parse header → verify
+/// CRC32C → LZ4 decompress → decode.
+public enum CodecBenchmarkSupport {
+    /// LZ4-compresses `source` into `destination` as the engine does for a
+    /// batch body. Returns false when the result would not be smaller (the
+    /// engine then stores the body raw).
+    public static func lz4Compress(_ source: UnsafeRawBufferPointer, into destination: inout [UInt8]) -> Bool {
+        LZ4.compress(source, into: &destination)
+    }
+
+    /// Decompresses exactly `rawLength` bytes; nil when `source` is not a
+    /// valid LZ4 block of that size.
+    public static func lz4Decompress(_ source: UnsafeRawBufferPointer, rawLength: Int) -> [UInt8]? {
+        LZ4.decompress(source, rawLength: rawLength)
+    }
+
+    /// The framed batch record (header, meta, body, padding) the append path
+    /// would write for `entries` at `offset` of a segment salted with `salt`.
+    /// `entries` must be consecutive with non-decreasing terms and not empty.
+    public static func encodeBatchRecord(_ entries: [Entry], hardState: HardState?, compression: Bool = true,
+                                         salt: UInt64, offset: UInt64) -> [UInt8] {
+        precondition(!entries.isEmpty, "a batch record carries at least one entry")
+        var body: [UInt8] = []
+        let meta = BatchCodec.encode(entries[...], hardState: hardState, body: &body)
+        var stored: [UInt8] = []
+        let compressed = compression && body.count >= 64 && body.withUnsafeBytes { LZ4.compress($0, into: &stored) }
+        let payload = compressed ? stored : body
+        let metaBytes = meta.encoded()
+        var out: [UInt8] = []
+        out.reserveCapacity(Layout.alignUp(Layout.recordHeaderBytes + metaBytes.count + payload.count))
+        payload.withUnsafeBytes { p in
+            RecordFrame.encode(type: .batch, firstIndex: entries[0].index, entryCount: entries.count, meta: metaBytes,
+                               body: p, rawLength: body.count, compressed: compressed, salt: salt, offset: offset, into: &out)
+        }
+        return out
+    }
+
+    /// Verifies and decodes a batch record as the read path does.
+    ///
+    /// - Throws: ``WALError/corrupted(file:offset:indexes:reason:)`` when the
+    ///   header, checksum, compression or body is not valid.
+    public static func decodeBatchRecord(_ record: [UInt8], salt: UInt64, offset: UInt64) throws(WALError) -> [Entry] {
+        let file = "<benchmark record>"
+        return try record.withBytes { (raw) throws(WALError) -> [Entry] in
+            let header: RecordHeader
+            switch RecordFrame.parseHeader(raw, available: raw.count) {
+            case .success(let h): header = h
+            case .failure(let p): throw WALError.corrupted(file: file, offset: offset, indexes: nil, reason: p.description)
+            }
+            let exact = UnsafeRawBufferPointer(rebasing: raw[0..<(Layout.recordHeaderBytes + header.metaLength + header.storedLength)])
+            if let problem = RecordFrame.verify(header, record: exact, salt: salt, offset: offset) {
+                throw WALError.corrupted(file: file, offset: offset, indexes: nil, reason: problem.description)
+            }
+            return try RaftLog.decodeBatch(RecordView(offset: offset, header: header, bytes: exact), file: file)
+        }
+    }
+}

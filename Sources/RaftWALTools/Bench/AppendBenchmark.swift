@@ -1,0 +1,219 @@
+import Foundation
+import RaftWAL
+
+/// `raft-bench append`: durable appends of `entries` entries of `sizeBytes`
+/// payload bytes, `batch` entries per append call, each carrying a hard
+/// state (term 1, vote 1, commit = the batch's last index), as etcd's
+/// `wal.Save` is called. Then the log is closed, measured on disk, and
+/// replayed (``ReplayBenchmark``) with the given cache passes.
+///
+/// With `writers` > 1, that many threads append concurrently; each takes
+/// the next indexes under a lock that is released once its request is in
+/// the log's group-commit queue, so the queue is in index order and the
+/// engine may coalesce waiting appends into one record and one sync.
+public struct AppendBenchmark: Sendable {
+    public var directory: String
+    public var entries: Int
+    public var sizeBytes: Int
+    public var batch: Int
+    public var writers = 1
+    public var pool: PayloadPool
+    public var payloadName: String
+    public var seed: UInt64 = 1
+    public var segmentSizeBytes: UInt64 = LogOptions().segmentSizeBytes
+    public var compression = true
+    /// Measures everything but the syncs (never for data you keep).
+    public var noSync = false
+    public var replayPasses = ["hot", "cold"]
+
+    public init(directory: String, entries: Int, sizeBytes: Int, batch: Int, pool: PayloadPool, payloadName: String) {
+        self.directory = directory
+        self.entries = entries
+        self.sizeBytes = sizeBytes
+        self.batch = batch
+        self.pool = pool
+        self.payloadName = payloadName
+    }
+
+    /// Checks the arguments; throws ``BenchError/usage(_:)``.
+    public func validate() throws(BenchError) {
+        guard entries > 0, sizeBytes > 0, batch > 0, writers > 0 else {
+            throw .usage("--entries, --size, --batch and --writers must be positive")
+        }
+        guard pool.sizeBytes == sizeBytes else { throw .usage("payload size \(pool.sizeBytes) != --size \(sizeBytes)") }
+        guard BenchFiles.isMissingOrEmpty(directory) else {
+            throw .usage("\(directory) is not empty: append writes a new log into a missing or empty directory")
+        }
+    }
+
+    var options: LogOptions {
+        var o = LogOptions()
+        o.segmentSizeBytes = segmentSizeBytes
+        o.compression = compression
+        o.sync = noSync ? .none : .durable
+        return o
+    }
+
+    public func run() throws(BenchError) -> AppendResult {
+        try validate()
+        var result = AppendResult()
+        result.directory = directory
+        result.payload = payloadName
+        result.payloadSource = pool.source
+        result.size = sizeBytes
+        result.batch = batch
+        result.entryCount = entries
+        result.writers = writers
+        result.seed = seed
+        result.segmentBytes = segmentSizeBytes
+        result.compression = compression
+        result.noSync = noSync
+        result.loadAverageStart = ProcessStats.loadAverage()
+
+        // Batches are built before timing (their payloads share the pool's storage).
+        let prepared: [[Entry]] = writers == 1 ? makeBatches() : []
+
+        let c0 = BenchClock.nanos()
+        let log: RaftLog
+        do { log = try RaftLog.open(directory: directory, options: options) } catch {
+            throw .environment("cannot create a log in \(directory): \(error)")
+        }
+        result.createMillis = Double(BenchClock.nanos() - c0) / 1e6
+
+        let start = BenchClock.nanos()
+        let latencies: [UInt64]
+        do {
+            latencies = writers == 1 ? try appendSerially(log, prepared) : try appendConcurrently(log)
+        } catch {
+            log.close()
+            throw error
+        }
+        let appendNanos = BenchClock.nanos() - start
+        let close0 = BenchClock.nanos()
+        log.close()
+        result.closeMillis = Double(BenchClock.nanos() - close0) / 1e6
+
+        let seconds = Double(appendNanos) / 1e9
+        result.appendSeconds = seconds
+        result.batches = latencies.count
+        result.payloadBytes = Int64(entries) * Int64(sizeBytes)
+        result.entriesPerSecond = Double(entries) / seconds
+        result.payloadMBPerSecond = Double(result.payloadBytes) / seconds / 1e6
+        result.savesPerSecond = Double(latencies.count) / seconds
+        result.saveLatency = LatencySummary(nanos: latencies)
+        result.records = writers == 1 ? latencies.count : try countBatchRecords()
+        result.syncsPerSecond = noSync ? 0 : Double(result.records) / seconds
+
+        let usage = try BenchFiles.diskUsage(directory)
+        result.segments = usage.segments
+        result.diskApparentBytes = usage.apparentBytes
+        result.diskAllocatedBytes = usage.allocatedBytes
+        result.diskUsedBytes = usage.usedBytes
+        result.usedOverPayload = Double(usage.usedBytes) / Double(result.payloadBytes)
+        result.allocatedOverPayload = Double(usage.allocatedBytes) / Double(result.payloadBytes)
+
+        let replay = ReplayBenchmark(directory: directory, expected: pool)
+        for cache in replayPasses {
+            let (pass, bytes) = try replay.run(cache: cache)
+            guard pass.entries == entries, bytes == result.payloadBytes else {
+                throw .verification("replay read \(pass.entries) entries (\(bytes) bytes), \(entries) were written")
+            }
+            result.replay.append(pass)
+        }
+        result.loadAverageEnd = ProcessStats.loadAverage()
+        return result
+    }
+
+    func makeBatches() -> [[Entry]] {
+        stride(from: 0, to: entries, by: batch).map { start in
+            (start..<min(start + batch, entries)).map { k in
+                Entry(index: UInt64(k + 1), term: 1, data: pool.payload(k))
+            }
+        }
+    }
+
+    private func appendSerially(_ log: RaftLog, _ batches: [[Entry]]) throws(BenchError) -> [UInt64] {
+        var latencies: [UInt64] = []
+        latencies.reserveCapacity(batches.count)
+        for entries in batches {
+            let hs = HardState(term: 1, vote: 1, commit: entries.last!.index)
+            let t = BenchClock.nanos()
+            do { try log.append(entries, hardState: hs) } catch {
+                throw .environment("append at \(entries[0].index): \(error)")
+            }
+            latencies.append(BenchClock.nanos() - t)
+        }
+        return latencies
+    }
+
+    /// State shared by the writer threads, guarded by `lock` (except
+    /// `done`, signalled once per finished thread).
+    private final class Shared: @unchecked Sendable {
+        let lock = NSLock()
+        var next: UInt64 = 1
+        var latencies: [UInt64] = []
+        var failure: String?
+        let done = DispatchSemaphore(value: 0)
+    }
+
+    private func appendConcurrently(_ log: RaftLog) throws(BenchError) -> [UInt64] {
+        let shared = Shared()
+        let total = UInt64(entries), batch = UInt64(self.batch), pool = self.pool
+        for _ in 0..<writers {
+            let thread = Thread {
+                var mine: [UInt64] = []
+                mine.reserveCapacity(Int(total / UInt64(writers)) + 1)
+                while true {
+                    shared.lock.lock()
+                    guard shared.failure == nil, shared.next <= total else { shared.lock.unlock(); break }
+                    let first = shared.next
+                    let last = min(first + batch - 1, total)
+                    shared.next = last + 1
+                    let entries = (first...last).map { Entry(index: $0, term: 1, data: pool.payload(Int($0 - 1))) }
+                    let t = BenchClock.nanos()
+                    do {
+                        // The hook runs once the request is queued: the next
+                        // writer's indexes then queue behind these.
+                        try log.append(entries, hardState: HardState(term: 1, vote: 1, commit: last),
+                                       whenQueued: { shared.lock.unlock() })
+                    } catch {
+                        shared.lock.lock()
+                        shared.failure = shared.failure ?? "append at \(first): \(error)"
+                        shared.lock.unlock()
+                        break
+                    }
+                    mine.append(BenchClock.nanos() - t)
+                }
+                shared.lock.lock()
+                shared.latencies.append(contentsOf: mine)
+                shared.lock.unlock()
+                shared.done.signal()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        for _ in 0..<writers { shared.done.wait() }
+        if let failure = shared.failure { throw .environment(failure) }
+        return shared.latencies
+    }
+
+    /// Batch records in the log: the number of group-commit rounds, each
+    /// one write and one sync.
+    private func countBatchRecords() throws(BenchError) -> Int {
+        var count = 0
+        do {
+            let listing = try DirectoryListing(directory: directory)
+            for segment in listing.segments {
+                let inspector = try SegmentInspector(directory: directory, name: segment.name)
+                defer { inspector.close() }
+                _ = try inspector.scan { (event) throws(WALError) -> Bool in
+                    if case .record(let info, _) = event, info.type == .batch { count += 1 }
+                    return true
+                }
+            }
+        } catch {
+            throw .environment("counting records in \(directory): \(error)")
+        }
+        return count
+    }
+}

@@ -1,0 +1,227 @@
+/// Latency percentiles in microseconds, computed as the etcd baseline does
+/// (nearest rank: element `round(p × (n − 1))` of the sorted samples).
+///
+/// JSON keys: `count`, `mean_us`, `p50_us`, `p90_us`, `p99_us`, `p999_us`, `max_us`.
+public struct LatencySummary: Codable, Sendable, Equatable {
+    public var count = 0
+    public var meanMicros = 0.0
+    public var p50Micros = 0.0
+    public var p90Micros = 0.0
+    public var p99Micros = 0.0
+    public var p999Micros = 0.0
+    public var maxMicros = 0.0
+
+    enum CodingKeys: String, CodingKey {
+        case count, meanMicros = "mean_us", p50Micros = "p50_us", p90Micros = "p90_us", p99Micros = "p99_us"
+        case p999Micros = "p999_us", maxMicros = "max_us"
+    }
+
+    public init() {}
+
+    /// Summarizes samples given in nanoseconds.
+    public init(nanos samples: [UInt64]) {
+        guard !samples.isEmpty else { return }
+        let sorted = samples.sorted()
+        func at(_ p: Double) -> Double { Double(sorted[Int(p * Double(sorted.count - 1) + 0.5)]) / 1e3 }
+        count = sorted.count
+        meanMicros = Double(sorted.reduce(0, +)) / Double(sorted.count) / 1e3
+        p50Micros = at(0.50)
+        p90Micros = at(0.90)
+        p99Micros = at(0.99)
+        p999Micros = at(0.999)
+        maxMicros = Double(sorted.last!) / 1e3
+    }
+}
+
+/// One replay pass: open the log and read every entry, with the page cache
+/// `hot` (every file read just before) or `cold` (evicted with
+/// `posix_fadvise(DONTNEED)`).
+///
+/// The keys up to `verified` are the etcd baseline's; the RSS keys are ours.
+public struct ReplayPass: Codable, Sendable {
+    public var cache: String
+    public var openMillis: Double
+    /// Time spent reading entries (the baseline's `ReadAll`), open excluded.
+    public var readAllMillis: Double
+    public var entries: Int
+    public var entriesPerSecond: Double
+    public var payloadMBPerSecond: Double
+    /// Open and read together: what a restarting node pays.
+    public var openReadAllEntriesPerSecond: Double
+    public var verified: Bool
+    /// RSS just before the pass, and the peak during it.
+    public var idleRSSBytes: Int64
+    public var peakRSSBytes: Int64
+    public var rssGrowthBytes: Int64 { peakRSSBytes - idleRSSBytes }
+
+    enum CodingKeys: String, CodingKey {
+        case cache, openMillis = "open_ms", readAllMillis = "readall_ms", entries
+        case entriesPerSecond = "entries_per_s", payloadMBPerSecond = "payload_MB_per_s"
+        case openReadAllEntriesPerSecond = "open_readall_entries_per_s", verified
+        case idleRSSBytes = "idle_rss_bytes", peakRSSBytes = "peak_rss_bytes", rssGrowth = "rss_growth_bytes"
+    }
+
+    public init(cache: String, openMillis: Double, readAllMillis: Double, entries: Int, payloadBytes: Int64,
+                verified: Bool, idleRSSBytes: Int64, peakRSSBytes: Int64) {
+        self.cache = cache
+        self.openMillis = openMillis
+        self.readAllMillis = readAllMillis
+        self.entries = entries
+        self.entriesPerSecond = readAllMillis > 0 ? Double(entries) / (readAllMillis / 1e3) : 0
+        self.payloadMBPerSecond = readAllMillis > 0 ? Double(payloadBytes) / (readAllMillis / 1e3) / 1e6 : 0
+        let total = openMillis + readAllMillis
+        self.openReadAllEntriesPerSecond = total > 0 ? Double(entries) / (total / 1e3) : 0
+        self.verified = verified
+        self.idleRSSBytes = idleRSSBytes
+        self.peakRSSBytes = peakRSSBytes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        cache = try c.decode(String.self, forKey: .cache)
+        openMillis = try c.decode(Double.self, forKey: .openMillis)
+        readAllMillis = try c.decode(Double.self, forKey: .readAllMillis)
+        entries = try c.decode(Int.self, forKey: .entries)
+        entriesPerSecond = try c.decode(Double.self, forKey: .entriesPerSecond)
+        payloadMBPerSecond = try c.decode(Double.self, forKey: .payloadMBPerSecond)
+        openReadAllEntriesPerSecond = try c.decode(Double.self, forKey: .openReadAllEntriesPerSecond)
+        verified = try c.decode(Bool.self, forKey: .verified)
+        idleRSSBytes = try c.decode(Int64.self, forKey: .idleRSSBytes)
+        peakRSSBytes = try c.decode(Int64.self, forKey: .peakRSSBytes)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(cache, forKey: .cache)
+        try c.encode(openMillis, forKey: .openMillis)
+        try c.encode(readAllMillis, forKey: .readAllMillis)
+        try c.encode(entries, forKey: .entries)
+        try c.encode(entriesPerSecond, forKey: .entriesPerSecond)
+        try c.encode(payloadMBPerSecond, forKey: .payloadMBPerSecond)
+        try c.encode(openReadAllEntriesPerSecond, forKey: .openReadAllEntriesPerSecond)
+        try c.encode(verified, forKey: .verified)
+        try c.encode(idleRSSBytes, forKey: .idleRSSBytes)
+        try c.encode(peakRSSBytes, forKey: .peakRSSBytes)
+        try c.encode(rssGrowthBytes, forKey: .rssGrowth)
+    }
+}
+
+/// The JSON line of `raft-bench append`: the etcd baseline's keys
+/// (`entries_per_s`, `payload_MB_per_s`, `saves_per_s`, `save_latency`,
+/// `disk_used_bytes`, `used_over_payload`, `replay`, ...) plus ours
+/// (`writers`, `syncs_per_s`, `allocated_over_payload`, ...), so that
+/// `etcdwal/summarize.py` tabulates both tools' lines.
+public struct AppendResult: Codable, Sendable {
+    public var tool = "raft-bench"
+    public var engine = "RaftWAL"
+    public var directory = ""
+    public var payload = ""
+    public var payloadSource = ""
+    public var size = 0
+    public var batch = 0
+    public var entryCount = 0
+    public var writers = 1
+    /// Append calls made (one per batch per writer).
+    public var batches = 0
+    public var seed: UInt64 = 1
+    public var segmentBytes: UInt64 = 0
+    public var compression = true
+    public var noSync = false
+    public var createMillis = 0.0
+    public var appendSeconds = 0.0
+    public var entriesPerSecond = 0.0
+    public var payloadMBPerSecond = 0.0
+    /// Append calls per second (the baseline's `wal.Save` calls).
+    public var savesPerSecond = 0.0
+    /// Records written (each one `fdatasync`) per second: below
+    /// `saves_per_s` when group commit coalesced concurrent appends.
+    public var syncsPerSecond = 0.0
+    public var records = 0
+    public var saveLatency = LatencySummary()
+    public var closeMillis = 0.0
+    public var payloadBytes: Int64 = 0
+    public var segments = 0
+    public var diskApparentBytes: Int64 = 0
+    public var diskAllocatedBytes: Int64 = 0
+    public var diskUsedBytes: Int64 = 0
+    public var usedOverPayload = 0.0
+    public var allocatedOverPayload = 0.0
+    public var replay: [ReplayPass] = []
+    public var loadAverageStart = ""
+    public var loadAverageEnd = ""
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case tool, engine, directory = "dir", payload, payloadSource = "payload_source", size, batch, entryCount = "n", writers
+        case batches, seed, segmentBytes = "segment_bytes", compression, noSync = "unsafe_no_fsync"
+        case createMillis = "create_ms", appendSeconds = "append_s", entriesPerSecond = "entries_per_s"
+        case payloadMBPerSecond = "payload_MB_per_s", savesPerSecond = "saves_per_s", syncsPerSecond = "syncs_per_s"
+        case records, saveLatency = "save_latency", closeMillis = "close_ms", payloadBytes = "payload_bytes"
+        case segments = "wal_segments", diskApparentBytes = "disk_apparent_bytes", diskAllocatedBytes = "disk_allocated_bytes"
+        case diskUsedBytes = "disk_used_bytes", usedOverPayload = "used_over_payload"
+        case allocatedOverPayload = "allocated_over_payload", replay
+        case loadAverageStart = "loadavg_start", loadAverageEnd = "loadavg_end"
+    }
+}
+
+/// The JSON line of `raft-bench open`: how long until the first and last
+/// index and the hard state are known, per pass.
+public struct OpenResult: Codable, Sendable {
+    public struct Pass: Codable, Sendable {
+        public var cache: String
+        public var openMillis: Double
+        enum CodingKeys: String, CodingKey { case cache, openMillis = "open_ms" }
+    }
+    public var tool = "raft-bench"
+    public var command = "open"
+    public var directory = ""
+    public var firstIndex: UInt64 = 0
+    public var lastIndex: UInt64 = 0
+    public var hardState = HardStateJSON(term: 0, vote: 0, commit: 0)
+    public var segments = 0
+    public var diskUsedBytes: Int64 = 0
+    /// Bytes of the tail (unsealed) segment that open scans.
+    public var tailSegmentUsedBytes: Int64 = 0
+    public var passes: [Pass] = []
+    /// Medians over the passes of each cache state.
+    public var hotOpenMillis = 0.0
+    public var coldOpenMillis = 0.0
+
+    public struct HardStateJSON: Codable, Sendable, Equatable {
+        public var term: UInt64, vote: UInt64, commit: UInt64
+    }
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case tool, command, directory = "dir", firstIndex = "first_index", lastIndex = "last_index"
+        case hardState = "hardstate", segments = "wal_segments", diskUsedBytes = "disk_used_bytes"
+        case tailSegmentUsedBytes = "tail_segment_used_bytes", passes
+        case hotOpenMillis = "hot_open_ms", coldOpenMillis = "cold_open_ms"
+    }
+}
+
+/// The JSON line of `raft-bench replay --dir D` on an existing log.
+public struct ReplayResult: Codable, Sendable {
+    public var tool = "raft-bench"
+    public var command = "replay"
+    public var directory = ""
+    public var entryCount = 0
+    public var payloadBytes: Int64 = 0
+    public var diskUsedBytes: Int64 = 0
+    public var replay: [ReplayPass] = []
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case tool, command, directory = "dir", entryCount = "n", payloadBytes = "payload_bytes"
+        case diskUsedBytes = "disk_used_bytes", replay
+    }
+}
+
+func median(_ xs: [Double]) -> Double {
+    guard !xs.isEmpty else { return 0 }
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
