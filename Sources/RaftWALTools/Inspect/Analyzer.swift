@@ -82,6 +82,13 @@ public struct Analyzer {
                 report.end = .unreadable
                 a.findings.append(Finding(.damage, .badSegmentHeader, file: s.name, "cannot open segment: \(error.description)"))
             }
+            if let h = report.header, !IndexBounds.plausible(h.firstIndex) {
+                report.header = nil
+                report.headerProblem = "first index \(h.firstIndex) is out of range"
+                report.end = .unreadable
+                a.findings.append(Finding(.damage, .badSegmentHeader, file: s.name, offset: 56,
+                                          "segment header's first index \(h.firstIndex) is out of range (1...\(IndexBounds.maxIndex))"))
+            }
             if let h = report.header, h.seq != s.seq || h.firstIndex != s.firstIndex {
                 a.findings.append(Finding(.damage, .badSegmentHeader, file: s.name, offset: h.seq != s.seq ? 48 : 56,
                                           "file name says seq \(s.seq) first index \(s.firstIndex), header says seq \(h.seq) first index \(h.firstIndex) (a copied or stale file)"))
@@ -114,6 +121,9 @@ public struct Analyzer {
     private func checkSnapshotFiles(_ a: inout LogAnalysis) {
         var list = SnapshotFiles.list(directory: directory, fileSystem: fs)
         for k in list.indices {
+            if list[k].problem == nil && list[k].index > IndexBounds.maxIndex {
+                list[k].problem = .corrupted(file: list[k].name, offset: 48, indexes: nil, reason: "snapshot index \(list[k].index) is out of range")
+            }
             if let problem = list[k].problem {
                 a.findings.append(Finding(.damage, .damagedSnapshot, file: list[k].name, offset: problem.offset,
                                           indexes: list[k].index...list[k].index,
@@ -142,14 +152,14 @@ public struct Analyzer {
         var start = 0
         for k in a.segments.indices.dropFirst() where a.segments[k].seqFromName != a.segments[k - 1].seqFromName + 1 { start = k }
         let snapshotIndex = a.newestValidSnapshot?.index ?? 0
-        var orphansCovered = start > 0 && snapshotIndex >= a.segments[start].firstIndexFromName - 1
+        var orphansCovered = start > 0 && snapshotIndex >= max(a.segments[start].firstIndexFromName, 1) - 1
         if start > 0 && !orphansCovered {
             let before = a.segments[start - 1], after = a.segments[start]
             let missing = before.seqFromName + 1 == after.seqFromName - 1
                 ? "segment seq \(before.seqFromName + 1) is" : "segments seq \(before.seqFromName + 1)...\(after.seqFromName - 1) are"
 
             a.findings.append(Finding(.damage, .missingSegment, file: after.name,
-                                      indexes: after.firstIndexFromName > 1 && snapshotIndex + 1 <= after.firstIndexFromName - 1
+                                      indexes: after.firstIndexFromName > 1 && snapshotIndex < after.firstIndexFromName - 1
                                           ? (snapshotIndex + 1)...(after.firstIndexFromName - 1) : nil,
                                       "\(missing) missing before this one, and no valid snapshot covers the indexes before \(after.firstIndexFromName) (newest valid snapshot: \(snapshotIndex))"))
             orphansCovered = false
@@ -271,6 +281,9 @@ public struct Analyzer {
                         progress?(base + info.offset, total)
                     }
                     switch info.type {
+                    case .batch where info.entryCount > 0 && !IndexBounds.plausible(info.firstIndex):
+                        findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset,
+                                                "batch's first index \(info.firstIndex) is out of range (1...\(IndexBounds.maxIndex))"))
                     case .batch:
                         dataEnd = info.offset + UInt64(info.recordBytes)
                         if afterDamage, info.entryCount > 0 { t.rebase(after: info.firstIndex - 1) }
@@ -279,12 +292,12 @@ public struct Analyzer {
                         report.entryCount += info.entryCount
                         report.storedBodyBytes += UInt64(info.storedBytes)
                         report.rawBodyBytes += UInt64(info.rawBytes)
-                        if let r = info.indexes {
+                        if let r = info.safeIndexes {
                             report.lowestIndex = min(report.lowestIndex ?? r.lowerBound, r.lowerBound)
                             report.highestIndex = max(report.highestIndex ?? r.upperBound, r.upperBound)
                         }
                         for why in t.applyBatch(info, segment: k) {
-                            findings.append(Finding(severity, .indexGap, file: name, offset: info.offset, indexes: info.indexes, why))
+                            findings.append(Finding(severity, .indexGap, file: name, offset: info.offset, indexes: info.safeIndexes, why))
                         }
                         if let hs = info.hardState {
                             hardState = hs
@@ -295,14 +308,17 @@ public struct Analyzer {
                                 let decoded = try entries()
                                 checkDecoded(decoded, info, name: name, severity: severity, into: &findings)
                             } catch {
-                                findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: info.indexes,
+                                findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: info.safeIndexes,
                                                         "batch passes its checksum but does not decode: " + error.reason))
                             }
                         }
                     case .reset:
                         dataEnd = info.offset + UInt64(info.recordBytes)
                         afterDamage = false
-                        if let r = info.resetTo {
+                        if let r = info.resetTo, r.index > IndexBounds.maxIndex {
+                            findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset,
+                                                    "reset record's index \(r.index) is out of range"))
+                        } else if let r = info.resetTo {
                             if info.firstIndex != r.index + 1 {
                                 findings.append(Finding(severity, .indexGap, file: name, offset: info.offset,
                                                         "reset record's first index \(info.firstIndex) is not \(r.index) + 1"))
@@ -360,7 +376,7 @@ public struct Analyzer {
     private func checkDecoded(_ entries: [Entry], _ info: RecordInfo, name: String, severity: Finding.Severity,
                               into findings: inout [Finding]) {
         if entries.count != info.entryCount {
-            findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: info.indexes,
+            findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: info.safeIndexes,
                                     "batch decodes to \(entries.count) entries, its header says \(info.entryCount)"))
             return
         }

@@ -66,7 +66,7 @@ extension Inspect {
     }
 
     static func recordRow(_ info: RecordInfo) -> [String] {
-        var detail = formatRange(info.indexes)
+        var detail = formatRange(info.safeIndexes)
         if info.type == .reset, let r = info.resetTo { detail = "restart after \(r.index) (term \(r.term))" }
         if info.type == .seal, let last = info.sealLastIndex { detail = "last index \(last)" }
         if let hs = info.hardState { detail += " hs \(hs.term)/\(hs.vote)/\(hs.commit)" }
@@ -78,7 +78,7 @@ extension Inspect {
         var fields: [(String, JSON)] = [
             ("offset", .uint(info.offset)), ("type", .string(info.type.name)), ("recordBytes", .uint(UInt64(info.recordBytes))),
             ("storedBytes", .uint(UInt64(info.storedBytes))), ("rawBytes", .uint(UInt64(info.rawBytes))),
-            ("compressed", .bool(info.compressed)), ("crcOK", .bool(true)), ("indexes", .range(info.indexes)),
+            ("compressed", .bool(info.compressed)), ("crcOK", .bool(true)), ("indexes", .range(info.safeIndexes)),
         ]
         if let hs = info.hardState { fields.append(("hardState", hardStateJSON(hs))) }
         if !info.confChangeIndexes.isEmpty { fields.append(("confChangeIndexes", .array(info.confChangeIndexes.map { .uint($0) }))) }
