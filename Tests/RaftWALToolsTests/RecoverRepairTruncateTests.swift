@@ -100,3 +100,40 @@ private typealias S = RecoverTestSupport
         #expect(below?.exitCode == 2)
     }
 }
+
+/// `repair` on every fixture a strict open refuses (`Fixtures/`, made by `make-fixtures`):
+/// each cut that loses committed entries is refused until `--accept-data-loss`, and then
+/// the result opens strict and clean. None is presented as a loss-free repair.
+@Suite struct RecoverRepairDamagedFixtureTests {
+    static let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+    @Test(arguments: Fixtures.specs.filter(\.refused).map(\.name))
+    func repairRefusesCommittedLossThenCutsToAStrictlyCleanLog(fixture: String) throws {
+        let root = try S.scratch("repair-" + fixture)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let source = root + "/" + fixture
+        try Damage.copyDirectory(Self.shipped + "/" + fixture, to: source)
+        let before = try S.files(source)
+        let planned: RecoverReport
+        do {
+            planned = try Repair(source: source, options: S.options(.directory(root + "/out"))).run()
+        } catch {
+            #expect(error.exitCode == 1, "\(fixture): \(error)")
+            #expect(!FileManager.default.fileExists(atPath: root + "/out"))
+            return
+        }
+        #expect(planned.outcome == .refused, "\(fixture) loses committed entries (the healthy log's commit is 215)")
+        #expect(planned.exitStatus == 1)
+        #expect(!FileManager.default.fileExists(atPath: root + "/out"))
+
+        let done = try Repair(source: source, options: S.options(.directory(root + "/out"), acceptDataLoss: true)).run()
+        #expect(done.outcome == .done)
+        #expect(done.droppedIncludesCommitted)
+        #expect(try S.files(source) == before)
+        let result = try RaftLog.open(directory: root + "/out", options: .readOnly)
+        #expect(result.recoveryReport.labels == [.clean], "\(fixture)")
+        #expect(result.hardState.commit <= result.lastIndex)
+        if let first = done.droppedRanges.first { #expect(first.first == result.lastIndex + 1, "\(fixture): the drop starts right after the kept log") }
+    }
+}

@@ -43,9 +43,10 @@ extension RecoverReport {
             row("snapshot", s)
         }
         if let kept { row("kept", "entries \(kept.first)...\(kept.last) (\(kept.count)), byte for byte with their terms") }
-        if dropped.isEmpty && droppedRanges.isEmpty {
+        if dropped.isEmpty && droppedRanges.isEmpty && !droppedIncludesCommitted {
             row("dropped", "nothing")
         } else {
+            if dropped.isEmpty && droppedRanges.isEmpty { row("dropped", "entries of unknown indexes (see the notes)") }
             let committed = dropped.filter(\.committed).count
             if !dropped.isEmpty {
                 row("dropped", "\(dropped.count) entries (\(committed) committed):")

@@ -65,13 +65,39 @@ public struct Repair: Sendable {
         defer { src.close() }
         var report = RecoverReport(command: Self.command, source: source, output: staging.finalPath, dryRun: options.dryRun, log: src.log)
         if let strictFailure { report.notes.append("strict open: \(strictFailure)") }
-        if let dropped = src.log.recoveryReport.dropped {
-            report.droppedRanges = dropped.indexes.map(RecoverReport.IndexRange.init)
-            report.droppedIncludesCommitted = dropped.includesCommitted
-            report.notes.append("cut at offset \(dropped.offset) of \(dropped.segment): \(dropped.problem)")
+        let log = src.log
+        let labels = log.recoveryReport.labels
+        var dropped: [ClosedRange<UInt64>] = []
+        if let cut = log.recoveryReport.dropped {
+            dropped = cut.indexes
+            report.droppedIncludesCommitted = cut.includesCommitted
+            report.notes.append("cut at offset \(cut.offset) of \(cut.segment): \(cut.problem)")
         }
-        report.kept = src.log.lastIndex >= src.log.firstIndex ? .init(first: src.log.firstIndex, last: src.log.lastIndex) : nil
-        src.close()
+        // Never understate the loss: what the files themselves hold above the kept log,
+        // and the highest commit index anything on disk recorded.
+        let survey = DamageSurvey(directory: source, fileSystem: options.fileSystem, keptLast: log.lastIndex)
+        let unseen = survey.rangesAbove.filter { r in !dropped.contains { $0.lowerBound <= r.lowerBound && r.upperBound <= $0.upperBound } }
+        if !unseen.isEmpty {
+            report.notes.append("segment files also hold indexes " + unseen.map { "\($0.lowerBound)...\($0.upperBound)" }.joined(separator: ", ")
+                                + " above the kept log: dropped too")
+            dropped = DamageSurvey.merged(dropped + unseen)
+        }
+        let commit = max(survey.highestCommit, log.hardState.commit)
+        if dropped.contains(where: { $0.lowerBound <= commit }) { report.droppedIncludesCommitted = true }
+        if labels.contains(.commitBeyondLog) {
+            // Entries up to the persisted commit are missing: committed by definition.
+            let last = max(log.lastIndex, log.snapshotMetadata?.index ?? 0)
+            if log.hardState.commit > last { dropped = DamageSurvey.merged(dropped + [(last + 1)...log.hardState.commit]) }
+            report.droppedIncludesCommitted = true
+            report.notes.append("the hard state's commit \(log.hardState.commit) is beyond the log: the repair lowers it to the last index")
+        }
+        if labels.contains(.lostTailSegment) {
+            report.droppedIncludesCommitted = true
+            report.notes.append("a whole segment after the last one is lost; its entries are unknown and are assumed committed")
+        }
+        report.droppedRanges = dropped.map(RecoverReport.IndexRange.init)
+        report.commitIndex = commit
+        report.kept = log.lastIndex >= log.firstIndex ? .init(first: log.firstIndex, last: log.lastIndex) : nil
         return try finish(report, staging: staging, torn: nil)
     }
 
@@ -81,7 +107,7 @@ public struct Repair: Sendable {
         var report = planned
         if report.droppedIncludesCommitted && !options.acceptDataLoss {
             report.outcome = .refused
-            report.refusal = "the cut drops entries at or below the commit index \(report.sourceHardState.commit); re-run with --accept-data-loss to cut anyway"
+            report.refusal = "the cut drops entries at or below the commit index \(report.commitIndex); re-run with --accept-data-loss to cut anyway"
             return report
         }
         if options.dryRun { return report }
@@ -105,6 +131,12 @@ public struct Repair: Sendable {
             o.recovery = .truncateAtFirstCorruption
             let repaired = try RaftLog.open(directory: staging.stagingPath, options: o)
             report.backupFiles.append(contentsOf: repaired.recoveryReport.dropped?.backups ?? [])
+            let hs = repaired.hardState
+            let held = max(repaired.lastIndex, repaired.snapshotMetadata?.index ?? 0)
+            if hs.commit > held {
+                // C7: a commit index the log cannot back. Lowered, so the strict open accepts the result.
+                try repaired.setHardState(HardState(term: hs.term, vote: hs.vote, commit: held))
+            }
             repaired.close()
             var ro = LogOptions.readOnly
             ro.fileSystem = options.fileSystem
