@@ -23,6 +23,11 @@ struct RaftInspect: ParsableCommand {
     /// Runs the command, mapping every failure to exit 2 (argument-parser's
     /// own usage errors would be 64) and printing messages to stderr.
     static func main() {
+        // No subcommand is a usage error (exit 2), not a request for help.
+        if CommandLine.arguments.count == 1 {
+            Terminal.write(helpMessage() + "\n", to: 2)
+            exitProcess(ExitStatus.usage.rawValue)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -160,7 +165,14 @@ struct Members: ParsableCommand {
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check every CRC, header, index, term, the commit index and the snapshots; report every problem.")
+        abstract: "Check every CRC, header, index, term, the commit index and the snapshots; report every problem.",
+        discussion: """
+            Decodes every batch and reports every problem found, not just the first, each with its file,
+            byte offset and index range, and what the engine's strict open says about the directory.
+            DAMAGE lines (exit 1) are what the engine refuses or skips; NOTICE lines are shapes a crash
+            leaves that the engine handles itself (a torn tail it cuts, an interrupted seal, leftover
+            files, a snapshot ahead of the log): exit 0, or 1 with --strict.
+            """)
     @OptionGroup var common: Common
     @Flag(help: "Count crash shapes the engine handles (a torn tail, ...) as damage.")
     var strict = false

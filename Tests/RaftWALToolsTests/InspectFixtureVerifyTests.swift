@@ -143,6 +143,7 @@ struct InspectFixtureVerifyTests {
         #expect(try InspectSupport.run(["entries", "Fixtures/healthy", "--type", "bogus"]).status == 2)
         #expect(try InspectSupport.run(["entries", "Fixtures/healthy", "--from", "9", "--to", "3"]).status == 2)
         #expect(try InspectSupport.run(["verify"]).status == 2)
+        #expect(try InspectSupport.run([]).status == 2)
         #expect(try InspectSupport.run(["snapshots", "Fixtures/healthy", "--extract", "150"]).status == 2)
         let empty = InspectTempDir()
         try FileManager.default.createDirectory(atPath: empty.path, withIntermediateDirectories: true)
