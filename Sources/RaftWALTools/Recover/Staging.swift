@@ -79,10 +79,12 @@ struct Staging {
         }
     }
 
-    /// Copies every file of `directory` except the LOCK into the staging
-    /// directory, each synced, then syncs the staging directory.
+    /// Copies every file of `directory` except the LOCK (and any subdirectory,
+    /// which is no part of a log) into the staging directory, each synced,
+    /// then syncs the staging directory.
     func copyFiles(from directory: String) throws(WALError) {
-        for name in try fs.listDirectory(directory).sorted() where name != Layout.lockFileName {
+        for name in try fs.listDirectory(directory).sorted()
+        where name != Layout.lockFileName && !fs.isDirectory(joinPath(directory, name)) {
             let from = try fs.open(joinPath(directory, name), access: .readOnly, create: false)
             defer { from.close() }
             let to = try fs.open(joinPath(stagingPath, name), access: .readWrite, create: true)
