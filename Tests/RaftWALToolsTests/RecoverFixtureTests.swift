@@ -6,7 +6,7 @@ import RaftWALTesting
 /// The shipped `Fixtures/survivor-*` directories are what `SurvivorFixtures`
 /// builds. `RAFTWAL_WRITE_FIXTURES=1 swift test --filter RecoverFixtureTests`
 /// rewrites them (the lead's `make-fixtures` does the same).
-@Suite struct RecoverFixtureTests {
+@Suite(.serialized) struct RecoverFixtureTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures").path
 
