@@ -13,7 +13,9 @@ public enum ExitStatus: Int32, Sendable, Comparable {
 
 /// A failure that stops a command before it can report: always exit 2.
 public struct ToolFailure: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, for stderr (the executable prefixes `raft-inspect: `).
     public var message: String
+    /// The exit status to end with (2 unless a caller says otherwise).
     public var status: ExitStatus
 
     public init(_ message: String, status: ExitStatus = .usage) {

@@ -9,10 +9,13 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 /// Where a command writes: data to `out`, diagnostics and progress to `err`.
 /// Tests pass closures that collect; the executables pass stdout/stderr.
 public struct Output: @unchecked Sendable {
+    /// Receives data (stdout): tables, JSON.
     public var out: (String) -> Void
+    /// Receives diagnostics and the progress bar (stderr).
     public var err: (String) -> Void
     /// Writes out what `out` buffered; called before the process exits.
     public var flush: () -> Void = {}
+    /// Colour for `out`, decided by whether stdout is a terminal.
     public var style: Style
     /// True when stderr is a terminal: progress bars are drawn there only.
     public var progressEnabled: Bool

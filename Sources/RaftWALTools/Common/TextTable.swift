@@ -12,6 +12,7 @@ public struct TextTable {
         self.alignments = alignments ?? headers.map { _ in .left }
     }
 
+    /// Appends a row; it must have one cell per column.
     public mutating func add(_ row: [String]) {
         precondition(row.count == headers.count, "table row has \(row.count) cells for \(headers.count) columns")
         rows.append(row)
@@ -37,6 +38,7 @@ public struct TextTable {
         return [render(headers)] + rows.map(render)
     }
 
+    /// The rendered table, lines joined by newlines (no trailing newline).
     public func render(indent: String = "") -> String {
         lines(indent: indent).joined(separator: "\n")
     }

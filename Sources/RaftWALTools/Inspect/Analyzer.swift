@@ -14,7 +14,9 @@ import RaftWAL
 /// `keepLiveBatches` is set (a few words per batch).
 public struct Analyzer {
     public struct Options {
+        /// Decompress and decode every batch and parse every conf change (verify, not summary).
         public var decodeBodies = false
+        /// Keep the list of live batches, for a second pass that reads entries.
         public var keepLiveBatches = false
         /// Called for every record and damaged range, in file order.
         public var onEvent: ((ScanEvent) -> Void)?

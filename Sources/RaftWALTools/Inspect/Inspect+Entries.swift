@@ -3,11 +3,17 @@ import RaftWAL
 extension Inspect {
     /// Which entries `entries` prints.
     public struct EntryFilter: Sendable {
+        /// First index shown (nil: the log's first).
         public var from: UInt64?
+        /// Last index shown, inclusive (nil: the log's last).
         public var to: UInt64?
+        /// Only entries of this term.
         public var term: UInt64?
+        /// Only entries of this kind.
         public var kind: EntryKind?
+        /// At most this many entries (after the other filters).
         public var limit: Int?
+        /// How payloads are shown.
         public var data: DataRendering
         /// Characters of rendered data (0: no limit).
         public var width: Int
