@@ -21,6 +21,12 @@ public struct BatchMeta: Equatable, Sendable {
 
     static let fixedBytes = 40
 
+    /// Bytes of the meta of a batch with these counts (the record header's
+    /// `metaLength` is a u16, so a batch must stay at or below 65535).
+    static func encodedBytes(termRuns: Int, confChanges: Int) -> Int {
+        fixedBytes + termRuns * 16 + confChanges * 8
+    }
+
     func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: Self.fixedBytes + termRuns.count * 16 + confChangeIndexes.count * 8)
         w.u32(UInt32(termRuns.count))

@@ -6,13 +6,24 @@ final class PendingAppend: @unchecked Sendable {
     var result: Result<Void, WALError>?
     let continuation: CheckedContinuation<Result<Void, WALError>, Never>?
 
+    /// Sizes that bound how many requests one record may carry.
+    let bodyBytes: Int
+    let metaBytes: Int
+
     init(entries: [Entry], hardState: HardState?, continuation: CheckedContinuation<Result<Void, WALError>, Never>? = nil) {
         self.entries = entries
         self.hardState = hardState
         self.continuation = continuation
+        var body = 0, runs = 0, confs = 0
+        var lastTerm: UInt64? = nil
+        for e in entries {
+            body += 5 + e.data.count
+            if e.term != lastTerm { runs += 1; lastTerm = e.term }
+            if e.kind == .confChange { confs += 1 }
+        }
+        bodyBytes = body
+        metaBytes = BatchMeta.encodedBytes(termRuns: runs, confChanges: confs)
     }
-
-    var bodyBytes: Int { entries.reduce(0) { $0 + 5 + $1.data.count } }
 }
 
 extension RaftLog {
@@ -99,9 +110,19 @@ extension RaftLog {
                 queue.unlock()
                 return
             }
-            var take = 0, bytes = 0
-            while take < pending.count && (take == 0 || bytes + pending[take].bodyBytes <= Self.groupCommitMaxBytes) {
-                bytes += pending[take].bodyBytes
+            // One record per round: bounded in body bytes, entries and meta
+            // (a u16 on disk); at least one request, whose own bounds
+            // `validate` checks.
+            var take = 0, bytes = 0, count = 0, meta = BatchMeta.fixedBytes
+            while take < pending.count {
+                let next = pending[take]
+                let fits = bytes + next.bodyBytes <= Self.groupCommitMaxBytes
+                    && count + next.entries.count <= Layout.maxEntriesPerBatch
+                    && meta + next.metaBytes - BatchMeta.fixedBytes <= Int(UInt16.max)
+                if take > 0 && !fits { break }
+                bytes += next.bodyBytes
+                count += next.entries.count
+                meta += next.metaBytes - BatchMeta.fixedBytes
                 take += 1
             }
             let round = Array(pending[0..<take])
@@ -192,6 +213,12 @@ extension RaftLog {
                 bodyBytes += 5 + e.data.count
             }
             if bodyBytes > Layout.maxBodyBytes { return "batch of \(bodyBytes) bytes exceeds \(Layout.maxBodyBytes): split it" }
+            if entries.count > Layout.maxEntriesPerBatch {
+                return "batch of \(entries.count) entries exceeds \(Layout.maxEntriesPerBatch): split it"
+            }
+            if request.metaBytes > Int(UInt16.max) {
+                return "batch spans too many terms and conf changes for one record (\(request.metaBytes) meta bytes, at most 65535): split it"
+            }
             if first.index == 0 { return "index 0 is reserved" }
             if first.index > shape.lastIndex + 1 {
                 return "append at \(first.index) would leave a gap after the last index \(shape.lastIndex)"
@@ -225,110 +252,116 @@ extension RaftLog {
         let payload = compressed ? stored : body
         let firstIndex = entries.first?.index ?? (stateLock.withLock { state.lastIndex } + 1)
         let metaBytes = meta.encoded()
-        try writeRecord(recordBytes: Layout.alignUp(Layout.recordHeaderBytes + metaBytes.count + payload.count)) { salt, offset, out in
+        let row = BatchRef(offset: 0, firstIndex: firstIndex, entryCount: entries.count, recordBytes: 0, type: .batch)
+        try writeRecord(recordBytes: Layout.alignUp(Layout.recordHeaderBytes + metaBytes.count + payload.count), row: row,
+                        hardState: hardState) { salt, offset, out in
             payload.withUnsafeBytes { p in
                 RecordFrame.encode(type: .batch, firstIndex: firstIndex, entryCount: entries.count, meta: metaBytes,
                                    body: p, rawLength: body.count, compressed: compressed, salt: salt, offset: offset, into: &out)
             }
-        } publish: { tail, shape, hs in
-            _ = tail.shape.applyBatch(firstIndex: firstIndex, entryCount: entries.count, meta: meta)
+        } apply: { shape in
             _ = shape.applyBatch(firstIndex: firstIndex, entryCount: entries.count, meta: meta)
-            if let hardState { hs = hardState }
-            return BatchRef(offset: 0, firstIndex: firstIndex, entryCount: entries.count, recordBytes: 0, type: .batch)
         }
     }
 
     /// Writes a reset record: the log restarts after (index, term). Writer lock held.
     func writeReset(index: UInt64, term: UInt64) throws(WALError) {
         let meta = ResetMeta(index: index, term: term).encoded()
-        try writeRecord(recordBytes: Layout.alignUp(Layout.recordHeaderBytes + meta.count)) { salt, offset, out in
+        let row = BatchRef(offset: 0, firstIndex: index + 1, entryCount: 0, recordBytes: 0, type: .reset)
+        try writeRecord(recordBytes: Layout.alignUp(Layout.recordHeaderBytes + meta.count), row: row, hardState: nil) { salt, offset, out in
             RecordFrame.encode(type: .reset, firstIndex: index + 1, entryCount: 0, meta: meta,
                                body: UnsafeRawBufferPointer(start: nil, count: 0), rawLength: 0, compressed: false,
                                salt: salt, offset: offset, into: &out)
-        } publish: { tail, shape, _ in
-            tail.shape.applyReset(index: index, term: term)
+        } apply: { shape in
             shape.applyReset(index: index, term: term)
-            return BatchRef(offset: 0, firstIndex: index + 1, entryCount: 0, recordBytes: 0, type: .reset)
         }
     }
 
     /// The common write path: roll over if needed, frame at the tail's end,
-    /// write + sync, then publish the new state. Writer lock held.
-    private func writeRecord(recordBytes: Int,
+    /// write + sync, then publish. Writer lock held. The tail's batch table,
+    /// index and shape are mutated in place under the state lock, never
+    /// copied out and back (a copy would make every append O(segment)).
+    private func writeRecord(recordBytes: Int, row: BatchRef, hardState: HardState?,
                              frame: (UInt64, UInt64, inout [UInt8]) -> Void,
-                             publish: (inout SegmentState, inout LogShape, inout HardState) -> BatchRef) throws(WALError) {
-        var (tail, shape, hs, identity) = stateLock.withLock { (state.segments.last!, state.shape, state.hardState, state.identity) }
+                             apply: (inout LogShape) -> Void) throws(WALError) {
+        func tailPosition() -> (offset: UInt64, salt: UInt64, handle: any FileHandle) {
+            stateLock.withLock {
+                let t = state.segments[state.segments.count - 1]
+                return (t.endOffset, t.header.salt, t.reader.handle)
+            }
+        }
+        var tail = tailPosition()
         do {
-            if tail.endOffset > UInt64(Layout.segmentHeaderBytes)
-                && tail.endOffset + UInt64(recordBytes) > options.segmentSizeBytes {
-                tail = try rollOver(tail, identity: identity, lastIndex: shape.lastIndex, hardState: hs)
+            if tail.offset > UInt64(Layout.segmentHeaderBytes) && tail.offset + UInt64(recordBytes) > options.segmentSizeBytes {
+                try rollOver()
+                tail = tailPosition()
             }
             var out: [UInt8] = []
             out.reserveCapacity(recordBytes)
-            frame(tail.header.salt, tail.endOffset, &out)
+            frame(tail.salt, tail.offset, &out)
             precondition(out.count == recordBytes, "framed \(out.count) bytes, planned \(recordBytes)")
-            try durability.appendAndSync(tail.reader.handle, out, at: tail.endOffset)
+            try durability.appendAndSync(tail.handle, out, at: tail.offset)
         } catch {
             stateLock.withLock { state.failStop = error.description }
             durability.markSyncFailure(error.description)
             logger.error("write failed, log is fail-stopped", metadata: ["error": "\(error)"])
             throw error
         }
-        var row = publish(&tail, &shape, &hs)
-        row.offset = tail.endOffset
-        row.recordBytes = recordBytes
-        // Rows and index are appended under the state lock after being moved
-        // out of the state's copy, so their storage is uniquely referenced:
-        // appending to this local copy instead copied every row of the
-        // segment on each append (quadratic: 300k small appends took minutes).
-        tail.rows = []
-        tail.index = nil
-        tail.endOffset += UInt64(recordBytes)
-        if let from = tail.shape.rewriteFrom, tail.shape.lastIndex >= from {
-            tail.liveFirst = from
-            tail.liveLast = tail.shape.lastIndex
-        } else {
-            tail.kill()
-        }
         stateLock.withLock {
-            if tail.endOffset > tail.reader.fileSize { tail.reader.fileSize = tail.endOffset }
             let last = state.segments.count - 1
-            swap(&tail.rows, &state.segments[last].rows)
-            swap(&tail.index, &state.segments[last].index)
-            tail.rows.append(row)
-            if tail.index == nil { tail.index = SegmentIndex([]) }
-            tail.index!.add(row)
-            state.segments[last] = tail
-            let earlier = state.segments.count - 1
-            if row.type == .reset {
-                for k in 0..<earlier { state.segments[k].kill() }
-            } else if row.entryCount > 0 {
-                for k in 0..<earlier { state.segments[k].clip(before: row.firstIndex) }
+            var row = row
+            row.offset = tail.offset
+            row.recordBytes = recordBytes
+            apply(&state.segments[last].shape)
+            apply(&state.shape)
+            if let hardState { state.hardState = hardState }
+            state.segments[last].rows.append(row)
+            if state.segments[last].index == nil { state.segments[last].index = SegmentIndex([]) }
+            state.segments[last].index!.add(row)
+            state.segments[last].endOffset = tail.offset + UInt64(recordBytes)
+            let reader = state.segments[last].reader
+            if reader.fileSize < tail.offset + UInt64(recordBytes) { reader.fileSize = tail.offset + UInt64(recordBytes) }
+            let own = state.segments[last].shape
+            if let from = own.rewriteFrom, own.lastIndex >= from {
+                state.segments[last].liveFirst = from
+                state.segments[last].liveLast = own.lastIndex
+            } else {
+                state.segments[last].kill()
             }
-            state.shape = shape
-            state.hardState = hs
+            if row.type == .reset {
+                for k in 0..<last { state.segments[k].kill() }
+            } else if row.entryCount > 0 {
+                for k in 0..<last { state.segments[k].clip(before: row.firstIndex) }
+            }
         }
     }
 
-    /// Creates the successor segment (durably), then seals `tail`. Returns
-    /// the new tail. Writer lock held; the caller fail-stops on a throw.
-    private func rollOver(_ tail: SegmentState, identity: LogIdentity, lastIndex: UInt64, hardState: HardState) throws(WALError) -> SegmentState {
+    /// Creates the successor segment (durably), then seals the tail.
+    /// Writer lock held; the caller fail-stops on a throw.
+    private func rollOver() throws(WALError) {
+        let (tail, identity, lastIndex, hardState) = stateLock.withLock {
+            (state.segments[state.segments.count - 1], state.identity, state.shape.lastIndex, state.hardState)
+        }
         let factory = SegmentFactory(durability: durability, options: options)
         let next = try factory.create(identity: identity, seq: tail.header.seq + 1, firstIndex: lastIndex + 1, hardState: hardState)
-        let (bytes, sealOffset) = SegmentFactory.sealBytes(for: tail)
-        try durability.seal(tail.reader.handle, bytes, at: tail.endOffset)
         var sealed = tail
-        sealed.sealOffset = sealOffset
-        sealed.batchTableOffset = tail.endOffset
-        sealed.batchCount = tail.rows.count
-        sealed.rows = []
-        sealed.index = nil  // reloaded from the batch table on demand
+        var sealedSize = tail.reader.fileSize
+        if let (bytes, sealOffset) = SegmentFactory.sealBytes(for: tail) {
+            try durability.seal(tail.reader.handle, bytes, at: tail.endOffset)
+            sealedSize = tail.endOffset + UInt64(bytes.count)
+            sealed.sealOffset = sealOffset
+            sealed.batchTableOffset = tail.endOffset
+            sealed.batchCount = tail.rows.count
+            sealed.rows = []
+            sealed.index = nil  // reloaded from the batch table on demand
+        } else {
+            logger.info("segment left unsealed: its summary does not fit a seal record", metadata: ["segment": "\(tail.name)"])
+        }
         stateLock.withLock {
-            sealed.reader.fileSize = tail.endOffset + UInt64(bytes.count)
+            sealed.reader.fileSize = sealedSize
             state.segments[state.segments.count - 1] = sealed
             state.segments.append(next)
         }
         logger.info("segment sealed", metadata: ["segment": "\(tail.name)", "next": "\(next.name)"])
-        return next
     }
 }

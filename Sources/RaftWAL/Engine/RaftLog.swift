@@ -71,6 +71,15 @@ public final class RaftLog: @unchecked Sendable {
         for label in opened.report.labels where label != .clean {
             options.logger.info("recovery: \(label.rawValue)", metadata: ["directory": "\(directory)"])
         }
+        if let hs = opened.pendingHardState, options.access == .readWrite {
+            // C7 in truncate mode: persist the commit lowered to what the log holds.
+            do {
+                try log.writerLock.withLock { () throws(WALError) in try log.writeBatch([], hardState: hs) }
+            } catch {
+                log.close()
+                throw error
+            }
+        }
         if let reset = opened.pendingReset, options.access == .readWrite {
             // S2/S3: make the restart after the snapshot durable before any append.
             do {

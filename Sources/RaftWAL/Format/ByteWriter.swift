@@ -13,12 +13,18 @@ struct ByteWriter {
     mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
     mutating func raw<C: Collection>(_ v: C) where C.Element == UInt8 { bytes.append(contentsOf: v) }
     mutating func zeros(_ n: Int) { bytes.append(contentsOf: repeatElement(0, count: n)) }
-    /// A string as `u16 length` + UTF-8.
+    /// A string as `u16 length` + UTF-8; a length of 65535 or more is
+    /// written as the escape `0xFFFF` followed by a `u32` length, so no
+    /// string up to 4 GiB can fail to encode (`docs/FORMAT.md` §6).
     mutating func string16(_ s: String) {
         let utf8 = Array(s.utf8)
-        precondition(utf8.count <= Int(UInt16.max), "string longer than 65535 bytes")
-        u16(UInt16(utf8.count))
-        raw(utf8)
+        if utf8.count < Int(UInt16.max) {
+            u16(UInt16(utf8.count))
+        } else {
+            u16(UInt16.max)
+            u32(UInt32(truncatingIfNeeded: min(utf8.count, Int(UInt32.max))))
+        }
+        raw(utf8.prefix(Int(UInt32.max)))
     }
     mutating func pad(toMultipleOf n: Int) {
         let r = bytes.count % n
@@ -87,7 +93,8 @@ struct ByteReader {
         offset += n
     }
     mutating func string16(_ what: String) throws(DecodeFailure) -> String {
-        let n = Int(try u16(what + " length"))
+        var n = Int(try u16(what + " length"))
+        if n == Int(UInt16.max) { n = Int(try u32(what + " long length")) }
         let b = try raw(n, what)
         guard let s = String(validating: b, as: UTF8.self) else {
             throw DecodeFailure(offset: offset - n, reason: "\(what) is not valid UTF-8")

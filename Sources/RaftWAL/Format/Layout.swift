@@ -15,8 +15,8 @@ public enum Layout {
     public static let segmentHeaderBytes = 4096
     /// Bytes of the header that carry fields (the rest of the block is zero).
     static let segmentHeaderFieldBytes = 128
-    /// Records start 8-byte aligned, so a record header never straddles a
-    /// sector and a length field is never torn across two sectors.
+    /// Records start 8-byte aligned, so no header field ever straddles a
+    /// sector boundary: a length field is never torn across two sectors.
     public static let recordAlignment = 8
     public static let recordHeaderBytes = 32
     /// A sealed segment ends with a 16-byte trailer: `sealOffset u64 | "RWALEND1"`.

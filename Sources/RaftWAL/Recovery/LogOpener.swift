@@ -22,6 +22,8 @@ struct LogOpener {
         var lock: (any DirectoryLock)?
         /// A reset record the writer must append before anything else (S2/S3).
         var pendingReset: LogShape.ResetPoint?
+        /// A lowered hard state the writer must persist (C7 in truncate mode).
+        var pendingHardState: HardState? = nil
     }
 
     func open() throws(WALError) -> Result {
@@ -84,7 +86,17 @@ struct LogOpener {
         // Open every segment's header (read-only; the tail is reopened for writing later).
         var readers: [SegmentReader] = []
         var headerFailure: Failure?
+        /// Segments after a header failure that still open: read only to
+        /// report what a truncate-mode cut drops.
+        var salvageOnly: [String: SegmentReader] = [:]
         for (k, s) in segmentNames.enumerated() {
+            if headerFailure != nil {
+                if let h = try? fs.open(joinPath(directory, s.name), access: .readOnly, create: false),
+                   let r = try? SegmentReader(handle: h, name: s.name) {
+                    salvageOnly[s.name] = r
+                }
+                continue
+            }
             do throws(WALError) {
                 let handle = try fs.open(joinPath(directory, s.name), access: .readOnly, create: false)
                 let reader = try SegmentReader(handle: handle, name: s.name)
@@ -96,7 +108,7 @@ struct LogOpener {
             } catch {
                 if case .corrupted = error {
                     headerFailure = Failure(label: .badSegmentHeader, position: k, offset: 0, error: error)
-                    break
+                    continue
                 }
                 throw error
             }
@@ -113,6 +125,7 @@ struct LogOpener {
                 headerFailure = Failure(label: .foreignSegment, position: k, offset: 16, error: .corrupted(
                     file: r.name, offset: 16, indexes: nil,
                     reason: "segment belongs to cluster \(r.header.identity.clusterID) member \(r.header.identity.memberID) epoch \(r.header.identity.epoch); the log is cluster \(identity.clusterID) member \(identity.memberID) epoch \(identity.epoch)"))
+                for r in readers[k...] { salvageOnly[r.name] = r }
                 readers.removeSubrange(k...)
                 break
             }
@@ -143,10 +156,12 @@ struct LogOpener {
         if let f = headerFailure { headerFailure!.position = f.position - start }
         let candidateNames = segmentNames[start...].map(\.name)
 
-        var built = try replay(candidates, names: candidateNames, firstFailure: headerFailure, report: &report)
+        var built = try replay(candidates, names: candidateNames, firstFailure: headerFailure, salvageOnly: salvageOnly,
+                               report: &report)
 
         // Snapshot versus log (S2, S3, C4).
         var pendingReset: LogShape.ResetPoint? = nil
+        var pendingHardState: HardState? = nil
         if let snap = snapshot {
             var label: RecoveryLabel? = nil
             if snap.index > built.shape.lastIndex {
@@ -160,6 +175,7 @@ struct LogOpener {
                 built.shape.applyReset(index: snap.index, term: snap.term)
                 for k in built.segments.indices { built.segments[k].kill() }
                 pendingReset = LogShape.ResetPoint(index: snap.index, term: snap.term)
+                if writable { report.modifiedDirectory = true }  // the reset record is written right after
             }
         }
         let firstIndex = built.shape.rewriteFrom ?? (built.shape.lastIndex + 1)
@@ -182,8 +198,17 @@ struct LogOpener {
                 report.note(.commitBeyondLog)
                 throw .corrupted(file: built.segments.last?.name ?? directory, offset: nil, indexes: nil, reason: why)
             }
+            // Truncate mode: entries up to the commit index are gone; say so,
+            // and lower the commit to what the log holds (persisted by a writer).
             report.note(.commitBeyondLog)
-            report.dropped?.includesCommitted = true
+            let held = max(built.shape.lastIndex, snapshot?.index ?? 0)
+            var dropped = report.dropped ?? DroppedRecords(segment: built.segments.last?.name ?? directory, offset: 0, problem: why,
+                                                           indexes: [], includesCommitted: true, backups: [])
+            dropped.includesCommitted = true
+            if held + 1 <= built.hardState.commit { dropped.indexes.append((held + 1)...built.hardState.commit) }
+            report.dropped = dropped
+            built.hardState.commit = held
+            pendingHardState = built.hardState
         }
         if report.labels.isEmpty { report.note(.clean) }
 
@@ -192,7 +217,8 @@ struct LogOpener {
         if writable {
             try prepareForWriting(&state, report: &report, temporaries: temporaries, orphans: orphans.map(\.name), built: built)
         }
-        return Result(state: state, report: report, lock: nil, pendingReset: pendingReset)
+        if pendingHardState != nil && writable { report.modifiedDirectory = true }
+        return Result(state: state, report: report, lock: nil, pendingReset: pendingReset, pendingHardState: pendingHardState)
     }
 
     struct Replayed {
@@ -211,7 +237,8 @@ struct LogOpener {
 
     /// Replays the candidate segments in order (seal summaries where present,
     /// scans otherwise), applying the decision table.
-    private func replay(_ readers: [SegmentReader], names: [String], firstFailure: Failure?, report: inout RecoveryReport) throws(WALError) -> Replayed {
+    private func replay(_ readers: [SegmentReader], names: [String], firstFailure: Failure?,
+                        salvageOnly: [String: SegmentReader], report: inout RecoveryReport) throws(WALError) -> Replayed {
         var out = Replayed(segments: [], shape: LogShape(continuingAfter: readers[0].header.firstIndex - 1),
                            hardState: readers[0].header.hardState)
         out.readers = readers
@@ -323,21 +350,23 @@ struct LogOpener {
             dropped.indexes.append(claimed)
         }
         for k in failure.position..<names.count {
-            guard k < readers.count else {
+            guard let reader = k < readers.count ? readers[k] : salvageOnly[names[k]] else {
                 dropped.problem += "; \(names[k]) could not be read"
                 continue
             }
             let from = (k == failure.position && keptPrefix) ? failure.offset : 0
-            for (range, commit) in Self.salvage(readers[k], from: from) {
+            for (range, commit) in Self.salvage(reader, from: from) {
                 if let range { dropped.indexes.append(range) }
                 if let commit { persistedCommit = max(persistedCommit, commit) }
             }
         }
         if failure.label == .lostTailSegment {
             dropped.problem += " (the lost segment's entries are unknown)"
+            dropped.includesCommitted = true
         }
         // Committed: at or below the highest commit index persisted anywhere, dropped records included.
-        dropped.includesCommitted = dropped.indexes.contains { $0.lowerBound <= persistedCommit }
+        dropped.includesCommitted = dropped.includesCommitted
+            || dropped.indexes.contains { $0.lowerBound <= persistedCommit }
             || persistedCommit > out.shape.lastIndex
         report.dropped = dropped
         if out.segments.isEmpty {

@@ -29,7 +29,13 @@ struct SegmentFactory {
 
     /// The bytes that seal a segment whose records end at `segment.endOffset`:
     /// the batch table record, the seal record and the trailer.
-    static func sealBytes(for segment: SegmentState) -> (bytes: [UInt8], sealOffset: UInt64) {
+    /// Nil when the summary does not fit a record's meta (a segment spanning
+    /// thousands of terms or conf changes): the segment then stays unsealed
+    /// and is scanned at open, which is slower but equally correct.
+    static func sealBytes(for segment: SegmentState) -> (bytes: [UInt8], sealOffset: UInt64)? {
+        let sealMeta = SealMeta(shape: segment.shape, batchTableOffset: segment.endOffset, batchCount: segment.rows.count).encoded()
+        guard sealMeta.count <= Int(UInt16.max),
+              segment.rows.count * BatchTableCodec.rowBytes <= Layout.maxBodyBytes else { return nil }
         let salt = segment.header.salt
         let tableOffset = segment.endOffset
         var out: [UInt8] = []
@@ -39,8 +45,7 @@ struct SegmentFactory {
                                body: body, rawLength: body.count, compressed: false, salt: salt, offset: tableOffset, into: &out)
         }
         let sealOffset = tableOffset + UInt64(out.count)
-        let meta = SealMeta(shape: segment.shape, batchTableOffset: tableOffset, batchCount: segment.rows.count).encoded()
-        RecordFrame.encode(type: .seal, firstIndex: segment.header.firstIndex, entryCount: 0, meta: meta,
+        RecordFrame.encode(type: .seal, firstIndex: segment.header.firstIndex, entryCount: 0, meta: sealMeta,
                            body: UnsafeRawBufferPointer(start: nil, count: 0), rawLength: 0, compressed: false,
                            salt: salt, offset: sealOffset, into: &out)
         var trailer = ByteWriter(capacity: Layout.trailerBytes)
