@@ -208,6 +208,8 @@ class Reader:
 
     def string16(self, field):
         n = self.u16(field + " length")
+        if n == 0xFFFF:  # escape: a u32 length follows
+            n = self.u32(field + " long length")
         b = self.raw(n, field)
         try:
             return b.decode("utf-8")
