@@ -7,7 +7,11 @@ extension Inspect {
     /// exist and must be outside the data directory).
     public static func snapshots(directory: String, format: OutputFormat, extract: UInt64?, outputPath: String?,
                                  output: Output) throws(ToolFailure) -> ExitStatus {
-        do { _ = try DirectoryListing(directory: directory) } catch { throw ToolFailure("\(directory): \(error.description)") }
+        let listing: DirectoryListing
+        do { listing = try DirectoryListing(directory: directory) } catch { throw ToolFailure("\(directory): \(error.description)") }
+        guard listing.looksLikeALog else {
+            throw ToolFailure("\(directory) is not a RaftWAL data directory: no segment or snapshot files")
+        }
         let list = SnapshotFiles.list(directory: directory)
         if let index = extract {
             return try extractSnapshot(directory: directory, list: list, index: index, outputPath: outputPath, format: format, output: output)
