@@ -214,6 +214,25 @@ struct InspectLibraryTests {
         }
     }
 
+    @Test("a file the tool may not read is an environment error (exit 2), not damage")
+    func unreadableFileIsAnEnvironmentError() throws {
+        let dir = InspectTempDir()
+        try Damage.copyDirectory(InspectSupport.root + "/Fixtures/healthy", to: dir.path)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        for victim in [names.first { $0.hasSuffix(".seg") }!, names.first { $0.hasSuffix(".snap") }!] {
+            let fs = DenyingFileSystem(denied: victim)
+            do {
+                _ = try Analyzer(directory: dir.path, fileSystem: fs).run()
+                Issue.record("no error when \(victim) is unreadable")
+            } catch {
+                #expect(error.status == .usage, "\(victim)")
+                #expect(error.message.contains(victim))
+            }
+        }
+        // The same directory, readable, is healthy: the denial alone made the difference.
+        #expect(try Analyzer(directory: dir.path).run().status(strict: false) == .healthy)
+    }
+
     @Test("JSON strings escape quotes, backslashes and control characters")
     func jsonEscaping() throws {
         let value = JSON.object([("s", .string("a\"b\\c\n\u{01}é")), ("n", .uint(UInt64.max)), ("x", .null)])
@@ -228,5 +247,25 @@ struct InspectLibraryTests {
         t.add(["a", "100"])
         t.add(["long-name", "7"])
         #expect(t.lines() == ["NAME         N", "a          100", "long-name    7"])
+    }
+}
+
+/// POSIX, except that opening one named file fails with EACCES.
+struct DenyingFileSystem: FileSystem {
+    let denied: String
+    let base = POSIXFileSystem()
+    func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any RaftWAL.FileHandle {
+        if path.hasSuffix("/" + denied) { throw .io(errno: 13, operation: "open", path: path) }
+        return try base.open(path, access: access, create: create)
+    }
+    func listDirectory(_ path: String) throws(WALError) -> [String] { try base.listDirectory(path) }
+    func fileExists(_ path: String) -> Bool { base.fileExists(path) }
+    func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
+    func createDirectory(_ path: String) throws(WALError) { try base.createDirectory(path) }
+    func rename(_ from: String, to: String) throws(WALError) { try base.rename(from, to: to) }
+    func remove(_ path: String) throws(WALError) { try base.remove(path) }
+    func syncDirectory(_ path: String) throws(WALError) { try base.syncDirectory(path) }
+    func lockExclusive(_ path: String, owner: String) throws(WALError) -> any DirectoryLock {
+        try base.lockExclusive(path, owner: owner)
     }
 }

@@ -54,8 +54,8 @@ public struct Analyzer {
         }
         var a = LogAnalysis(directory: directory, listing: listing)
         a.decodedBodies = options.decodeBodies
-        readHeaders(&a)
-        checkSnapshotFiles(&a)
+        try readHeaders(&a)
+        try checkSnapshotFiles(&a)
         try scanSegments(&a)
         checkLog(&a)
         checkOtherFiles(&a)
@@ -65,7 +65,9 @@ public struct Analyzer {
 
     // MARK: Headers and identity
 
-    private func readHeaders(_ a: inout LogAnalysis) {
+    /// Throws ``ToolFailure`` (exit 2) when a file cannot be read at all
+    /// (permission, I/O error): that is the environment, not damage.
+    private func readHeaders(_ a: inout LogAnalysis) throws(ToolFailure) {
         for s in a.listing.segments {
             var report = SegmentReport(name: s.name, seqFromName: s.seq, firstIndexFromName: s.firstIndex, fileBytes: 0)
             do {
@@ -80,6 +82,7 @@ public struct Analyzer {
                 }
                 inspector.close()
             } catch {
+                if case .io = error { throw ToolFailure("cannot read \(s.name): \(error.description)") }
                 report.headerProblem = error.description
                 report.end = .unreadable
                 a.findings.append(Finding(.damage, .badSegmentHeader, file: s.name, "cannot open segment: \(error.description)"))
@@ -120,9 +123,10 @@ public struct Analyzer {
 
     // MARK: Snapshots
 
-    private func checkSnapshotFiles(_ a: inout LogAnalysis) {
+    private func checkSnapshotFiles(_ a: inout LogAnalysis) throws(ToolFailure) {
         var list = SnapshotFiles.list(directory: directory, fileSystem: fs)
         for k in list.indices {
+            if case .io? = list[k].problem { throw ToolFailure("cannot read \(list[k].name): \(list[k].problem!.description)") }
             if list[k].problem == nil && list[k].index > IndexBounds.maxIndex {
                 list[k].problem = .corrupted(file: list[k].name, offset: 48, indexes: nil, reason: "snapshot index \(list[k].index) is out of range")
             }

@@ -13,6 +13,9 @@ extension Inspect {
             throw ToolFailure("\(directory) is not a RaftWAL data directory: no segment or snapshot files")
         }
         let list = SnapshotFiles.list(directory: directory)
+        if let unreadable = list.first(where: { if case .io? = $0.problem { return true } else { return false } }) {
+            throw ToolFailure("cannot read \(unreadable.name): \(unreadable.problem!.description)")
+        }
         if let index = extract {
             return try extractSnapshot(directory: directory, list: list, index: index, outputPath: outputPath, format: format, output: output)
         }
