@@ -386,19 +386,18 @@ public struct Analyzer {
                                     "batch decodes to \(entries.count) entries, its header says \(info.entryCount)"))
             return
         }
-        let confs = Set(info.confChangeIndexes)
-        for e in entries {
-            let listed = confs.contains(e.index)
-            if e.kind == .confChange || listed {
-                if e.kind != .confChange || !listed {
+        // Most batches hold no conf change: look at kinds only (no copy of each entry's payload).
+        let listed = info.confChangeIndexes.isEmpty ? [] : Set(info.confChangeIndexes)
+        for k in entries.indices where entries[k].kind == .confChange || (!listed.isEmpty && listed.contains(entries[k].index)) {
+            let e = entries[k]
+            if e.kind != .confChange || !listed.contains(e.index) {
+                findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: e.index...e.index,
+                                        "entry \(e.index) is \(e.kind == .confChange ? "a conf change missing from" : "normal but listed in") the batch's conf-change list"))
+            }
+            if e.kind == .confChange {
+                do throws(WALError) { _ = try ConfChange(decoding: e.data, file: name, index: e.index) } catch {
                     findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: e.index...e.index,
-                                            "entry \(e.index) is \(e.kind == .confChange ? "a conf change missing from" : "normal but listed in") the batch's conf-change list"))
-                }
-                if e.kind == .confChange {
-                    do throws(WALError) { _ = try ConfChange(decoding: e.data, file: name, index: e.index) } catch {
-                        findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: e.index...e.index,
-                                                error.reason))
-                    }
+                                            error.reason))
                 }
             }
         }
