@@ -19,6 +19,23 @@ struct RaftBench: ParsableCommand {
             """,
         subcommands: [Append.self, Replay.self, Open.self, Codec.self])
 
+    /// Parses and runs; argument errors exit 2 (the tools' usage status)
+    /// rather than ArgumentParser's default 64, help and version exit 0.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
+
     /// Maps the library's errors to the tools' exit codes.
     static func exit(_ error: BenchError) -> Never {
         FileHandle.standardError.write(Data("raft-bench: \(error)\n".utf8))
@@ -189,6 +206,23 @@ struct Codec: ParsableCommand {
     var lz4BlockBytes = 65536
     @Option(help: "Seconds per figure.")
     var seconds = 1.0
+    @Option(help: "Figures to measure, comma separated: crc32c, lz4, record.")
+    var parts = "crc32c,lz4,record"
+    @Option(help: "CRC32C buffer sizes in bytes, comma separated.")
+    var crcSizes = "128,1024,16384,1048576"
+
+    func validate() throws {
+        let known: Set<String> = ["crc32c", "lz4", "record"]
+        for p in parts.split(separator: ",") where !known.contains(String(p)) {
+            throw ValidationError("unknown part '\(p)': use crc32c, lz4 or record")
+        }
+        guard crcSizes.split(separator: ",").allSatisfy({ Int($0).map { $0 > 0 } ?? false }) else {
+            throw ValidationError("--crc-sizes takes positive byte counts, comma separated")
+        }
+        guard size > 0, batch > 0, lz4BlockBytes > 0, seconds > 0 else {
+            throw ValidationError("--size, --batch, --lz4-block-bytes and --seconds must be positive")
+        }
+    }
 
     func run() throws {
         do throws(BenchError) {
@@ -204,6 +238,8 @@ struct Codec: ParsableCommand {
             var bench = CodecBenchmark(corpus: corpus, recordPool: pool, recordBatch: batch)
             bench.seconds = seconds
             bench.lz4BlockBytes = lz4BlockBytes
+            bench.parts = Set(parts.split(separator: ",").map(String.init))
+            bench.crcBufferSizes = crcSizes.split(separator: ",").compactMap { Int($0) }
             RaftBench.printJSON(try bench.run())
         } catch {
             RaftBench.exit(error)

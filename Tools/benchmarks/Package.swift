@@ -24,7 +24,6 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "package-benchmark"),
                 .product(name: "RaftWAL", package: "RaftWAL"),
-                .product(name: "RaftWALTools", package: "RaftWAL"),
                 "CBaselines",
             ],
             path: "Benchmarks/CodecBenchmarks",

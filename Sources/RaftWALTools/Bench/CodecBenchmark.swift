@@ -15,6 +15,8 @@ public struct CodecBenchmark: Sendable {
     public var corpus: [UInt8]
     public var recordPool: PayloadPool
     public var recordBatch: Int
+    /// Which figures to measure: `crc32c`, `lz4`, `record`.
+    public var parts: Set<String> = ["crc32c", "lz4", "record"]
 
     public init(corpus: [UInt8], recordPool: PayloadPool, recordBatch: Int) {
         self.corpus = corpus
@@ -83,7 +85,7 @@ public struct CodecBenchmark: Sendable {
 
     public func run() throws(BenchError) -> Result {
         var result = Result()
-        for n in crcBufferSizes {
+        for n in crcBufferSizes where parts.contains("crc32c") {
             // The same fill as limits/crc32c.c.
             let buffer = (0..<n).map { i in UInt8(truncatingIfNeeded: (UInt32(truncatingIfNeeded: i) &* 2_654_435_761) >> 13) }
             var sink: UInt32 = 0
@@ -92,7 +94,7 @@ public struct CodecBenchmark: Sendable {
             result.crc32c.append(CRCFigure(bufferBytes: n, gigabytesPerSecond: r / 1e9))
         }
 
-        if corpus.count >= lz4BlockBytes {
+        if parts.contains("lz4") && corpus.count >= lz4BlockBytes {
             let blocks = stride(from: 0, to: corpus.count - lz4BlockBytes + 1, by: lz4BlockBytes).map {
                 Array(corpus[$0..<($0 + lz4BlockBytes)])
             }
@@ -120,6 +122,7 @@ public struct CodecBenchmark: Sendable {
                                    compressMBPerSecond: c / 1e6, decompressMBPerSecond: d / 1e6)
         }
 
+        guard parts.contains("record") else { return result }
         let entries = (0..<recordBatch).map { k in Entry(index: UInt64(k + 1), term: 1, data: recordPool.payload(k)) }
         let payloadBytes = recordBatch * recordPool.sizeBytes
         let hs = HardState(term: 1, vote: 1, commit: UInt64(recordBatch))

@@ -6,29 +6,47 @@
 //   LZ4 compress/RaftWAL/64 KiB  vs LZ4 compress/liblz4 direct/64 KiB
 //   LZ4 decompress/...           likewise
 //   Record encode / decode       (encode → LZ4 → frame + CRC; verify → LZ4 → decode)
-// Inputs: the json payload generator of raft-bench (deterministic, seed 1),
-// or a corpus file given in RAFTWAL_BENCH_CORPUS (etcdwal-bench -emit-corpus).
+// Inputs: a corpus file given in RAFTWAL_BENCH_CORPUS (for example
+// `etcdwal-bench -emit-corpus F -payload json -size 1024`, the bytes
+// bench-compare feeds both engines), else JSON-like task records generated here.
 import Benchmark
 import CBaselines
 import RaftWAL
-import RaftWALTools
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// 1 MiB of json payload text (the corpus file's first MiB when given).
+/// 1 MiB of payload text.
 let corpus: [UInt8] = {
-    if let path = getenv("RAFTWAL_BENCH_CORPUS").map({ String(cString: $0) }),
-       let pool = try? PayloadPool(file: path, sizeBytes: 1024, entries: 1024) {
-        return (0..<1024).flatMap { pool.payload($0) }
+    let size = 1 << 20
+    if let path = getenv("RAFTWAL_BENCH_CORPUS"), let file = fopen(path, "rb") {
+        defer { fclose(file) }
+        var bytes = [UInt8](repeating: 0, count: size)
+        if fread(&bytes, 1, size, file) == size { return bytes }
     }
-    let pool = PayloadPool(kind: .json, sizeBytes: 1024, entries: 1024, seed: 1)
-    return (0..<1024).flatMap { pool.payload($0) }
+    // Swarm-like task records: ids from small populations, hex digests, timestamps.
+    var state: UInt64 = 1
+    func next(_ bound: Int) -> Int {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Int((state >> 33) % UInt64(bound))
+    }
+    func token(_ n: Int, _ alphabet: [UInt8]) -> String { String(decoding: (0..<n).map { _ in alphabet[next(alphabet.count)] }, as: UTF8.self) }
+    let ids = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8), hex = Array("0123456789abcdef".utf8)
+    let services = (0..<40).map { _ in token(25, ids) }, nodes = (0..<12).map { _ in token(25, ids) }
+    let states = ["pending", "assigned", "running", "complete", "shutdown", "failed"]
+    var out: [UInt8] = []
+    var version = 1000
+    while out.count < size {
+        version += 1
+        let st = states[next(states.count)]
+        out += Array("{\"action\":\"update\",\"kind\":\"task\",\"task\":{\"id\":\"\(token(25, ids))\",\"meta\":{\"version\":{\"index\":\(version)},\"created_at\":\"2024-0\(1 + next(9))-1\(next(10))T1\(next(10)):\(10 + next(50)):\(10 + next(50)).\(100_000_000 + next(900_000_000))Z\"},\"service_id\":\"\(services[next(40)])\",\"slot\":\(1 + next(12)),\"node_id\":\"\(nodes[next(12)])\",\"desired_state\":\"running\",\"status\":{\"state\":\"\(st)\",\"message\":\"\(st)\",\"container_status\":{\"container_id\":\"\(token(64, hex))\",\"pid\":\(1000 + next(60000))}}}}\n".utf8)
+    }
+    return Array(out[0..<size])
 }()
 
-let config = Benchmark.Configuration(
-    metrics: [.wallClock, .throughput, .instructions, .mallocCountTotal],
+nonisolated(unsafe) let config = Benchmark.Configuration(  // read-only after initialization
+    metrics: [.wallClock, .throughput, .mallocCountTotal],
     scalingFactor: .one,
     maxDuration: .seconds(2),
     maxIterations: 1_000_000)
