@@ -116,4 +116,64 @@ import RaftWALTesting
         try fs.zero(first, range: table..<seal)
         try readsBack(fs)
     }
+
+    /// Found by `raft-torture sim --seed 13 --iterations 756 --faults` (a pure
+    /// crash): a snapshot installed beyond the log, a crash before its reset
+    /// record; the next open writes the reset (S2), rolling over because the
+    /// tail was full. The successor was named after the snapshot's index
+    /// instead of the tail's last index, so the open after it found a gap (C6).
+    @Test(arguments: 0..<8 as Range<UInt64>)
+    func resetWrittenAtOpenIntoANewSegmentKeepsTheLogOpenable(seed: UInt64) throws {
+        let fs = SimFileSystem(seed: seed)
+        var o = options(fs)
+        o.segmentSizeBytes = 4096 + 64  // every record after the first rolls over
+        do {
+            let log = try RaftLog.open(directory: "/data", options: o)
+            try log.append([Entry(index: 1, term: 1, data: [UInt8](repeating: 1, count: 100))])
+            fs.kill(afterOperations: 6)  // the snapshot file is durable, the reset record's segment is not
+            #expect(throws: WALError.self) {
+                try log.saveSnapshot(Snapshot(index: 5, term: 2, membership: Membership(), data: [5]))
+            }
+        }
+        fs.crash()
+        do {
+            let log = try RaftLog.open(directory: "/data", options: o)
+            #expect(log.recoveryReport.labels.contains(.snapshotAheadOfLog))
+            #expect(log.lastIndex == 5)
+            try log.append([Entry(index: 6, term: 2, data: [6])], hardState: HardState(term: 2, vote: 0, commit: 6))
+        }
+        fs.crash()
+        let log = try RaftLog.open(directory: "/data", options: o)
+        #expect(log.lastIndex == 6 && log.firstIndex == 6)
+        #expect(try log.entry(6).data == [6])
+    }
+
+    /// Found by `raft-torture sim --seed 10 --iterations 93 --faults`: saving
+    /// a snapshot failed at the directory fsync after the rename, so its name
+    /// was visible but volatile. A reopen without a reboot trusted it (here:
+    /// a snapshot beyond the log, so the open writes a durable reset record);
+    /// after a power loss the log restarted after a snapshot that no longer
+    /// existed. A writable open now syncs the directory first.
+    @Test(arguments: 0..<8 as Range<UInt64>)
+    func snapshotTrustedAfterAFailedDirectorySyncSurvivesAPowerLoss(seed: UInt64) throws {
+        let fs = SimFileSystem(seed: seed)
+        do {
+            let log = try RaftLog.open(directory: "/data", options: options(fs))
+            try log.append((1...3).map { Entry(index: $0, term: 1, data: [UInt8($0)]) })
+            fs.failSync(after: 1)  // the snapshot file's fsync succeeds, the directory's fails
+            #expect(throws: WALError.self) {
+                try log.saveSnapshot(Snapshot(index: 10, term: 2, membership: Membership(), data: [10]))
+            }
+            log.close()
+        }
+        do {
+            let log = try RaftLog.open(directory: "/data", options: options(fs))  // no reboot
+            #expect(log.snapshotMetadata?.index == 10 && log.lastIndex == 10)
+            try log.append([Entry(index: 11, term: 2, data: [11])], hardState: HardState(term: 2, vote: 0, commit: 11))
+        }
+        fs.crash()
+        let log = try RaftLog.open(directory: "/data", options: options(fs))
+        #expect(log.snapshotMetadata?.index == 10)
+        #expect(try log.entry(11).data == [11])
+    }
 }

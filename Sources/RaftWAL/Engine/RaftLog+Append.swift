@@ -339,8 +339,12 @@ extension RaftLog {
     /// Creates the successor segment (durably), then seals the tail.
     /// Writer lock held; the caller fail-stops on a throw.
     private func rollOver() throws(WALError) {
+        // The successor follows what the tail holds on disk: while a reset found
+        // at open is pending, the log's shape already ends at the snapshot, but
+        // the reset record (in the successor) is not written yet.
         let (tail, identity, lastIndex, hardState) = stateLock.withLock {
-            (state.segments[state.segments.count - 1], state.identity, state.shape.lastIndex, state.hardState)
+            (state.segments[state.segments.count - 1], state.identity, state.segments[state.segments.count - 1].shape.lastIndex,
+             state.hardState)
         }
         let factory = SegmentFactory(durability: durability, options: options)
         let next = try factory.create(identity: identity, seq: tail.header.seq + 1, firstIndex: lastIndex + 1, hardState: hardState)

@@ -113,6 +113,11 @@ struct Durability {
 
     var hasSyncFailureMarker: Bool { fs.fileExists(path(Layout.syncFailedMarkerName)) }
 
+    /// `fsync`s the directory: every name the process sees becomes durable.
+    func syncDirectory() throws(WALError) {
+        if syncing { try fs.syncDirectory(directory) }
+    }
+
     /// Cuts a file at `size` and `fsync`s.
     func truncate(_ handle: any FileHandle, to size: UInt64) throws(WALError) {
         try handle.truncate(to: size)

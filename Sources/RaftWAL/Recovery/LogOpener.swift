@@ -519,6 +519,10 @@ struct LogOpener {
             try d.remove([Layout.syncFailedMarkerName])
             report.modifiedDirectory = true
         }
+        // Names this open trusted (a segment or snapshot created just before a
+        // failed directory fsync) may still be volatile: make them durable
+        // before anything is acknowledged or compacted on top of them.
+        try d.syncDirectory()
         state.segments.append(reopened)
     }
 }
