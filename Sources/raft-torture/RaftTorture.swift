@@ -194,7 +194,7 @@ struct KillLoopCommand: ParsableCommand {
         let start = clock.now
         let outcome = loop.run(progress: { printError($0) })
         let elapsed = clock.now - start
-        printLine("\(outcome.kills) SIGKILLs (\(outcome.earlyExits) writers exited first), \(outcome.tornTails) torn tails seen, acknowledged \(outcome.acked), last index \(outcome.lastIndex), \(elapsed.components.seconds) s")
+        printLine("\(outcome.kills) SIGKILLs (\(outcome.earlyExits) writers exited first), \(outcome.tornTails) torn tails seen, \(outcome.fullChecks) full checks, acknowledged \(outcome.acked), last index \(outcome.lastIndex), \(elapsed.components.seconds) s")
         if let v = outcome.violation {
             printLine("VIOLATION: \(v)")
             printLine("replay: raft-torture check --dir \(dir) --seed \(seed) --acked \(outcome.acked)  (the directory is kept)")

@@ -158,17 +158,16 @@ struct SimEpisode {
     mutating func runOperations(_ log: RaftLog, count: Int, _ result: inout SimTortureResult) -> RunEnd? {
         for _ in 0..<count {
             let op = workload.next(model, firstIndex: log.firstIndex, random: &random)
-            let after = TortureWorkload.expected(op, model: model)
             if case let .append(entries, _) = op { model.recordHistory(entries) }
             config.trace?("  \(op.name)")
             do {
-                model = try TortureWorkload.apply(op, to: log, model: model)
+                try TortureWorkload.apply(op, to: log, model: &model)
                 result.acknowledgedOperations += 1
                 if case let .append(entries, _) = op { result.acknowledgedEntries += entries.count }
             } catch {
                 if case .invalidArgument = error { fail(&result, "\(op.name) was refused: \(error)"); return nil }
                 config.trace?("    -> \(error)")
-                return RunEnd(interrupted: after, failure: fs.isKilled ? nil : (op, error))
+                return RunEnd(interrupted: TortureWorkload.expected(op, model: model), failure: fs.isKilled ? nil : (op, error))
             }
         }
         return RunEnd(interrupted: nil, failure: nil)

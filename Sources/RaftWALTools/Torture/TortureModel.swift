@@ -34,31 +34,28 @@ struct TortureModel: Sendable {
         for e in entries { history[e.index, default: []].insert(TorturePayload.fingerprint(e)) }
     }
 
-    /// The model after `entries` and `hardState` are appended.
-    func appending(_ new: [Entry], hardState hs: HardState?) -> TortureModel {
-        var m = self
+    /// Applies an append of `entries` and `hardState` (in place: the model
+    /// is large, and a copy per operation made runs quadratic).
+    mutating func append(_ new: [Entry], hardState hs: HardState?) {
         if let first = new.first?.index {
-            if first <= m.lastIndex {
-                for i in first...m.lastIndex { m.entries[i] = nil }
+            if first <= lastIndex {
+                for i in first...lastIndex { entries[i] = nil }
             }
-            for e in new { m.entries[e.index] = e }
-            m.lastIndex = new.last!.index
+            for e in new { entries[e.index] = e }
+            lastIndex = new.last!.index
         }
-        if let hs { m.hardState = hs }
-        return m
+        if let hs { hardState = hs }
     }
 
-    /// The model after a snapshot is saved: when the log does not hold its
-    /// (index, term), the log restarts after it.
-    func saving(_ s: Snapshot, fingerprint: UInt64, holds: Bool) -> TortureModel {
-        var m = self
-        m.snapshot = s.metadata
-        m.snapshotFingerprint = fingerprint
+    /// Applies a saved snapshot: when the log does not hold its (index,
+    /// term), the log restarts after it.
+    mutating func save(_ s: Snapshot, fingerprint: UInt64, holds: Bool) {
+        snapshot = s.metadata
+        snapshotFingerprint = fingerprint
         if !holds {
-            m.entries = [:]
-            m.lastIndex = s.metadata.index
-            m.resetIndex = s.metadata.index
+            entries = [:]
+            lastIndex = s.metadata.index
+            resetIndex = s.metadata.index
         }
-        return m
     }
 }

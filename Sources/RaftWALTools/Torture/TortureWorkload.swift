@@ -121,32 +121,36 @@ struct TortureWorkload {
         return Snapshot(index: index, term: term, membership: Membership(members), data: data)
     }
 
-    /// Runs `op` on `log`; on success returns the model after it.
-    static func apply(_ op: TortureOp, to log: RaftLog, model m: TortureModel) throws(WALError) -> TortureModel {
+    /// Runs `op` on `log`; on success applies it to the model.
+    static func apply(_ op: TortureOp, to log: RaftLog, model m: inout TortureModel) throws(WALError) {
         switch op {
         case let .append(entries, hs):
             try log.append(entries, hardState: hs)
-            return m.appending(entries, hardState: hs)
         case let .setHardState(hs):
             try log.setHardState(hs)
-            return m.appending([], hardState: hs)
-        case let .snapshot(s, holds):
+        case let .snapshot(s, _):
             try log.saveSnapshot(s)
-            return m.saving(s, fingerprint: TorturePayload.fingerprint(term: s.metadata.term, kind: .normal, data: s.data), holds: holds)
         case let .compact(i):
             try log.compact(through: i)
-            return m
+        }
+        effect(op, on: &m)
+    }
+
+    /// What `op` does to the model when it takes effect.
+    static func effect(_ op: TortureOp, on m: inout TortureModel) {
+        switch op {
+        case let .append(entries, hs): m.append(entries, hardState: hs)
+        case let .setHardState(hs): m.append([], hardState: hs)
+        case let .snapshot(s, holds):
+            m.save(s, fingerprint: TorturePayload.fingerprint(term: s.metadata.term, kind: .normal, data: s.data), holds: holds)
+        case .compact: break
         }
     }
 
     /// The model if `op` takes effect (for an operation a crash interrupts).
     static func expected(_ op: TortureOp, model m: TortureModel) -> TortureModel {
-        switch op {
-        case let .append(entries, hs): return m.appending(entries, hardState: hs)
-        case let .setHardState(hs): return m.appending([], hardState: hs)
-        case let .snapshot(s, holds):
-            return m.saving(s, fingerprint: TorturePayload.fingerprint(term: s.metadata.term, kind: .normal, data: s.data), holds: holds)
-        case .compact: return m
-        }
+        var after = m
+        effect(op, on: &after)
+        return after
     }
 }
