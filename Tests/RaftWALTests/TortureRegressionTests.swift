@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 import Glibc
 import RaftWAL
 import RaftWALTesting
@@ -175,5 +176,24 @@ import RaftWALTesting
         let log = try RaftLog.open(directory: "/data", options: options(fs))
         #expect(log.snapshotMetadata?.index == 10)
         #expect(try log.entry(11).data == [11])
+    }
+
+    /// Found by `Tools/fuzz record` in 15 s: a record (checksum valid) whose
+    /// first index plus entry count overflows trapped the process in batch
+    /// decoding. Indexes, sequence numbers and snapshot indexes read from disk
+    /// are now bounded by `Layout.maxIndex`. The input is kept in
+    /// `Tools/fuzz-targets/regressions/record/` (always in the fuzz corpus).
+    @Test func recordWhoseIndexesOverflowIsCorruptionNotATrap() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let input = Array(try Data(contentsOf: root.appendingPathComponent("Tools/fuzz-targets/regressions/record/first-index-overflow")))
+        // The fuzz target's framing: byte 0 selects resealing, the record follows.
+        #expect(throws: WALError.self) {
+            try Decoders.record(Array(input.dropFirst()), salt: 0x5EED, offset: 4096, resealChecksum: true)
+        }
+        do {
+            _ = try Decoders.record(Array(input.dropFirst()), salt: 0x5EED, offset: 4096, resealChecksum: true)
+        } catch {
+            #expect(error.isCorruption, "a typed corruption error naming the offset: \(error)")
+        }
     }
 }

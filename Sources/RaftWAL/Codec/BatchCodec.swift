@@ -153,6 +153,7 @@ struct ResetMeta: Equatable {
     static func decode(_ meta: UnsafeRawBufferPointer) throws(DecodeFailure) -> ResetMeta {
         var r = ByteReader(meta)
         let m = ResetMeta(index: try r.u64("reset index"), term: try r.u64("reset term"))
+        guard m.index < Layout.maxIndex else { throw DecodeFailure(offset: 0, reason: "reset index \(m.index) exceeds \(Layout.maxIndex)") }
         try r.expectEnd("reset meta")
         return m
     }

@@ -27,6 +27,10 @@ public enum Layout {
     public static let maxBodyBytes = 1 << 30
     /// Upper bound on a batch's entry count.
     public static let maxEntriesPerBatch = 1 << 24
+    /// Bound on every Raft index and segment sequence number read from disk
+    /// (2^62): index arithmetic (`first + count`, `index + 1`) can then never
+    /// overflow, whatever a damaged or crafted file says (found by the fuzzers).
+    public static let maxIndex: UInt64 = 1 << 62
     /// Bound on a single entry's data (the body bound also applies).
     public static let maxEntryBytes = 1 << 30
 

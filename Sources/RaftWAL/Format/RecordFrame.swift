@@ -78,6 +78,9 @@ enum RecordFrame {
         if !compressed && stored != raw { return .failure(.badHeader("uncompressed body with stored \(stored) != raw \(raw)")) }
         if compressed && (stored == 0 || raw == 0) { return .failure(.badHeader("compressed body of zero length")) }
         guard count <= Layout.maxEntriesPerBatch else { return .failure(.badHeader("entry count \(count) exceeds \(Layout.maxEntriesPerBatch)")) }
+        guard u64(16) <= Layout.maxIndex - UInt64(count) else {
+            return .failure(.badHeader("first index \(u64(16)) with \(count) entries exceeds \(Layout.maxIndex)"))
+        }
         let header = RecordHeader(checksum: u32(0), type: type, compressed: compressed, metaLength: meta,
                                   storedLength: stored, rawLength: raw, firstIndex: u64(16), entryCount: count)
         let needed = Layout.recordHeaderBytes + meta + stored

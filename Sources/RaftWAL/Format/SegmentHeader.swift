@@ -81,7 +81,9 @@ public struct SegmentHeader: Equatable, Sendable {
                 let member = try r.u64()
                 let epoch = try r.u64()
                 let seq = try r.u64()
+                guard seq >= 1 && seq <= Layout.maxIndex else { throw DecodeFailure(offset: 48, reason: "sequence number \(seq) out of range") }
                 let first = try r.u64()
+                guard first >= 1 && first <= Layout.maxIndex else { throw DecodeFailure(offset: 56, reason: "first index \(first) out of range") }
                 let salt = try r.u64()
                 let hs = HardState(term: try r.u64(), vote: try r.u64(), commit: try r.u64())
                 let created = try r.u64()

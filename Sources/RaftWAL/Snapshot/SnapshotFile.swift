@@ -75,6 +75,7 @@ enum SnapshotFile {
                 guard flags <= 1 else { throw DecodeFailure(offset: 12, reason: "unknown flags \(flags)") }
                 let identity = LogIdentity(clusterID: ClusterID(high: try r.u64(), low: try r.u64()), memberID: try r.u64(), epoch: try r.u64())
                 let index = try r.u64(), term = try r.u64()
+                guard index <= Layout.maxIndex else { throw DecodeFailure(offset: 48, reason: "index \(index) exceeds \(Layout.maxIndex)") }
                 let mlen = Int(try r.u32())
                 try r.skip(4)
                 let dstored = try r.u64(), draw = try r.u64()
