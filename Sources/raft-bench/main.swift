@@ -148,12 +148,18 @@ struct Replay: ParsableCommand {
     var dir: String
     @Option(help: "Passes, comma separated: hot, cold.")
     var passes = "hot,cold"
-    @Flag(help: "Open read-only (no lock, nothing changed): for a live directory or a copy.")
-    var readOnly = false
+    @Flag(help: "Open as a writer, as a restarting node does (takes the lock, and recovery may cut a torn tail): only on a log you may change. The default is read-only: no lock, nothing changed.")
+    var writable = false
+
+    func validate() throws {
+        let list = RaftBench.passes(passes)
+        guard !list.isEmpty else { throw ValidationError("--passes needs hot, cold or both") }
+        for p in list where p != "hot" && p != "cold" { throw ValidationError("unknown pass '\(p)': use hot or cold") }
+    }
 
     func run() throws {
         do throws(BenchError) {
-            let bench = ReplayBenchmark(directory: dir, readOnly: readOnly)
+            let bench = ReplayBenchmark(directory: dir, readOnly: !writable)
             RaftBench.printJSON(try bench.run(passes: RaftBench.passes(passes)))
         } catch {
             RaftBench.exit(error)
@@ -170,8 +176,8 @@ struct Open: ParsableCommand {
     var dir: String
     @Option(help: "Repetitions per cache state.")
     var reps = 5
-    @Flag(help: "Open read-only (no lock, nothing changed).")
-    var readOnly = false
+    @Flag(help: "Open as a writer, as a restarting node does (takes the lock, and recovery may cut a torn tail): only on a log you may change. The default is read-only: no lock, nothing changed.")
+    var writable = false
 
     func validate() throws {
         guard reps > 0 else { throw ValidationError("--reps must be positive") }
@@ -179,7 +185,7 @@ struct Open: ParsableCommand {
 
     func run() throws {
         do throws(BenchError) {
-            let bench = OpenBenchmark(directory: dir, readOnly: readOnly, repetitions: reps)
+            let bench = OpenBenchmark(directory: dir, readOnly: !writable, repetitions: reps)
             RaftBench.printJSON(try bench.run())
         } catch {
             RaftBench.exit(error)
