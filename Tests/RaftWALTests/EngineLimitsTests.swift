@@ -19,6 +19,20 @@ struct EngineLimitsTests {
         #expect(log.lastIndex == 2000)
     }
 
+    @Test func indexesBeyondWhatTheFormatReadsBackAreRejected() throws {
+        let dir = TempDir("maxindex")
+        let log = try RaftLog.open(directory: dir.path, options: testOptions())
+        #expect(throws: WALError.self) {
+            try log.saveSnapshot(Snapshot(index: Layout.maxIndex, term: 1, membership: Membership(), data: []))
+        }
+        try log.saveSnapshot(Snapshot(index: Layout.maxIndex - 2, term: 1, membership: Membership(), data: []))
+        #expect(throws: WALError.self) { try log.append(makeEntries((Layout.maxIndex - 1)...Layout.maxIndex, term: 1)) }
+        try log.append(makeEntries((Layout.maxIndex - 1)...(Layout.maxIndex - 1), term: 1))
+        log.close()
+        let again = try RaftLog.open(directory: dir.path, options: testOptions())
+        #expect(again.lastIndex == Layout.maxIndex - 1)
+    }
+
     @Test func aSegmentTooVariedToSealStaysUnsealedAndReopens() throws {
         let dir = TempDir("unsealable")
         var options = testOptions(segmentSize: 1 << 20)

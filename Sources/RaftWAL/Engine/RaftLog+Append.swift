@@ -229,6 +229,9 @@ extension RaftLog {
                 return "batch spans too many terms and conf changes for one record (\(request.metaBytes) meta bytes, at most 65535): split it"
             }
             if first.index == 0 { return "index 0 is reserved" }
+            if first.index > Layout.maxIndex - UInt64(entries.count) {
+                return "index \(first.index) with \(entries.count) entries exceeds \(Layout.maxIndex), the largest index the format reads back"
+            }
             if first.index > shape.lastIndex + 1 {
                 return "append at \(first.index) would leave a gap after the last index \(shape.lastIndex)"
             }

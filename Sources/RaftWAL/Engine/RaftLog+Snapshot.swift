@@ -25,6 +25,9 @@ extension RaftLog {
             if let current, meta.index < current.index {
                 throw WALError.invalidArgument("snapshot at \(meta.index) is older than the latest at \(current.index)")
             }
+            if meta.index >= Layout.maxIndex {
+                throw WALError.invalidArgument("snapshot index \(meta.index) exceeds \(Layout.maxIndex), the largest index the format reads back")
+            }
             let first = stateLock.withLock { state.firstIndex }
             if meta.index + 1 < first {
                 // Restarting the log after it would drop entries the log holds beyond it.
