@@ -1,26 +1,19 @@
 import Foundation
 import Testing
 import RaftWAL
+import RaftWALTesting
 
 /// Wraps the POSIX file system: counts data syncs and can hold the first one
 /// until the test opens a gate, so group commit is tested deterministically.
-final class GatedFileSystem: FileSystem, @unchecked Sendable {
-    let base = POSIXFileSystem()
+final class GatedFileSystem: ForwardingFileSystem, @unchecked Sendable {
+    let base: any FileSystem = POSIXFileSystem()
     let lock = NSCondition()
     var dataSyncs = 0
     var gateOpen = true
 
     func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any RaftWAL.FileHandle {
-        GatedHandle(try base.open(path, access: access, create: create), fs: self)
+        GatedHandle(inner: try base.open(path, access: access, create: create), fs: self)
     }
-    func listDirectory(_ path: String) throws(WALError) -> [String] { try base.listDirectory(path) }
-    func fileExists(_ path: String) -> Bool { base.fileExists(path) }
-    func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
-    func createDirectory(_ path: String) throws(WALError) { try base.createDirectory(path) }
-    func rename(_ from: String, to: String) throws(WALError) { try base.rename(from, to: to) }
-    func remove(_ path: String) throws(WALError) { try base.remove(path) }
-    func syncDirectory(_ path: String) throws(WALError) { try base.syncDirectory(path) }
-    func lockExclusive(_ path: String, owner: String) throws(WALError) -> any DirectoryLock { try base.lockExclusive(path, owner: owner) }
 
     func didSyncData() {
         lock.lock()
@@ -36,25 +29,17 @@ final class GatedFileSystem: FileSystem, @unchecked Sendable {
     }
 }
 
-final class GatedHandle: RaftWAL.FileHandle, @unchecked Sendable {
+final class GatedHandle: ForwardingFileHandle, @unchecked Sendable {
     let inner: any RaftWAL.FileHandle
     let fs: GatedFileSystem
-    init(_ inner: any RaftWAL.FileHandle, fs: GatedFileSystem) {
+    init(inner: any RaftWAL.FileHandle, fs: GatedFileSystem) {
         self.inner = inner
         self.fs = fs
     }
-    var path: String { inner.path }
-    func read(at offset: UInt64, count: Int) throws(WALError) -> [UInt8] { try inner.read(at: offset, count: count) }
-    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(WALError) -> Int { try inner.read(into: buffer, at: offset) }
-    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(WALError) { try inner.write(bytes, at: offset) }
-    func size() throws(WALError) -> UInt64 { try inner.size() }
     func sync(dataOnly: Bool) throws(WALError) {
         try inner.sync(dataOnly: dataOnly)
         if dataOnly { fs.didSyncData() }
     }
-    func truncate(to size: UInt64) throws(WALError) { try inner.truncate(to: size) }
-    func allocate(upTo size: UInt64) throws(WALError) { try inner.allocate(upTo: size) }
-    func close() { inner.close() }
 }
 
 @Suite("Group commit")
@@ -147,41 +132,26 @@ extension RaftLog {
     }
 }
 
-final class FailingSyncFileSystem: FileSystem, @unchecked Sendable {
-    let base = POSIXFileSystem()
+/// Fails every sync while `failSyncs` is set.
+final class FailingSyncFileSystem: ForwardingFileSystem, @unchecked Sendable {
+    let base: any FileSystem = POSIXFileSystem()
     var failSyncs = false
     func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any RaftWAL.FileHandle {
-        FailingHandle(try base.open(path, access: access, create: create), fs: self)
+        FailingHandle(inner: try base.open(path, access: access, create: create), fs: self)
     }
-    func listDirectory(_ path: String) throws(WALError) -> [String] { try base.listDirectory(path) }
-    func fileExists(_ path: String) -> Bool { base.fileExists(path) }
-    func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
-    func createDirectory(_ path: String) throws(WALError) { try base.createDirectory(path) }
-    func rename(_ from: String, to: String) throws(WALError) { try base.rename(from, to: to) }
-    func remove(_ path: String) throws(WALError) { try base.remove(path) }
-    func syncDirectory(_ path: String) throws(WALError) { try base.syncDirectory(path) }
-    func lockExclusive(_ path: String, owner: String) throws(WALError) -> any DirectoryLock { try base.lockExclusive(path, owner: owner) }
 }
 
-final class FailingHandle: RaftWAL.FileHandle, @unchecked Sendable {
+final class FailingHandle: ForwardingFileHandle, @unchecked Sendable {
     let inner: any RaftWAL.FileHandle
     let fs: FailingSyncFileSystem
-    init(_ inner: any RaftWAL.FileHandle, fs: FailingSyncFileSystem) {
+    init(inner: any RaftWAL.FileHandle, fs: FailingSyncFileSystem) {
         self.inner = inner
         self.fs = fs
     }
-    var path: String { inner.path }
-    func read(at offset: UInt64, count: Int) throws(WALError) -> [UInt8] { try inner.read(at: offset, count: count) }
-    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(WALError) -> Int { try inner.read(into: buffer, at: offset) }
-    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(WALError) { try inner.write(bytes, at: offset) }
-    func size() throws(WALError) -> UInt64 { try inner.size() }
     func sync(dataOnly: Bool) throws(WALError) {
         if fs.failSyncs { throw WALError.io(errno: 5, operation: "fdatasync", path: path) }
         try inner.sync(dataOnly: dataOnly)
     }
-    func truncate(to size: UInt64) throws(WALError) { try inner.truncate(to: size) }
-    func allocate(upTo size: UInt64) throws(WALError) { try inner.allocate(upTo: size) }
-    func close() { inner.close() }
 }
 
 /// A value behind a lock, for collecting results from threads.

@@ -251,21 +251,11 @@ struct InspectLibraryTests {
 }
 
 /// POSIX, except that opening one named file fails with EACCES.
-struct DenyingFileSystem: FileSystem {
+struct DenyingFileSystem: ForwardingFileSystem {
     let denied: String
-    let base = POSIXFileSystem()
+    let base: any FileSystem = POSIXFileSystem()
     func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any RaftWAL.FileHandle {
         if path.hasSuffix("/" + denied) { throw .io(errno: 13, operation: "open", path: path) }
         return try base.open(path, access: access, create: create)
-    }
-    func listDirectory(_ path: String) throws(WALError) -> [String] { try base.listDirectory(path) }
-    func fileExists(_ path: String) -> Bool { base.fileExists(path) }
-    func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
-    func createDirectory(_ path: String) throws(WALError) { try base.createDirectory(path) }
-    func rename(_ from: String, to: String) throws(WALError) { try base.rename(from, to: to) }
-    func remove(_ path: String) throws(WALError) { try base.remove(path) }
-    func syncDirectory(_ path: String) throws(WALError) { try base.syncDirectory(path) }
-    func lockExclusive(_ path: String, owner: String) throws(WALError) -> any DirectoryLock {
-        try base.lockExclusive(path, owner: owner)
     }
 }

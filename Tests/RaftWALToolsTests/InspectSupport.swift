@@ -21,17 +21,7 @@ enum InspectSupport {
 
     /// The built `raft-inspect`: next to the running test bundle (`swift test`
     /// builds every executable into the same directory), or `$RAFT_INSPECT`.
-    static let executable: String? = {
-        if let path = ProcessInfo.processInfo.environment["RAFT_INSPECT"] { return path }
-        var dir = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-                      ?? CommandLine.arguments[0])
-        for _ in 0..<4 {
-            dir.deleteLastPathComponent()
-            let candidate = dir.appendingPathComponent("raft-inspect").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }()
+    static let executable: String? = ToolProcess.locate("raft-inspect", environment: "RAFT_INSPECT")
 
     struct Run {
         var status: Int32

@@ -9,16 +9,7 @@ private typealias S = RecoverTestSupport
 /// report it prints being the one it writes into the result.
 @Suite struct RecoverCLITests {
     /// The built `raft-recover`, next to the test bundle (`swift test` builds every executable), or `$RAFT_RECOVER`.
-    static let executable: String? = {
-        if let path = ProcessInfo.processInfo.environment["RAFT_RECOVER"] { return path }
-        var dir = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        for _ in 0..<4 {
-            dir.deleteLastPathComponent()
-            let candidate = dir.appendingPathComponent("raft-recover").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }()
+    static let executable: String? = ToolProcess.locate("raft-recover", environment: "RAFT_RECOVER")
 
     struct Run {
         var status: Int32
