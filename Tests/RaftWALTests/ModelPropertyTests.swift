@@ -1,5 +1,6 @@
 import Testing
 import RaftWAL
+import RaftWALTesting
 
 /// Random sequences of append / conflicting append / hard state / snapshot /
 /// install-snapshot / compact / close-and-reopen, checked after every step
@@ -20,15 +21,10 @@ struct ModelPropertyTests {
     }
 
     struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: UInt64) -> UInt64 { n == 0 ? 0 : next() % n }
+        var source: SplitMix64
+        init(state: UInt64) { source = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { source.next() }
+        mutating func below(_ n: UInt64) -> UInt64 { source.below(n) }
         mutating func chance(_ percent: UInt64) -> Bool { below(100) < percent }
     }
 

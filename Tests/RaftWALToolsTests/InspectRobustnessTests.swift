@@ -27,7 +27,7 @@ struct InspectRobustnessTests {
     func randomDamageNeverCrashes(seed: Int) throws {
         let dir = InspectTempDir("inspect-fuzz")
         try Damage.copyDirectory(InspectSupport.root + "/Fixtures/healthy", to: dir.path)
-        var rng = SplitMix(seed: UInt64(seed))
+        var rng = SplitMix64(seed: UInt64(seed))
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         var flips: [String] = []
         for _ in 0...(rng.next() % 3) {
@@ -74,15 +74,3 @@ struct InspectRobustnessTests {
     }
 }
 
-/// SplitMix64: a tiny seeded generator, so a failing seed replays exactly.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
