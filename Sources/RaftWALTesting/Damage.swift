@@ -45,6 +45,20 @@ public enum Damage {
         }
     }
 
+    /// Overwrites bytes of the record at `recordOffset` in a segment and
+    /// recomputes its checksum, so the record verifies with the new contents:
+    /// damage a checksum cannot catch (a writer bug, or a crafted file).
+    public static func rewriteRecord(_ path: String, recordOffset: UInt64, recordBytes: Int,
+                                     patch: [UInt8], at patchOffset: Int) throws {
+        let header = try SegmentHeader(decoding: try read(path, at: 0, count: Layout.segmentHeaderBytes), file: path)
+        var bytes = try read(path, at: recordOffset, count: recordBytes)
+        bytes.replaceSubrange(patchOffset..<(patchOffset + patch.count), with: patch)
+        guard Decoders.resealRecord(&bytes, salt: header.salt, offset: recordOffset) else {
+            throw WALError.corrupted(file: path, offset: recordOffset, indexes: nil, reason: "no record to rewrite")
+        }
+        try write(bytes, to: path, at: recordOffset)
+    }
+
     /// Valid records of a segment, in order (offset, size, index range).
     public static func records(directory: String, segment: String) throws -> [RecordInfo] {
         let inspector = try SegmentInspector(directory: directory, name: segment)

@@ -17,6 +17,9 @@ public enum Fixtures {
         public var label: RecoveryLabel
         /// True when a strict open must refuse it.
         public var refused: Bool
+        /// True when `raft-inspect verify` and `Tools/format-check.py` must
+        /// report damage (exit 1) although a strict open accepts the directory.
+        public var verifyReportsDamage = false
     }
 
     /// The cluster of the fixtures: three managers, the survivor is member 1.
@@ -33,9 +36,10 @@ public enum Fixtures {
         Spec(name: "interrupted-seal", made: "healthy, then a sealed segment before the last cut in the middle of its batch table (a crash while sealing)", expect: "opens; the segment is reported unsealed and scanned", label: .interruptedSeal, refused: false),
         Spec(name: "orphan-segments", made: "healthy without compaction, then the second segment removed: the first is older than a sequence gap and covered by the snapshot (a crash during compaction)", expect: "opens; the orphan is reported and ignored", label: .orphanSegments, refused: false),
         Spec(name: "leftover-temporary", made: "healthy plus a half-written `.seg.tmp` file (a crash while creating a segment)", expect: "opens; the temporary is ignored (a writer removes it)", label: .leftoverTemporary, refused: false),
-        Spec(name: "damaged-snapshot", made: "healthy with two snapshots (100 and 150) and no compaction, then one bit of the newest snapshot's data flipped", expect: "opens with the snapshot at 100; the damaged one is reported, never deleted; verify exit 1", label: .damagedSnapshot, refused: false),
+        Spec(name: "damaged-snapshot", made: "healthy with two snapshots (100 and 150) and no compaction, then one bit of the newest snapshot's data flipped", expect: "opens with the snapshot at 100; the damaged one is reported, never deleted; verify exit 1", label: .damagedSnapshot, refused: false, verifyReportsDamage: true),
         Spec(name: "snapshot-ahead-of-log", made: "healthy plus a snapshot at 260, beyond the last index 220, without the reset record that installing it writes (a crash in between)", expect: "opens with an empty log restarting after 260", label: .snapshotAheadOfLog, refused: false),
         Spec(name: "snapshot-conflicts-with-log", made: "healthy plus a snapshot at 218 in term 7 (installed from a new leader; 218 is above the commit index 215) while the log holds 218 in term 2", expect: "opens with the log restarting after the snapshot; the stale entries 219-220 are discarded", label: .snapshotConflictsWithLog, refused: false),
+        Spec(name: "seal-index-out-of-range", made: "healthy, then the seal of a segment before the last rewritten to claim last index 2^64 - 1, its checksum recomputed (what `Tools/fuzz record` found: it trapped the opener)", expect: "opens; the seal is not trusted, the segment is scanned instead and listed as unsealed; every entry reads back; verify reports the seal (exit 1)", label: .clean, refused: false, verifyReportsDamage: true),
         Spec(name: "corrupt-record", made: "healthy, then one bit flipped in a record of the last segment that valid records follow", expect: "strict open refused: corrupted, naming the segment and the record's offset; verify exit 1", label: .corruptRecord, refused: true),
         Spec(name: "bad-segment-header", made: "healthy, then one bit flipped in the header of a segment before the last", expect: "strict open refused: segment header checksum mismatch; verify exit 1", label: .badSegmentHeader, refused: true),
         Spec(name: "foreign-segment", made: "healthy, then a segment replaced by the same-named segment of another cluster's log", expect: "strict open refused: segment belongs to another cluster; verify exit 1", label: .foreignSegment, refused: true),
@@ -172,6 +176,14 @@ public enum Fixtures {
             log.close()
             let snap = FileNames.snapshot(index: index, term: term)
             try FileManager.default.copyItem(atPath: donor + "/" + snap, toPath: path(snap))
+        case "seal-index-out-of-range":
+            try Damage.copyDirectory(healthy, to: dir)
+            let segs = try segments(dir)
+            let victim = segs[segs.count - 2]
+            let seal = try Damage.records(directory: dir, segment: victim).first { $0.type == .seal }!
+            // lastIndex is the seal meta's first field, right after the 32-byte record header.
+            try Damage.rewriteRecord(path(victim), recordOffset: seal.offset, recordBytes: seal.recordBytes,
+                                     patch: [UInt8](repeating: 0xFF, count: 8), at: Layout.recordHeaderBytes)
         case "corrupt-record":
             try Damage.copyDirectory(healthy, to: dir)
             let tail = try segments(dir).last!

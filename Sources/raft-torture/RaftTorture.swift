@@ -176,29 +176,37 @@ struct KillLoopCommand: ParsableCommand {
     var iterations: Int = 100
     @Option(help: "Seed of the payloads and of the kill times.")
     var seed: UInt64 = 1
-    @Option(help: "Longest time a writer runs before it is killed, in milliseconds.")
+    @Option(help: "Longest time a writer runs after its first acknowledgement before it is killed, in milliseconds.")
     var maxRunMillis: Int = 200
+    @Option(help: "Aim one kill in this many at the writer's start-up (open and tail repair) instead; 0 never.")
+    var startupKillEvery: Int = 8
     @Option(help: "Segment size in bytes.")
     var segmentSize: UInt64 = 1 << 20
 
     func validate() throws {
-        guard iterations > 0, maxRunMillis >= 0 else { throw ValidationError("--iterations must be positive") }
+        guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
+        guard maxRunMillis >= 0, startupKillEvery >= 0 else { throw ValidationError("--max-run-millis and --startup-kill-every must not be negative") }
     }
 
     func run() throws {
         var loop = KillLoop(directory: dir, iterations: iterations, seed: seed, executable: currentExecutable())
         loop.maxRunMillis = maxRunMillis
+        loop.startupKillEvery = startupKillEvery
         loop.segmentSizeBytes = segmentSize
         printError("raft-torture kill-loop: \(dir), seed \(seed), \(iterations) kills")
         let clock = ContinuousClock()
         let start = clock.now
         let outcome = loop.run(progress: { printError($0) })
         let elapsed = clock.now - start
-        printLine("\(outcome.kills) SIGKILLs (\(outcome.earlyExits) writers exited first), \(outcome.tornTails) torn tails seen, \(outcome.fullChecks) full checks, acknowledged \(outcome.acked), last index \(outcome.lastIndex), \(elapsed.components.seconds) s")
+        printLine("\(outcome.kills) SIGKILLs (\(outcome.killsAfterAck) after the writer's first ack, \(outcome.startupKills) aimed at start-up; \(outcome.earlyExits) writers exited first), \(outcome.tornTails) torn tails seen, \(outcome.fullChecks) full checks, acknowledged \(outcome.acked), last index \(outcome.lastIndex), \(elapsed.components.seconds) s")
         if let v = outcome.violation {
             printLine("VIOLATION: \(v)")
             printLine("replay: raft-torture check --dir \(dir) --seed \(seed) --acked \(outcome.acked)  (the directory is kept)")
             throw ExitCode(1)
+        }
+        if outcome.killsAfterAck == 0 && outcome.kills > outcome.startupKills {
+            printLine("raft-torture kill-loop: no kill landed after an acknowledged append, so nothing was tested; the writer never acknowledged within 30 s")
+            throw ExitCode(2)
         }
         printLine("no acknowledged entry lost")
     }

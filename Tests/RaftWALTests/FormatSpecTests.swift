@@ -75,8 +75,9 @@ struct FormatSpecTests {
             #expect(report.refused != nil)
             return
         }
-        // Damage (S1) exits 1; crash leftovers that recovery handles exit 0.
-        #expect(status == (spec.label == .damagedSnapshot ? 1 : 0))
+        // Damage the engine reads around (S1, a seal it cannot trust) exits 1;
+        // crash leftovers that recovery handles exit 0.
+        #expect(status == (spec.verifyReportsDamage ? 1 : 0))
         let log = try RaftLog.open(directory: RecoveryTableTests.fixture(spec.name), options: .readOnly)
         defer { log.close() }
         #expect(Set(report.labels) == Set(log.recoveryReport.labels.map(\.rawValue)))

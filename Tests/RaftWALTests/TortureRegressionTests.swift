@@ -178,22 +178,49 @@ import RaftWALTesting
         #expect(try log.entry(11).data == [11])
     }
 
-    /// Found by `Tools/fuzz record` in 15 s: a record (checksum valid) whose
-    /// first index plus entry count overflows trapped the process in batch
-    /// decoding. Indexes, sequence numbers and snapshot indexes read from disk
-    /// are now bounded by `Layout.maxIndex`. The input is kept in
-    /// `Tools/fuzz-targets/regressions/record/` (always in the fuzz corpus).
-    @Test func recordWhoseIndexesOverflowIsCorruptionNotATrap() throws {
+    /// Inputs that once trapped `Tools/fuzz record`, kept in
+    /// `Tools/fuzz-targets/regressions/record/` (always in the fuzz corpus):
+    /// - `first-index-overflow` (15 s of fuzzing): a batch record (checksum
+    ///   valid) whose first index plus entry count overflows trapped batch
+    ///   decoding. Indexes, sequence numbers and snapshot indexes read from
+    ///   disk are now bounded by `Layout.maxIndex`.
+    /// - `seal-last-index-overflow` (25 s): a seal record whose last index is
+    ///   2^64 - 1 trapped on `lastIndex + 1`; the seal meta's indexes and the
+    ///   batch table's rows are now bounded the same way.
+    @Test(arguments: ["first-index-overflow", "seal-last-index-overflow"])
+    func recordWhoseIndexesOverflowIsCorruptionNotATrap(_ name: String) throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let input = Array(try Data(contentsOf: root.appendingPathComponent("Tools/fuzz-targets/regressions/record/first-index-overflow")))
+        let input = Array(try Data(contentsOf: root.appendingPathComponent("Tools/fuzz-targets/regressions/record/\(name)")))
         // The fuzz target's framing: byte 0 selects resealing, the record follows.
-        #expect(throws: WALError.self) {
-            try Decoders.record(Array(input.dropFirst()), salt: 0x5EED, offset: 4096, resealChecksum: true)
-        }
         do {
-            _ = try Decoders.record(Array(input.dropFirst()), salt: 0x5EED, offset: 4096, resealChecksum: true)
+            _ = try Decoders.record(Array(input.dropFirst()), salt: 0x5EED, offset: 4096, resealChecksum: input[0] & 1 == 0)
+            Issue.record("\(name) must not decode")
         } catch {
             #expect(error.isCorruption, "a typed corruption error naming the offset: \(error)")
         }
+    }
+
+    /// The `seal-last-index-overflow` input in a real directory: the seal of
+    /// a segment before the last says its last index is 2^64 - 1, with a
+    /// valid checksum. Opening must not trap and must not trust the seal: the
+    /// segment's records are scanned instead, every entry reads back as
+    /// before, and the segment is reported as scanned.
+    @Test func sealWithAnOutOfRangeLastIndexIsScannedNotTrusted() throws {
+        let tmp = TempDir("seal-overflow")
+        try Damage.copyDirectory(RecoveryTableTests.fixture("healthy"), to: tmp.path)
+        let healthy = try RaftLog.open(directory: tmp.path, options: .readOnly)
+        let expected = try healthy.entries(healthy.firstIndex, healthy.lastIndex)
+        healthy.close()
+        let segments = try DirectoryListing(directory: tmp.path).segments.map(\.name)
+        let victim = segments[segments.count - 2]
+        let seal = try #require(try Damage.records(directory: tmp.path, segment: victim).first { $0.type == .seal })
+        // The seal meta starts after the 32-byte record header; lastIndex is its first field.
+        try Damage.rewriteRecord(tmp.path + "/" + victim, recordOffset: seal.offset, recordBytes: seal.recordBytes,
+                                 patch: [UInt8](repeating: 0xFF, count: 8), at: Layout.recordHeaderBytes)
+        #expect(try Damage.records(directory: tmp.path, segment: victim).contains { $0.type == .seal && $0.offset == seal.offset },
+                "the rewritten seal still verifies")
+        let log = try RaftLog.open(directory: tmp.path, options: .readOnly)
+        #expect(log.recoveryReport.unsealedSegments == [victim])
+        #expect(try log.entries(log.firstIndex, log.lastIndex) == expected)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RaftWAL
+import RaftWALTesting
 import Testing
 
 /// `verify --format json` on each fixture, checked against what the engine
@@ -51,7 +52,18 @@ struct InspectFixtureVerifyTests {
             engineError = error
         }
 
-        if label.hasPrefix("C") || label.hasPrefix("S1") {
+        let readAround = Fixtures.specs.first { $0.name == fixture }.map { $0.verifyReportsDamage && !label.hasPrefix("S1") } ?? false
+        if readAround {
+            // Damage the engine reads around (a checksum-valid seal it cannot
+            // trust): the engine opens, scanning the segment; verify reports it.
+            #expect(engineError == nil && engineLabels == [.clean])
+            #expect(r.status == 1, "\(fixture): verify exit \(r.status)")
+            let mine = try #require(problems.first { $0["label"] as? String == RecoveryLabel.corruptRecord.rawValue },
+                                    "\(fixture): no C1 problem in \(problems)")
+            let log = try RaftLog.open(directory: dir, options: .readOnly)
+            defer { log.close() }
+            #expect(log.recoveryReport.unsealedSegments == [mine["file"] as? String ?? ""])
+        } else if label.hasPrefix("C") || label.hasPrefix("S1") {
             #expect(r.status == 1, "\(fixture): verify exit \(r.status)")
             #expect(doc["healthy"] as? Bool == false)
             let mine = try #require(problems.first { $0["label"] as? String == label },

@@ -60,4 +60,23 @@ import RaftWALTools
             Issue.record("\(v)")
         }
     }
+
+    @Test func killLoopKillsWritersAfterTheyAcknowledgeAndLosesNothing() throws {
+        guard let exe = ToolProcess.locate("raft-torture", environment: "RAFT_TORTURE") else {
+            Issue.record("raft-torture is not built next to the tests (swift build --build-tests builds it)")
+            return
+        }
+        let dir = NSTemporaryDirectory() + "torture-kill-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var loop = KillLoop(directory: dir + "/log", iterations: 6, seed: 11, executable: exe)
+        loop.maxRunMillis = 50
+        loop.startupKillEvery = 3
+        let outcome = loop.run(progress: { _ in })
+        #expect(outcome.violation == nil, "\(outcome.violation ?? "")")
+        #expect(outcome.kills + outcome.earlyExits == 6)
+        // Kills timed from the first acknowledgement: each of those found entries to check.
+        #expect(outcome.killsAfterAck > 0 && outcome.acked > 0)
+        #expect(outcome.startupKills > 0, "seed 11 aims at least one kill at start-up")
+        #expect(outcome.lastIndex >= outcome.acked && outcome.fullChecks == 1)
+    }
 }

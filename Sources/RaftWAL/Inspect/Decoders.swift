@@ -24,13 +24,7 @@ public enum Decoders {
         case .failure(let problem): throw bad(problem.description)
         }
         let length = Layout.recordHeaderBytes + header.metaLength + header.storedLength
-        if resealChecksum {
-            let crc = bytes.withUnsafeBytes {
-                RecordFrame.checksum(record: $0, checkedBytes: header.checkedBytes, salt: salt, offset: offset)
-            }
-            for k in 0..<4 { bytes[k] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k))) }
-            header.checksum = crc
-        }
+        if resealChecksum { header.checksum = reseal(&bytes, header: header, salt: salt, offset: offset) }
         let checked = header
         return try bytes.withBytes { (all) throws(WALError) -> (RecordInfo, [Entry]) in
             let raw = UnsafeRawBufferPointer(rebasing: all[0..<length])
@@ -76,5 +70,23 @@ public enum Decoders {
             put(CRC32C.mask(crc), at: end)
         }
         return try SnapshotFile.decode(bytes, file: file).1
+    }
+
+    /// Rewrites the checksum of the record at the start of `bytes` so that it
+    /// verifies at `offset` in a segment salted with `salt`: for fuzzers and
+    /// for fixtures that need a checksum-valid record with bad contents.
+    /// Returns false when the bytes do not frame a whole record.
+    package static func resealRecord(_ bytes: inout [UInt8], salt: UInt64, offset: UInt64) -> Bool {
+        guard case .success(let header) = bytes.withUnsafeBytes({ RecordFrame.parseHeader($0, available: $0.count) }) else { return false }
+        _ = reseal(&bytes, header: header, salt: salt, offset: offset)
+        return true
+    }
+
+    private static func reseal(_ bytes: inout [UInt8], header: RecordHeader, salt: UInt64, offset: UInt64) -> UInt32 {
+        let crc = bytes.withUnsafeBytes {
+            RecordFrame.checksum(record: $0, checkedBytes: header.checkedBytes, salt: salt, offset: offset)
+        }
+        for k in 0..<4 { bytes[k] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k))) }
+        return crc
     }
 }

@@ -56,6 +56,12 @@ struct SealMeta: Equatable {
         let hs = HardState(term: try r.u64(), vote: try r.u64(), commit: try r.u64())
         let resetIndex = try r.u64(), resetTerm = try r.u64()
         guard hasHS <= 1, hasReset <= 1 else { throw DecodeFailure(offset: 36, reason: "bad flags") }
+        // Every index read from disk is bounded (Layout.maxIndex), so the
+        // arithmetic below and at open (`last + 1`) cannot overflow.
+        for (value, offset, name) in [(last, 0, "lastIndex"), (from, 8, "rewriteFrom"), (resetIndex, 64, "reset index")]
+        where value > Layout.maxIndex {
+            throw DecodeFailure(offset: offset, reason: "\(name) \(value) exceeds \(Layout.maxIndex)")
+        }
         guard runCount * 16 + confCount * 8 == r.remaining else {
             throw DecodeFailure(offset: 28, reason: "\(runCount) runs and \(confCount) conf changes do not fill the meta")
         }
@@ -64,8 +70,20 @@ struct SealMeta: Equatable {
         shape.rewriteFrom = from == 0 ? nil : from
         shape.hardState = hasHS == 1 ? hs : nil
         shape.reset = hasReset == 1 ? LogShape.ResetPoint(index: resetIndex, term: resetTerm) : nil
-        for _ in 0..<runCount { shape.termRuns.append(TermRun(firstIndex: try r.u64(), term: try r.u64())) }
-        for _ in 0..<confCount { shape.confChangeIndexes.append(try r.u64()) }
+        for _ in 0..<runCount {
+            let run = TermRun(firstIndex: try r.u64(), term: try r.u64())
+            guard run.firstIndex <= Layout.maxIndex else {
+                throw DecodeFailure(offset: r.offset - 16, reason: "term run at index \(run.firstIndex) exceeds \(Layout.maxIndex)")
+            }
+            shape.termRuns.append(run)
+        }
+        for _ in 0..<confCount {
+            let index = try r.u64()
+            guard index <= Layout.maxIndex else {
+                throw DecodeFailure(offset: r.offset - 8, reason: "conf-change index \(index) exceeds \(Layout.maxIndex)")
+            }
+            shape.confChangeIndexes.append(index)
+        }
         if let f = shape.rewriteFrom {
             guard f <= last + 1, shape.termRuns.first?.firstIndex == f || last < f else {
                 throw DecodeFailure(offset: 8, reason: "term runs do not start at rewriteFrom \(f)")
@@ -100,6 +118,11 @@ enum BatchTableCodec {
             try r.skip(7)
             guard let type = RecordType(rawValue: t), type == .batch || type == .reset else {
                 throw DecodeFailure(offset: r.offset - 8, reason: "batch table row of type \(t)")
+            }
+            // The same bounds the record frame enforces, so `lastIndex` and
+            // `offset + recordBytes` cannot overflow.
+            guard first <= Layout.maxIndex - UInt64(n), n <= Layout.maxEntriesPerBatch, offset <= Layout.maxIndex else {
+                throw DecodeFailure(offset: r.offset - rowBytes, reason: "batch table row: first index \(first), \(n) entries, offset \(offset) out of range")
             }
             rows.append(BatchRef(offset: offset, firstIndex: first, entryCount: n, recordBytes: bytes, type: type))
         }

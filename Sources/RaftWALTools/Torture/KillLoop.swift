@@ -11,8 +11,15 @@ public struct KillLoop {
     public var seed: UInt64
     /// Path of the `raft-torture` executable that runs the writer.
     public var executable: String
-    /// Longest time the writer runs before the kill.
+    /// Longest time the writer runs after its first acknowledgement before
+    /// the kill.
     public var maxRunMillis: Int = 200
+    /// One kill in this many lands at a random moment from the spawn
+    /// instead (during start-up, open and tail repair); 0 never.
+    public var startupKillEvery: Int = 8
+    /// How long to wait for the writer's first acknowledgement before killing
+    /// it anyway (a loaded machine or a large directory opens slowly).
+    public var firstAckTimeoutMillis: Int = 30_000
     public var segmentSizeBytes: UInt64 = 1 << 20
 
     public init(directory: String, iterations: Int, seed: UInt64, executable: String) {
@@ -24,6 +31,10 @@ public struct KillLoop {
 
     public struct Outcome: Sendable {
         public var kills = 0
+        /// Kills aimed at start-up (before the first acknowledgement).
+        public var startupKills = 0
+        /// Kills after the writer had acknowledged at least one append.
+        public var killsAfterAck = 0
         /// Runs that ended by themselves before the kill (they should not).
         public var earlyExits = 0
         public var acked: UInt64 = 0
@@ -53,10 +64,14 @@ public struct KillLoop {
             }
             let reader = LineCollector(pipe.fileHandleForReading)
             let errorReader = LineCollector(errors.fileHandleForReading)
+            let aimAtStartup = startupKillEvery > 0 && r.below(startupKillEvery) == 0
+            let acknowledged = aimAtStartup ? false : reader.waitForFirstAck(timeoutMillis: firstAckTimeoutMillis)
             usleep(UInt32(r.below(maxRunMillis * 1000 + 1)))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 outcome.kills += 1
+                if aimAtStartup { outcome.startupKills += 1 }
+                if acknowledged { outcome.killsAfterAck += 1 }
             }
             process.waitUntilExit()
             let lines = reader.finish()
@@ -83,22 +98,44 @@ public struct KillLoop {
                 outcome.violation = "iteration \(k): \(v.reason)"
                 return outcome
             }
-            if k % 100 == 0 { progress("kills \(outcome.kills), acknowledged \(outcome.acked), last index \(outcome.lastIndex)") }
+            if k % 100 == 0 {
+                progress("kills \(outcome.kills) (\(outcome.killsAfterAck) after an ack, \(outcome.startupKills) at start-up), acknowledged \(outcome.acked), last index \(outcome.lastIndex)")
+            }
         }
         return outcome
     }
 }
 
-/// Reads a pipe to its end on a background thread, split into lines.
+/// Reads a pipe to its end on a background thread, split into lines, and
+/// tells when the first `acked` line has arrived.
 final class LineCollector: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
+    private let firstAck = DispatchSemaphore(value: 0)
     private var data = Data()
 
     init(_ handle: Foundation.FileHandle) {
         DispatchQueue.global().async {
-            self.data = handle.readDataToEndOfFile()
+            var signalled = false
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                self.data.append(chunk)
+                // The writer prints only `acked` lines, each flushed whole.
+                if !signalled, chunk.contains(UInt8(ascii: "\n")) {
+                    signalled = true
+                    self.firstAck.signal()
+                }
+            }
             self.done.signal()
         }
+    }
+
+    /// Waits until the first `acked` line arrives; false on timeout or when
+    /// the stream ended without one.
+    func waitForFirstAck(timeoutMillis: Int) -> Bool {
+        let deadline = DispatchTime.now() + .milliseconds(timeoutMillis)
+        if firstAck.wait(timeout: deadline) == .success { return true }
+        return false
     }
 
     func finish() -> [String] {
