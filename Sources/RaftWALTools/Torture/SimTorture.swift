@@ -288,7 +288,7 @@ struct SimEpisode {
         } catch {
             if strict { fail(&result, "opening after a crash failed: \(error)" + context); return nil }
             guard error.isCorruption else { fail(&result, "open failed with a non-corruption error: \(error)" + context); return nil }
-            result.damageOutcomes["detected at open", default: 0] += 1
+            result.damageOutcomes[TortureChecker.WeakOutcome.detectedAtOpen.rawValue, default: 0] += 1
             return nil
         }
         let candidates = [model] + (end.interrupted.map { [$0] } ?? [])

@@ -70,7 +70,7 @@ enum TortureChecker {
     }
 
     /// How a weakly checked log fared.
-    enum WeakOutcome: String { case intact, detectedAtOpen, detectedAtRead, lostTail }
+    enum WeakOutcome: String { case intact, detectedAtOpen = "detected at open", detectedAtRead = "detected at read", lostTail = "cut as a torn tail" }
 
     /// The weak check: corrupted bytes are never returned as an entry.
     static func weak(_ log: RaftLog, model: TortureModel) -> Result<WeakOutcome, TortureViolation> {
