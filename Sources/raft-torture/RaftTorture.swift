@@ -199,6 +199,10 @@ struct KillLoopCommand: ParsableCommand {
         let outcome = loop.run(progress: { printError($0) })
         let elapsed = clock.now - start
         printLine("\(outcome.kills) SIGKILLs (\(outcome.killsAfterAck) after the writer's first ack, \(outcome.startupKills) aimed at start-up; \(outcome.earlyExits) writers exited first), \(outcome.tornTails) torn tails seen, \(outcome.fullChecks) full checks, acknowledged \(outcome.acked), last index \(outcome.lastIndex), \(elapsed.components.seconds) s")
+        if let e = outcome.environmentError {
+            printError("raft-torture kill-loop: \(e)")
+            throw ExitCode(2)
+        }
         if let v = outcome.violation {
             printLine("VIOLATION: \(v)")
             printLine("replay: raft-torture check --dir \(dir) --seed \(seed) --acked \(outcome.acked)  (the directory is kept)")

@@ -79,4 +79,15 @@ import RaftWALTools
         #expect(outcome.startupKills > 0, "seed 11 aims at least one kill at start-up")
         #expect(outcome.lastIndex >= outcome.acked && outcome.fullChecks == 1)
     }
+
+    @Test func killLoopCallsAWriterThatCannotStartAnEnvironmentErrorNotAViolation() throws {
+        guard let exe = ToolProcess.locate("raft-torture", environment: "RAFT_TORTURE") else {
+            Issue.record("raft-torture is not built next to the tests (swift build --build-tests builds it)")
+            return
+        }
+        let outcome = KillLoop(directory: "/proc/no-such-dir/log", iterations: 3, seed: 1, executable: exe).run(progress: { _ in })
+        #expect(outcome.violation == nil)
+        #expect(outcome.environmentError?.contains("status 2") == true, "\(outcome.environmentError ?? "nil")")
+        #expect(outcome.kills == 0)
+    }
 }

@@ -44,6 +44,9 @@ public struct KillLoop {
         /// Checks that compared every entry from index 1.
         public var fullChecks = 0
         public var violation: String?
+        /// The loop could not run (the writer could not start, or failed on
+        /// its environment: exit status 2); nothing was judged.
+        public var environmentError: String?
     }
 
     /// Runs the loop; `progress` receives a line every 100 kills.
@@ -59,7 +62,7 @@ public struct KillLoop {
             let errors = Pipe()
             process.standardError = errors
             do { try process.run() } catch {
-                outcome.violation = "cannot start \(executable): \(error)"
+                outcome.environmentError = "cannot start \(executable): \(error)"
                 return outcome
             }
             let reader = LineCollector(pipe.fileHandleForReading)
@@ -79,7 +82,9 @@ public struct KillLoop {
             if process.terminationReason == .exit {
                 outcome.earlyExits += 1
                 if process.terminationStatus != 0 {
-                    outcome.violation = "iteration \(k): the writer exited with status \(process.terminationStatus): \(stderrText)"
+                    let why = "iteration \(k): the writer exited with status \(process.terminationStatus): \(stderrText)"
+                    // The writer exits 1 on corruption (a violation), 2 on its environment.
+                    if process.terminationStatus == 2 { outcome.environmentError = why } else { outcome.violation = why }
                     return outcome
                 }
             }
@@ -112,20 +117,22 @@ final class LineCollector: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let firstAck = DispatchSemaphore(value: 0)
     private var data = Data()
+    /// Written before `firstAck` is signalled, read after waiting on it.
+    private var sawAck = false
 
     init(_ handle: Foundation.FileHandle) {
         DispatchQueue.global().async {
-            var signalled = false
             while true {
                 let chunk = handle.availableData
                 if chunk.isEmpty { break }
                 self.data.append(chunk)
                 // The writer prints only `acked` lines, each flushed whole.
-                if !signalled, chunk.contains(UInt8(ascii: "\n")) {
-                    signalled = true
+                if !self.sawAck, chunk.contains(UInt8(ascii: "\n")) {
+                    self.sawAck = true
                     self.firstAck.signal()
                 }
             }
+            if !self.sawAck { self.firstAck.signal() }  // the stream ended without one
             self.done.signal()
         }
     }
@@ -133,9 +140,7 @@ final class LineCollector: @unchecked Sendable {
     /// Waits until the first `acked` line arrives; false on timeout or when
     /// the stream ended without one.
     func waitForFirstAck(timeoutMillis: Int) -> Bool {
-        let deadline = DispatchTime.now() + .milliseconds(timeoutMillis)
-        if firstAck.wait(timeout: deadline) == .success { return true }
-        return false
+        firstAck.wait(timeout: .now() + .milliseconds(timeoutMillis)) == .success && sawAck
     }
 
     func finish() -> [String] {
