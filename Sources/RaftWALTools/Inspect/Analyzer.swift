@@ -338,7 +338,7 @@ public struct Analyzer {
                         if info.sealLastIndex == nil {
                             // The checksum holds but the summary is impossible: not a crash shape.
                             // The engine ignores the seal and scans the segment, so nothing is lost.
-                            findings.append(Finding(.damage, .corruptRecord, file: name, offset: info.offset,
+                            findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset,
                                                     "seal record's meta does not decode (an index out of range, or counts that do not fit); the engine ignores this seal and scans the segment"))
                         } else if let sealed = info.sealLastIndex, sealed != t.lastIndex {
                             findings.append(Finding(severity, .indexGap, file: name, offset: info.offset,
