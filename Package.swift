@@ -42,28 +42,40 @@ let package = Package(
             name: "RaftWALTools",
             dependencies: ["RaftWAL", "RaftWALTesting"]),
 
+        // The tools' shared entry point: parse, run, map errors to exit statuses.
+        .target(
+            name: "ToolMain",
+            dependencies: [
+                "RaftWALTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
         .executableTarget(
             name: "raft-inspect",
             dependencies: [
                 "RaftWALTools",
+                "ToolMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "raft-recover",
             dependencies: [
                 "RaftWALTools",
+                "ToolMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "raft-torture",
             dependencies: [
                 "RaftWALTools", "RaftWALTesting",
+                "ToolMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "raft-bench",
             dependencies: [
                 "RaftWAL", "RaftWALTools",
+                "ToolMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RaftWALTools
+import ToolMain
 
 /// `raft-bench`: measures RaftWAL with the same workloads and JSON keys as
 /// the etcd 3.4 WAL baseline (`etcdwal-bench`), one JSON line per run on
@@ -19,22 +20,8 @@ struct RaftBench: ParsableCommand {
             """,
         subcommands: [Append.self, Replay.self, Open.self, Codec.self])
 
-    /// Parses and runs; argument errors exit 2 (the tools' usage status)
-    /// rather than ArgumentParser's default 64, help and version exit 0.
-    static func main() {
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(2)
-        }
-    }
+    /// Runs the command with the tools' exit statuses (`runAsTool`).
+    static func main() { runAsTool("raft-bench") }
 
     /// Maps the library's errors to the tools' exit codes.
     static func exit(_ error: BenchError) -> Never {

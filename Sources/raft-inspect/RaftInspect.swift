@@ -1,5 +1,6 @@
 import ArgumentParser
 import RaftWALTools
+import ToolMain
 
 /// `raft-inspect`: a read-only view of a RaftWAL data directory. The logic
 /// lives in `RaftWALTools.Inspect`; this file only parses arguments.
@@ -20,31 +21,14 @@ struct RaftInspect: ParsableCommand {
                       Verify.self, Stats.self],
         defaultSubcommand: nil)
 
-    /// Runs the command, mapping every failure to exit 2 (argument-parser's
-    /// own usage errors would be 64) and printing messages to stderr.
+    /// Runs the command with the tools' exit statuses (`runAsTool`); no
+    /// subcommand is a usage error (exit 2), not a request for help.
     static func main() {
-        // No subcommand is a usage error (exit 2), not a request for help.
         if CommandLine.arguments.count == 1 {
             Terminal.write(helpMessage() + "\n", to: 2)
             exitProcess(ExitStatus.usage.rawValue)
         }
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch let code as ExitCode {
-            exitProcess(code.rawValue)
-        } catch let failure as ToolFailure {
-            Terminal.write("raft-inspect: \(failure.message)\n", to: 2)
-            exitProcess(failure.status.rawValue)
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                Terminal.write(fullMessage(for: error) + "\n", to: 1)
-                exitProcess(0)
-            }
-            Terminal.write(fullMessage(for: error) + "\n", to: 2)
-            exitProcess(ExitStatus.usage.rawValue)
-        }
+        runAsTool("raft-inspect")
     }
 }
 

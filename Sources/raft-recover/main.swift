@@ -1,6 +1,7 @@
 import ArgumentParser
 import RaftWAL
 import RaftWALTools
+import ToolMain
 
 #if canImport(Glibc)
 import Glibc
@@ -26,22 +27,8 @@ struct RaftRecover: ParsableCommand {
         """,
         subcommands: [ForceNewClusterCommand.self, RepairCommand.self, TruncateCommand.self])
 
-    /// Runs the command; argument errors exit 2 (argument-parser's own would be 64), help exits 0.
-    static func main() {
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch {
-            let code = exitCode(for: error)
-            var stream = StandardError()
-            if code == .success {
-                print(fullMessage(for: error))
-                Glibc.exit(0)
-            }
-            print(fullMessage(for: error), to: &stream)
-            Glibc.exit(2)
-        }
-    }
+    /// Runs the command with the tools' exit statuses (`runAsTool`).
+    static func main() { runAsTool("raft-recover") }
 }
 
 enum Format: String, ExpressibleByArgument, CaseIterable {

@@ -6,6 +6,7 @@ import Darwin
 import ArgumentParser
 import RaftWAL
 import RaftWALTools
+import ToolMain
 
 /// `raft-torture`: the crash fuzzer. The logic lives in `RaftWALTools/Torture`;
 /// this file only parses arguments and prints.
@@ -23,18 +24,8 @@ struct RaftTorture: ParsableCommand {
             """,
         subcommands: [Sim.self, Writer.self, Check.self, KillLoopCommand.self])
 
-    static func main() {
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch let code as ExitCode {
-            Glibc.exit(code.rawValue)
-        } catch {
-            let message = fullMessage(for: error)
-            if !message.isEmpty { printError(message) }
-            Glibc.exit(exitCode(for: error) == .success ? 0 : 2)
-        }
-    }
+    /// Runs the command with the tools' exit statuses (`runAsTool`).
+    static func main() { runAsTool("raft-torture") }
 }
 
 /// Writes a line to stderr (diagnostics).
