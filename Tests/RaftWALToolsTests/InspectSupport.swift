@@ -23,32 +23,11 @@ enum InspectSupport {
     /// builds every executable into the same directory), or `$RAFT_INSPECT`.
     static let executable: String? = ToolProcess.locate("raft-inspect", environment: "RAFT_INSPECT")
 
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     /// Runs `raft-inspect args` with the package root as working directory,
     /// so paths in outputs are the relative `Fixtures/...`.
-    static func run(_ args: [String]) throws -> Run {
+    static func run(_ args: [String]) throws -> ToolProcess.Run {
         guard let exe = executable else { throw NSError(domain: "raft-inspect not built next to the tests", code: 1) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: root)
-        var env = ProcessInfo.processInfo.environment
-        env["NO_COLOR"] = "1"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Read before waiting, so a large output cannot fill the pipe and block the child.
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return try ToolProcess.run(exe, args, in: root, environment: ["NO_COLOR": "1"])
     }
 
     /// Every file of a directory with its bytes and mode, to prove a command changed nothing.

@@ -11,24 +11,8 @@ private typealias S = RecoverTestSupport
     /// The built `raft-recover`, next to the test bundle (`swift test` builds every executable), or `$RAFT_RECOVER`.
     static let executable: String? = ToolProcess.locate("raft-recover", environment: "RAFT_RECOVER")
 
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    func run(_ args: [String]) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try #require(Self.executable, "raft-recover is not built next to the tests"))
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    func run(_ args: [String]) throws -> ToolProcess.Run {
+        try ToolProcess.run(try #require(Self.executable, "raft-recover is not built next to the tests"), args)
     }
 
     @Test func forceNewClusterPrintsTheJSONReportItWritesAndExitsZero() throws {
