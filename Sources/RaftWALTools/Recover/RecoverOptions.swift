@@ -49,6 +49,17 @@ public struct RecoverOptions: Sendable {
         o.recovery = recovery
         return o
     }
+
+    /// The rule every command that cuts the log obeys: entries at or below the
+    /// commit index are dropped only with ``acceptDataLoss``. When the cut in
+    /// `report` breaks it, marks the report refused with `why(report)` and
+    /// returns true: the command must stop there, having written nothing.
+    func refusesCommittedLoss(_ report: inout RecoverReport, why: (RecoverReport) -> String) -> Bool {
+        guard report.droppedIncludesCommitted && !acceptDataLoss else { return false }
+        report.refusal = why(report)
+        report.outcome = .refused
+        return true
+    }
 }
 
 /// `a/b/` → `a/b`, so that derived names (`a/b.raft-recover-staging`) land beside the directory.

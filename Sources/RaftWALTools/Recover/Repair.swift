@@ -105,12 +105,10 @@ public struct Repair: Sendable {
 
     private func finish(_ planned: RecoverReport, staging: Staging, torn: CutTail?) throws(RecoverError) -> RecoverReport {
         var report = planned
-        if report.droppedIncludesCommitted && !options.acceptDataLoss {
-            report.outcome = .refused
-            report.refusal = "the cut drops entries at or below the commit index \(report.commitIndex); re-run with --accept-data-loss to cut anyway"
-            return report
+        let refused = options.refusesCommittedLoss(&report) {
+            "the cut drops entries at or below the commit index \($0.commitIndex); re-run with --accept-data-loss to cut anyway"
         }
-        if options.dryRun { return report }
+        if refused || options.dryRun { return report }
         let backup = staging.inPlace ? staging.backupPath() : nil
         report.backup = backup
         do throws(WALError) {
@@ -118,14 +116,8 @@ public struct Repair: Sendable {
             try staging.copyFiles(from: source)
             if let torn {
                 let from = try options.fileSystem.open(joinPath(source, torn.segment), access: .readOnly, create: false)
-                let bytes = try from.read(at: torn.offset, count: Int(torn.bytes))
-                from.close()
-                let to = try options.fileSystem.open(joinPath(staging.stagingPath, Self.tornBackupName(torn)), access: .readWrite, create: true)
-                defer { to.close() }
-                try to.truncate(to: 0)
-                try to.write(bytes, at: 0)
-                try to.sync(dataOnly: false)
-                try options.fileSystem.syncDirectory(staging.stagingPath)
+                defer { from.close() }
+                try staging.keep(try from.read(at: torn.offset, count: Int(torn.bytes)), as: Self.tornBackupName(torn))
             }
             var o = options.logOptions(identity: LogIdentity(clusterID: .init(high: 0, low: 0), memberID: 0))
             o.recovery = .truncateAtFirstCorruption

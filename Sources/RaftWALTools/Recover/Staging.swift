@@ -106,19 +106,27 @@ struct Staging {
     /// Writes the report into the staging directory, atomically (temporary
     /// name, sync, rename, sync): from then on the staging directory is complete.
     func writeReport(_ report: RecoverReport) throws(WALError) {
-        let tmp = joinPath(stagingPath, Self.reportName + ".tmp")
-        let handle = try fs.open(tmp, access: .readWrite, create: true)
-        do {
-            try handle.truncate(to: 0)
-            try handle.write(Array((report.json() + "\n").utf8), at: 0)
-            try handle.sync(dataOnly: false)
-        } catch {
-            handle.close()
-            throw error
-        }
-        handle.close()
-        try fs.rename(tmp, to: joinPath(stagingPath, Self.reportName))
+        let tmp = Self.reportName + ".tmp"
+        try writeSynced(Array((report.json() + "\n").utf8), as: tmp)
+        try fs.rename(joinPath(stagingPath, tmp), to: joinPath(stagingPath, Self.reportName))
         try fs.syncDirectory(stagingPath)
+    }
+
+    /// Keeps `bytes` as the file `name` in the staging directory, durably
+    /// (the file, then the directory, synced): a copy of bytes a repair cuts.
+    func keep(_ bytes: [UInt8], as name: String) throws(WALError) {
+        try writeSynced(bytes, as: name)
+        try fs.syncDirectory(stagingPath)
+    }
+
+    /// Writes `bytes` as the whole file `name` in the staging directory and
+    /// syncs the file (not the directory).
+    private func writeSynced(_ bytes: [UInt8], as name: String) throws(WALError) {
+        let handle = try fs.open(joinPath(stagingPath, name), access: .readWrite, create: true)
+        defer { handle.close() }
+        try handle.truncate(to: 0)
+        try handle.write(bytes, at: 0)
+        try handle.sync(dataOnly: false)
     }
 
     /// Presents the complete staging directory under its final name (see the type's comment).

@@ -84,12 +84,10 @@ public struct Truncate: Sendable {
         } catch {
             throw RecoverError.usage("\(error)")
         }
-        if report.droppedIncludesCommitted && !options.acceptDataLoss {
-            report.outcome = .refused
-            report.refusal = "entries \(after + 1)...\(report.sourceHardState.commit) are committed; re-run with --accept-data-loss to drop them"
-            return report
+        let refused = options.refusesCommittedLoss(&report) {
+            "entries \(after + 1)...\($0.sourceHardState.commit) are committed; re-run with --accept-data-loss to drop them"
         }
-        if options.dryRun { return report }
+        if refused || options.dryRun { return report }
         let backup = staging.inPlace ? staging.backupPath() : nil
         report.backup = backup
         if let backup { report.backupFiles.append(backup) }
