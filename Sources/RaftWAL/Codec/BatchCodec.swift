@@ -59,7 +59,8 @@ public struct BatchMeta: Equatable, Sendable {
         }
         let end = firstIndex &+ UInt64(entryCount)
         var runs: [TermRun] = []
-        runs.reserveCapacity(runCount)
+        // Counts come from disk: reserve no more than the bytes left can hold.
+        runs.reserveCapacity(min(runCount, r.remaining / 16))
         for k in 0..<runCount {
             let run = TermRun(firstIndex: try r.u64("run index"), term: try r.u64("run term"))
             if k == 0 {
@@ -73,7 +74,7 @@ public struct BatchMeta: Equatable, Sendable {
             runs.append(run)
         }
         var confs: [UInt64] = []
-        confs.reserveCapacity(confCount)
+        confs.reserveCapacity(min(confCount, r.remaining / 8))
         for _ in 0..<confCount {
             let i = try r.u64("conf change index")
             guard i >= firstIndex, i < end, confs.last.map({ i > $0 }) ?? true else {
@@ -115,7 +116,7 @@ enum BatchCodec {
     static func decode(_ body: UnsafeRawBufferPointer, firstIndex: UInt64, count: Int, runs: [TermRun]) throws(DecodeFailure) -> [Entry] {
         var r = ByteReader(body)
         var entries: [Entry] = []
-        entries.reserveCapacity(count)
+        entries.reserveCapacity(min(count, body.count / 5))  // each entry takes at least 5 bytes
         var runIndex = 0
         for k in 0..<count {
             let index = firstIndex + UInt64(k)
