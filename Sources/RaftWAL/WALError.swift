@@ -32,6 +32,12 @@ public enum WALError: Error, Equatable, Sendable, CustomStringConvertible {
     case closed
     /// The file system is full (ENOSPC / EDQUOT).
     case noSpace(path: String)
+    /// A conf-change entry whose bytes are intact (its record's checksum
+    /// holds) but are not a ``ConfChange`` encoding: written by a program that
+    /// stored its own encoding under ``EntryKind/confChange``. This is not
+    /// damage; the membership cannot be replayed past that entry. Appends
+    /// refuse such entries, so only logs written elsewhere hold them.
+    case foreignConfChange(index: UInt64?, reason: String)
 
     public var description: String {
         switch self {
@@ -60,6 +66,9 @@ public enum WALError: Error, Equatable, Sendable, CustomStringConvertible {
             return "log is closed"
         case let .noSpace(path):
             return "no space left on device writing \(path)"
+        case let .foreignConfChange(index, reason):
+            let at = index.map { " at index \($0)" } ?? ""
+            return "conf-change entry\(at) is not a RaftWAL ConfChange encoding (intact bytes, not damage): \(reason)"
         }
     }
 

@@ -89,20 +89,6 @@ struct GroupCommitTests {
         #expect(reopened.lastIndex == UInt64(writers))
     }
 
-    @Test func concurrentAsyncAppendsAllBecomeDurable() async throws {
-        let dir = TempDir("async")
-        let log = try RaftLog.open(directory: dir.path, options: testOptions())
-        try await log.append(makeEntries(1...10, term: 1))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for k in 0..<16 {
-                group.addTask { try await log.setHardStateAsync(HardState(term: 1, vote: 1, commit: UInt64(k % 10))) }
-            }
-            try await group.waitForAll()
-        }
-        #expect(log.hardState.term == 1)
-        #expect(log.lastIndex == 10)
-    }
-
     @Test func aFailedSyncFailStopsTheLog() throws {
         let dir = TempDir("failstop")
         let fs = FailingSyncFileSystem()
@@ -123,12 +109,6 @@ struct GroupCommitTests {
         log.close()
         let reopened = try RaftLog.open(directory: dir.path, options: testOptions())
         #expect(try reopened.entries(1, 4) == makeEntries(1...3, term: 1))
-    }
-}
-
-extension RaftLog {
-    func setHardStateAsync(_ hs: HardState) async throws {
-        try await append([], hardState: hs)
     }
 }
 

@@ -1,5 +1,5 @@
 import Foundation
-import RaftWAL
+@testable import RaftWAL
 import RaftWALTesting
 import RaftWALTools
 import Testing
@@ -126,20 +126,26 @@ struct InspectLibraryTests {
         }
     }
 
-    @Test("verify finds a batch whose checksum is fine but whose body does not decode")
-    func verifyDecodesBodies() throws {
-        // A conf-change entry whose payload is not a conf change: the CRC
-        // covers it, so only decoding finds it.
+    @Test("verify calls a checksum-valid conf change in another encoding a notice, never damage")
+    func verifyTreatsAForeignConfChangeAsANotice() throws {
+        // Appends refuse such an entry today; a log written by an older build
+        // (or another program) may still hold one. Its record's checksum
+        // holds, so it is intact bytes in another encoding, not damage.
         let dir = InspectTempDir()
         let log = try RaftLog.open(directory: dir.path, options: inspectTestOptions())
-        try log.append([Entry(index: 1, term: 1, kind: .confChange, data: [9, 9, 9])], hardState: HardState(term: 1, vote: 1, commit: 1))
+        try log.writerLock.withLock { () throws(WALError) in
+            try log.writeBatch([Entry(index: 1, term: 1, kind: .confChange, data: [9, 9, 9])], hardState: HardState(term: 1, vote: 1, commit: 1))
+        }
+        #expect(throws: WALError.foreignConfChange(index: 1, reason: "byte 0: conf change version 9, expected 1")) { try log.membership() }
         log.close()
         let c = Captured()
-        #expect(try Inspect.verify(directory: dir.path, format: .json, strict: false, output: c.output) == .damage)
-        let problems = try InspectSupport.json(c.out)["problems"] as? [[String: Any]] ?? []
-        #expect(problems.contains { ($0["message"] as? String ?? "").contains("conf change") })
-        // summary does not decode bodies, so it stays healthy: verify is the full check.
-        #expect(try Inspect.summary(directory: dir.path, format: .text, strict: false, output: Captured().output) == .healthy)
+        #expect(try Inspect.verify(directory: dir.path, format: .json, strict: false, output: c.output) == .healthy)
+        let doc = try InspectSupport.json(c.out)
+        #expect((doc["problems"] as? [[String: Any]] ?? []).isEmpty)
+        let notices = doc["notices"] as? [[String: Any]] ?? []
+        #expect(notices.contains { ($0["message"] as? String ?? "").contains("not a RaftWAL ConfChange encoding") }, "\(notices)")
+        #expect(try Inspect.verify(directory: dir.path, format: .text, strict: true, output: Captured().output) == .damage,
+                "--strict turns the notice into exit 1")
     }
 
     @Test("stats counts the entries the log holds, per term and per type")

@@ -88,7 +88,7 @@ extension RaftLog {
         }
         for c in confs where c >= from && c <= index {
             let e = try entry(c)
-            members.apply(try ConfChange(decoding: e.data, file: directory, index: c), at: c)
+            members.apply(try ConfChange(decoding: e.data, index: c), at: c)
         }
         return members
     }

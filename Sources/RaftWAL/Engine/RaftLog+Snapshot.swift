@@ -12,7 +12,9 @@ extension RaftLog {
     /// oldest first. Damaged snapshot files are never removed.
     ///
     /// - Throws: ``WALError/invalidArgument(_:)`` when the snapshot is older
-    ///   than the latest one.
+    ///   than the latest one, below the log's first index, or at a committed
+    ///   index the log holds in another term (Raft never replaces a committed
+    ///   entry).
     public func saveSnapshot(_ snapshot: Snapshot) throws(WALError) {
         try writerLock.withLock { () throws(WALError) in
             let (current, identity, failStop, closed) = stateLock.withLock {
@@ -32,6 +34,15 @@ extension RaftLog {
             if meta.index + 1 < first {
                 // Restarting the log after it would drop entries the log holds beyond it.
                 throw WALError.invalidArgument("snapshot at \(meta.index) is below the log's first index \(first)")
+            }
+            let conflict = stateLock.withLock { () -> UInt64? in
+                guard meta.index <= state.hardState.commit, meta.index <= state.lastIndex,
+                      let held = state.shape.term(of: meta.index) ?? state.baseTerm(at: meta.index), held != meta.term else { return nil }
+                return held
+            }
+            if let conflict {
+                // Restarting the log after it would discard committed entries (and leave commit beyond the log: C7).
+                throw WALError.invalidArgument("snapshot at \(meta.index) in term \(meta.term) conflicts with the committed entry \(meta.index) in term \(conflict)")
             }
             let name = FileNames.snapshot(index: meta.index, term: meta.term)
             try durability.createFile(name, contents: SnapshotFile.encode(snapshot, identity: identity, compress: options.compression)).close()
@@ -78,6 +89,16 @@ extension RaftLog {
             for s in state.segments.dropLast() {
                 guard !s.hasLiveEntries || s.liveLast <= index else { break }
                 out.append(s)
+            }
+            // Keep the term of the new first index − 1 known (log matching
+            // needs it): stop before a first segment that cannot tell it
+            // (written by an older build, or rewritten below its own start).
+            while !out.isEmpty {
+                var after = state
+                after.segments.removeFirst(out.count)
+                let first = after.firstIndex
+                if after.baseTerm(at: first - 1) != nil { break }
+                out.removeLast()
             }
             return out
         }

@@ -30,6 +30,8 @@ public final class RaftLog: @unchecked Sendable {
     /// Guarded by `stateLock`.
     var state: LogState
     var readCache: ReadCache
+    /// Guarded by `stateLock`.
+    var stats = LogStatistics()
 
     /// Serializes everything that writes: group-commit rounds, snapshots,
     /// compaction and close. Taken before `stateLock`, never after.

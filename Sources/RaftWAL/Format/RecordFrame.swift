@@ -59,6 +59,9 @@ enum RecordFrame {
     /// of the file: lengths are bounded by it before anything is allocated.
     static func parseHeader(_ h: UnsafeRawBufferPointer, available: Int) -> Result<RecordHeader, RecordProblem> {
         guard h.count >= Layout.recordHeaderBytes else {
+            // Zeros shorter than a header at the end of a full segment are its
+            // unused end, not a torn record (FORMAT.md §10; the Python reader agrees).
+            if h.allSatisfy({ $0 == 0 }) { return .failure(.zeroed) }
             return .failure(.truncated(needed: Layout.recordHeaderBytes, available: h.count))
         }
         if h[0..<Layout.recordHeaderBytes].allSatisfy({ $0 == 0 }) { return .failure(.zeroed) }

@@ -4,7 +4,7 @@
 /// `magic "RWALSEG1" | version u16 | headerBytes u16 (=4096) | flags u32 (=0) |
 ///  clusterID 16B | memberID u64 | epoch u64 | seq u64 | firstIndex u64 | salt u64 |
 ///  hardState.term u64 | hardState.vote u64 | hardState.commit u64 | createdNanos u64 |
-///  reserved 20B (=0) | headerCRC u32`
+///  previousTerm u64 | present u32 | reserved 8B (=0) | headerCRC u32`
 /// where headerCRC is the masked CRC32C of bytes 0..<124.
 ///
 /// `firstIndex` is the log's last index + 1 when the segment was created;
@@ -12,6 +12,10 @@
 /// record from another segment, another log, or a stale earlier file with
 /// the same name never validates here. The hard state is the one in force
 /// when the segment was created, so it survives the removal of older segments.
+/// `previousTerm` is the term of `firstIndex − 1` at creation (bit 0 of
+/// `present` says it was written; segments of older builds lack it), so the
+/// log still knows the term of its first index − 1 after the segments before
+/// it are compacted away (etcd's `Storage.Term(FirstIndex() − 1)`).
 public struct SegmentHeader: Equatable, Sendable {
     public var identity: LogIdentity
     public var seq: UInt64
@@ -19,14 +23,19 @@ public struct SegmentHeader: Equatable, Sendable {
     public var salt: UInt64
     public var hardState: HardState
     public var createdNanos: UInt64
+    /// The term of `firstIndex − 1` when the segment was created; nil in
+    /// segments written before this field existed.
+    public var previousTerm: UInt64?
 
-    public init(identity: LogIdentity, seq: UInt64, firstIndex: UInt64, salt: UInt64, hardState: HardState, createdNanos: UInt64) {
+    public init(identity: LogIdentity, seq: UInt64, firstIndex: UInt64, salt: UInt64, hardState: HardState, createdNanos: UInt64,
+                previousTerm: UInt64? = nil) {
         self.identity = identity
         self.seq = seq
         self.firstIndex = firstIndex
         self.salt = salt
         self.hardState = hardState
         self.createdNanos = createdNanos
+        self.previousTerm = previousTerm
     }
 
     /// The full 4096-byte block.
@@ -47,7 +56,9 @@ public struct SegmentHeader: Equatable, Sendable {
         w.u64(hardState.vote)
         w.u64(hardState.commit)
         w.u64(createdNanos)
-        w.zeros(20)
+        w.u64(previousTerm ?? 0)
+        w.u32(previousTerm == nil ? 0 : 1)
+        w.zeros(8)
         precondition(w.bytes.count == 124)
         w.u32(CRC32C.mask(CRC32C.checksum(w.bytes)))
         w.zeros(Layout.segmentHeaderBytes - Layout.segmentHeaderFieldBytes)
@@ -87,8 +98,11 @@ public struct SegmentHeader: Equatable, Sendable {
                 let salt = try r.u64()
                 let hs = HardState(term: try r.u64(), vote: try r.u64(), commit: try r.u64())
                 let created = try r.u64()
+                let previousTerm = try r.u64()
+                let present = try r.u32()
                 return SegmentHeader(identity: LogIdentity(clusterID: cluster, memberID: member, epoch: epoch),
-                                     seq: seq, firstIndex: first, salt: salt, hardState: hs, createdNanos: created)
+                                     seq: seq, firstIndex: first, salt: salt, hardState: hs, createdNanos: created,
+                                     previousTerm: present & 1 != 0 ? previousTerm : nil)
             }
         } catch {
             throw bad(UInt64(error.offset), error.reason)

@@ -37,9 +37,24 @@ public struct ConfChange: Equatable, Hashable, Sendable {
         return w.bytes
     }
 
-    /// Decodes entry data. Throws ``WALError/corrupted(file:offset:indexes:reason:)``
-    /// naming `file`/`index` when the bytes are not a valid conf change.
-    public init(decoding bytes: [UInt8], file: String = "<memory>", index: UInt64? = nil) throws(WALError) {
+    /// Why `bytes` are not a conf change in this encoding; nil when they are.
+    /// The append path uses it to refuse a conf-change entry whose payload the
+    /// log could not replay into a membership later.
+    static func encodingProblem(_ bytes: [UInt8]) -> String? {
+        do {
+            _ = try ConfChange(decoding: bytes)
+            return nil
+        } catch {
+            if case let .foreignConfChange(_, reason) = error { return reason }
+            return error.description
+        }
+    }
+
+    /// Decodes entry data. Throws ``WALError/foreignConfChange(index:reason:)``
+    /// naming `index` when the bytes are not a conf change in this encoding:
+    /// the bytes passed their record's checksum, so this is never reported
+    /// as damage.
+    public init(decoding bytes: [UInt8], index: UInt64? = nil) throws(WALError) {
         do {
             self = try bytes.decode { (r) throws(DecodeFailure) -> ConfChange in
                 let version = try r.u8("conf change version")
@@ -58,8 +73,7 @@ public struct ConfChange: Equatable, Hashable, Sendable {
                 return ConfChange(type: type, raftID: id, name: name, address: address)
             }
         } catch {
-            throw WALError.corrupted(file: file, offset: nil, indexes: index.map { $0...$0 },
-                                     reason: "bad conf change at byte \(error.offset): \(error.reason)")
+            throw WALError.foreignConfChange(index: index, reason: "byte \(error.offset): \(error.reason)")
         }
     }
 }

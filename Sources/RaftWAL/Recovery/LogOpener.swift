@@ -451,7 +451,7 @@ struct LogOpener {
     private func createLog() throws(WALError) -> LogState {
         let identity = LogIdentity(clusterID: options.clusterID ?? .random(), memberID: options.memberID, epoch: options.epoch)
         let writer = SegmentFactory(durability: durability, options: options)
-        let segment = try writer.create(identity: identity, seq: 1, firstIndex: 1, hardState: .empty)
+        let segment = try writer.create(identity: identity, seq: 1, firstIndex: 1, hardState: .empty, previousTerm: 0)
         return LogState(identity: identity, segments: [segment], shape: LogShape(continuingAfter: 0), hardState: .empty,
                         snapshot: nil, snapshotNames: [])
     }

@@ -22,11 +22,17 @@ struct LogState {
 
     var lastIndex: UInt64 { shape.lastIndex }
 
-    /// The position the log's first entry follows (snapshot or reset), if known.
+    /// The term of an index the log's first entry follows, if known: the
+    /// snapshot's or reset's, or the first segment's `previousTerm` (kept so
+    /// that compaction does not forget the term of first index − 1).
     func baseTerm(at index: UInt64) -> UInt64? {
         if index == 0 { return 0 }
         if let r = shape.reset, r.index == index { return r.term }
         if let s = snapshot, s.index == index { return s.term }
+        if let s = segments.first(where: \.hasLiveEntries), s.liveFirst == index + 1, s.liveFirst == s.header.firstIndex,
+           let t = s.header.previousTerm {
+            return t
+        }
         return nil
     }
 

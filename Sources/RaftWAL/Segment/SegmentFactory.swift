@@ -8,11 +8,14 @@ struct SegmentFactory {
     let durability: Durability
     let options: LogOptions
 
-    func create(identity: LogIdentity, seq: UInt64, firstIndex: UInt64, hardState: HardState) throws(WALError) -> SegmentState {
+    /// `previousTerm`: the term of `firstIndex − 1`, when known (written into the header).
+    func create(identity: LogIdentity, seq: UInt64, firstIndex: UInt64, hardState: HardState,
+                previousTerm: UInt64?) throws(WALError) -> SegmentState {
         var g = SystemRandomNumberGenerator()
         let salt = options.deterministicSalt?(seq) ?? g.next()
         let header = SegmentHeader(identity: identity, seq: seq, firstIndex: firstIndex, salt: salt,
-                                   hardState: hardState, createdNanos: options.clock?() ?? currentTimeNanos())
+                                   hardState: hardState, createdNanos: options.clock?() ?? currentTimeNanos(),
+                                   previousTerm: previousTerm)
         let name = FileNames.segment(seq: seq, firstIndex: firstIndex)
         let handle = try durability.createFile(name, contents: header.encoded(),
                                                allocate: options.preallocate ? options.segmentSizeBytes : 0)

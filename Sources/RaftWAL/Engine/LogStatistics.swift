@@ -1,0 +1,17 @@
+/// Counters of what the log has written since it was opened: how well
+/// concurrent appends were coalesced (``appends`` against ``records``), and
+/// how many data syncs they cost.
+public struct LogStatistics: Sendable, Equatable {
+    /// Append calls that completed (entries and/or a hard state made durable).
+    public var appends: UInt64 = 0
+    /// Entries written by those calls.
+    public var entries: UInt64 = 0
+    /// Batch records written: one per group-commit round.
+    public var records: UInt64 = 0
+    /// `fdatasync` calls made for those records (zero under ``SyncPolicy/none``).
+    public var dataSyncs: UInt64 = 0
+    /// Segments rolled over (created ahead and the predecessor sealed).
+    public var rollOvers: UInt64 = 0
+
+    public init() {}
+}

@@ -1,0 +1,135 @@
+extension RaftLog {
+    /// Encodes, frames, writes and syncs one batch record, rolling the
+    /// segment over first when the record does not fit. Writer lock held.
+    /// Any failure fail-stops the log.
+    func writeBatch(_ entries: [Entry], hardState: HardState?) throws(WALError) {
+        var body: [UInt8] = []
+        let meta = BatchCodec.encode(entries[...], hardState: hardState, body: &body)
+        var stored: [UInt8] = []
+        let compressed = options.compression && body.count >= 64 && body.withUnsafeBytes { LZ4.compress($0, into: &stored) }
+        let payload = compressed ? stored : body
+        let firstIndex = entries.first?.index ?? (stateLock.withLock { state.lastIndex } + 1)
+        let metaBytes = meta.encoded()
+        let row = BatchRef(offset: 0, firstIndex: firstIndex, entryCount: entries.count, recordBytes: 0, type: .batch)
+        try writeRecord(recordBytes: Layout.alignUp(Layout.recordHeaderBytes + metaBytes.count + payload.count), row: row,
+                        hardState: hardState) { salt, offset, out in
+            payload.withUnsafeBytes { p in
+                RecordFrame.encode(type: .batch, firstIndex: firstIndex, entryCount: entries.count, meta: metaBytes,
+                                   body: p, rawLength: body.count, compressed: compressed, salt: salt, offset: offset, into: &out)
+            }
+        } apply: { shape in
+            _ = shape.applyBatch(firstIndex: firstIndex, entryCount: entries.count, meta: meta)
+        }
+    }
+
+    /// Writes a reset record: the log restarts after (index, term). Writer lock held.
+    func writeReset(index: UInt64, term: UInt64) throws(WALError) {
+        let meta = ResetMeta(index: index, term: term).encoded()
+        let row = BatchRef(offset: 0, firstIndex: index + 1, entryCount: 0, recordBytes: 0, type: .reset)
+        try writeRecord(recordBytes: Layout.alignUp(Layout.recordHeaderBytes + meta.count), row: row, hardState: nil) { salt, offset, out in
+            RecordFrame.encode(type: .reset, firstIndex: index + 1, entryCount: 0, meta: meta,
+                               body: UnsafeRawBufferPointer(start: nil, count: 0), rawLength: 0, compressed: false,
+                               salt: salt, offset: offset, into: &out)
+        } apply: { shape in
+            shape.applyReset(index: index, term: term)
+        }
+    }
+
+    /// The common write path: roll over if needed, frame at the tail's end,
+    /// write + sync, then publish. Writer lock held. The tail's batch table,
+    /// index and shape are mutated in place under the state lock, never
+    /// copied out and back (a copy would make every append O(segment)).
+    private func writeRecord(recordBytes: Int, row: BatchRef, hardState: HardState?,
+                             frame: (UInt64, UInt64, inout [UInt8]) -> Void,
+                             apply: (inout LogShape) -> Void) throws(WALError) {
+        func tailPosition() -> (offset: UInt64, salt: UInt64, handle: any FileHandle) {
+            stateLock.withLock {
+                let t = state.segments[state.segments.count - 1]
+                return (t.endOffset, t.header.salt, t.reader.handle)
+            }
+        }
+        var tail = tailPosition()
+        do {
+            if tail.offset > UInt64(Layout.segmentHeaderBytes) && tail.offset + UInt64(recordBytes) > options.segmentSizeBytes {
+                try rollOver()
+                tail = tailPosition()
+            }
+            var out: [UInt8] = []
+            out.reserveCapacity(recordBytes)
+            frame(tail.salt, tail.offset, &out)
+            precondition(out.count == recordBytes, "framed \(out.count) bytes, planned \(recordBytes)")
+            try durability.appendAndSync(tail.handle, out, at: tail.offset)
+        } catch {
+            stateLock.withLock { state.failStop = error.description }
+            durability.markSyncFailure(error.description)
+            logger.error("write failed, log is fail-stopped", metadata: ["error": "\(error)"])
+            throw error
+        }
+        stateLock.withLock {
+            let last = state.segments.count - 1
+            var row = row
+            row.offset = tail.offset
+            row.recordBytes = recordBytes
+            apply(&state.segments[last].shape)
+            apply(&state.shape)
+            if let hardState { state.hardState = hardState }
+            stats.records += 1
+            if options.sync == .durable { stats.dataSyncs += 1 }
+            state.segments[last].rows.append(row)
+            if state.segments[last].index == nil { state.segments[last].index = SegmentIndex([]) }
+            state.segments[last].index!.add(row)
+            state.segments[last].endOffset = tail.offset + UInt64(recordBytes)
+            let reader = state.segments[last].reader
+            if reader.fileSize < tail.offset + UInt64(recordBytes) { reader.fileSize = tail.offset + UInt64(recordBytes) }
+            let own = state.segments[last].shape
+            if let from = own.rewriteFrom, own.lastIndex >= from {
+                state.segments[last].liveFirst = from
+                state.segments[last].liveLast = own.lastIndex
+            } else {
+                state.segments[last].kill()
+            }
+            if row.type == .reset {
+                for k in 0..<last { state.segments[k].kill() }
+            } else if row.entryCount > 0 {
+                for k in 0..<last { state.segments[k].clip(before: row.firstIndex) }
+            }
+        }
+    }
+
+    /// Creates the successor segment (durably), then seals the tail.
+    /// Writer lock held; the caller fail-stops on a throw.
+    private func rollOver() throws(WALError) {
+        // The successor follows what the tail holds on disk: while a reset found
+        // at open is pending, the log's shape already ends at the snapshot, but
+        // the reset record (in the successor) is not written yet.
+        let (tail, identity, lastIndex, hardState, previousTerm) = stateLock.withLock {
+            let tail = state.segments[state.segments.count - 1]
+            let last = tail.shape.lastIndex
+            return (tail, state.identity, last, state.hardState,
+                    tail.shape.term(of: last) ?? state.shape.term(of: last) ?? state.baseTerm(at: last))
+        }
+        let factory = SegmentFactory(durability: durability, options: options)
+        let next = try factory.create(identity: identity, seq: tail.header.seq + 1, firstIndex: lastIndex + 1, hardState: hardState,
+                                      previousTerm: previousTerm)
+        var sealed = tail
+        var sealedSize = tail.reader.fileSize
+        if let (bytes, sealOffset) = SegmentFactory.sealBytes(for: tail) {
+            try durability.seal(tail.reader.handle, bytes, at: tail.endOffset)
+            sealedSize = tail.endOffset + UInt64(bytes.count)
+            sealed.sealOffset = sealOffset
+            sealed.batchTableOffset = tail.endOffset
+            sealed.batchCount = tail.rows.count
+            sealed.rows = []
+            sealed.index = nil  // reloaded from the batch table on demand
+        } else {
+            logger.info("segment left unsealed: its summary does not fit a seal record", metadata: ["segment": "\(tail.name)"])
+        }
+        stateLock.withLock {
+            sealed.reader.fileSize = sealedSize
+            state.segments[state.segments.count - 1] = sealed
+            state.segments.append(next)
+            stats.rollOvers += 1
+        }
+        logger.info("segment sealed", metadata: ["segment": "\(tail.name)", "next": "\(next.name)"])
+    }
+}
