@@ -7,7 +7,6 @@ let package = Package(
     products: [
         .library(name: "RaftWAL", targets: ["RaftWAL"]),
         .library(name: "RaftWALTesting", targets: ["RaftWALTesting"]),
-        .library(name: "RaftWALTools", targets: ["RaftWALTools"]),
         .executable(name: "raft-inspect", targets: ["raft-inspect"]),
         .executable(name: "raft-recover", targets: ["raft-recover"]),
         .executable(name: "raft-torture", targets: ["raft-torture"]),
@@ -17,6 +16,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // `swift package generate-documentation` (DocC); a plugin, not linked.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // C shims: Debian's liblz4 and a CRC32C with an SSE4.2 path.
@@ -37,7 +38,8 @@ let package = Package(
         // tests, the crash fuzzer and users' own CI.
         .target(name: "RaftWALTesting", dependencies: ["RaftWAL"]),
 
-        // Logic of the command-line tools, callable from tests.
+        // Logic of the command-line tools, callable from tests (a target, not a
+        // product: its API is `package`, no semver promise).
         .target(
             name: "RaftWALTools",
             dependencies: ["RaftWAL", "RaftWALTesting"]),

@@ -60,7 +60,7 @@ public enum Damage {
     }
 
     /// Valid records of a segment, in order (offset, size, index range).
-    public static func records(directory: String, segment: String) throws -> [RecordInfo] {
+    package static func records(directory: String, segment: String) throws -> [RecordInfo] {
         let inspector = try SegmentInspector(directory: directory, name: segment)
         defer { inspector.close() }
         var out: [RecordInfo] = []

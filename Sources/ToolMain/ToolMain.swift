@@ -17,7 +17,7 @@ extension ParsableCommand {
     ///   with its status.
     ///
     /// `exit(3)` flushes what `print` buffered; `Terminal.write` is unbuffered.
-    public static func runAsTool(_ tool: String) -> Never {
+    package static func runAsTool(_ tool: String) -> Never {
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -1,5 +1,5 @@
 import Foundation
-import RaftWAL
+@_spi(Benchmarks) import RaftWAL
 import Testing
 @testable import RaftWALTools
 

@@ -9,10 +9,10 @@ import Foundation
 let root = URL(fileURLWithPath: Context.packageDirectory).deletingLastPathComponent().deletingLastPathComponent()
 let rootIdentity = root.lastPathComponent.lowercased()
 
-func fuzzTarget(_ name: String, testing: Bool = false) -> Target {
-    var dependencies: [Target.Dependency] = [.product(name: "RaftWAL", package: rootIdentity)]
-    if testing { dependencies.append(.product(name: "RaftWALTesting", package: rootIdentity)) }
-    return .executableTarget(name: name, dependencies: dependencies)
+// Each target calls its body in RaftWALTesting's `FuzzTargets` (SPI), which
+// reaches the engine's package-level decoders.
+func fuzzTarget(_ name: String) -> Target {
+    .executableTarget(name: name, dependencies: [.product(name: "RaftWALTesting", package: rootIdentity)])
 }
 
 let package = Package(
@@ -21,9 +21,9 @@ let package = Package(
     dependencies: [.package(path: "../..")],
     targets: [
         fuzzTarget("fuzz-record"),
-        fuzzTarget("fuzz-segment", testing: true),
-        fuzzTarget("fuzz-snapshot", testing: true),
+        fuzzTarget("fuzz-segment"),
+        fuzzTarget("fuzz-snapshot"),
         fuzzTarget("fuzz-confchange"),
-        fuzzTarget("fuzz-open", testing: true),
+        fuzzTarget("fuzz-open"),
     ]
 )

@@ -1,8 +1,8 @@
 /// A run of consecutive indexes sharing a term: `firstIndex` is where the run starts.
-public struct TermRun: Equatable, Sendable {
-    public var firstIndex: UInt64
-    public var term: UInt64
-    public init(firstIndex: UInt64, term: UInt64) {
+package struct TermRun: Equatable, Sendable {
+    package var firstIndex: UInt64
+    package var term: UInt64
+    package init(firstIndex: UInt64, term: UInt64) {
         self.firstIndex = firstIndex
         self.term = term
     }
@@ -14,10 +14,10 @@ public struct TermRun: Equatable, Sendable {
 /// Format (`docs/FORMAT.md` §4): `termRunCount u32 | confChangeCount u32 | hasHardState u8 | reserved 7B |
 ///  hardState term u64, vote u64, commit u64 | termRunCount × (firstIndex u64, term u64) |
 ///  confChangeCount × index u64`
-public struct BatchMeta: Equatable, Sendable {
-    public var hardState: HardState?
-    public var termRuns: [TermRun]
-    public var confChangeIndexes: [UInt64]
+package struct BatchMeta: Equatable, Sendable {
+    package var hardState: HardState?
+    package var termRuns: [TermRun]
+    package var confChangeIndexes: [UInt64]
 
     static let fixedBytes = 40
 

@@ -1,4 +1,4 @@
-/// Public entry points into the engine's codec stages, so that benchmarks
+/// Entry points (SPI `Benchmarks`) into the engine's codec stages, so that benchmarks
 /// (`raft-bench codec`, `Tools/benchmarks`) measure exactly the code the
 /// append and read paths run, stage by stage. Not needed to use the log.
 ///
@@ -6,7 +6,12 @@
 /// = encode → LZ4 (when it saves space) → frame + CRC32C.
 /// Read path: ``decodeBatchRecord(_:salt:offset:)`` = parse header → verify
 /// CRC32C → LZ4 decompress → decode.
-public enum CodecBenchmarkSupport {
+@_spi(Benchmarks) public enum CodecBenchmarkSupport {
+    /// CRC32C of `bytes` (unmasked), as every record checksum starts.
+    public static func crc32c(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        CRC32C.extend(0, bytes)
+    }
+
     /// LZ4-compresses `source` into `destination` as the engine does for a
     /// batch body. Returns false when the result would not be smaller (the
     /// engine then stores the body raw).

@@ -12,27 +12,27 @@
 /// bound to the segment's salt and to the record's byte offset, so a record
 /// that is misdirected (written at another offset or into another segment)
 /// or left over from an older file never validates.
-public struct RecordHeader: Equatable, Sendable {
-    public var checksum: UInt32
-    public var type: RecordType
-    public var compressed: Bool
-    public var metaLength: Int
-    public var storedLength: Int
-    public var rawLength: Int
-    public var firstIndex: UInt64
-    public var entryCount: Int
+package struct RecordHeader: Equatable, Sendable {
+    package var checksum: UInt32
+    package var type: RecordType
+    package var compressed: Bool
+    package var metaLength: Int
+    package var storedLength: Int
+    package var rawLength: Int
+    package var firstIndex: UInt64
+    package var entryCount: Int
 
     static let flagLZ4: UInt8 = 1
 
     /// Bytes of the whole record on disk, padding included.
-    public var recordBytes: Int { Layout.alignUp(Layout.recordHeaderBytes + metaLength + storedLength) }
+    package var recordBytes: Int { Layout.alignUp(Layout.recordHeaderBytes + metaLength + storedLength) }
     /// Bytes covered by the checksum (after the checksum field), padding excluded.
     var checkedBytes: Int { Layout.recordHeaderBytes - 4 + metaLength + storedLength }
 }
 
 /// Why bytes at an offset are not a valid record. The recovery decision
 /// table (`docs/RECOVERY.md`) distinguishes these cases.
-public enum RecordProblem: Error, Equatable, Sendable {
+package enum RecordProblem: Error, Equatable, Sendable {
     /// The header bytes are all zero: unwritten (preallocated) space.
     case zeroed
     /// Fewer bytes remain in the file than the header says the record needs.
@@ -42,7 +42,7 @@ public enum RecordProblem: Error, Equatable, Sendable {
     /// The checksum does not match.
     case checksumMismatch(stored: UInt32, computed: UInt32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .zeroed: return "zeroed space"
         case let .truncated(needed, available): return "record needs \(needed) bytes, \(available) remain"

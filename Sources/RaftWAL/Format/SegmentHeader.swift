@@ -16,18 +16,18 @@
 /// `present` says it was written; segments of older builds lack it), so the
 /// log still knows the term of its first index − 1 after the segments before
 /// it are compacted away (etcd's `Storage.Term(FirstIndex() − 1)`).
-public struct SegmentHeader: Equatable, Sendable {
-    public var identity: LogIdentity
-    public var seq: UInt64
-    public var firstIndex: UInt64
-    public var salt: UInt64
-    public var hardState: HardState
-    public var createdNanos: UInt64
+package struct SegmentHeader: Equatable, Sendable {
+    package var identity: LogIdentity
+    package var seq: UInt64
+    package var firstIndex: UInt64
+    package var salt: UInt64
+    package var hardState: HardState
+    package var createdNanos: UInt64
     /// The term of `firstIndex − 1` when the segment was created; nil in
     /// segments written before this field existed.
-    public var previousTerm: UInt64?
+    package var previousTerm: UInt64?
 
-    public init(identity: LogIdentity, seq: UInt64, firstIndex: UInt64, salt: UInt64, hardState: HardState, createdNanos: UInt64,
+    package init(identity: LogIdentity, seq: UInt64, firstIndex: UInt64, salt: UInt64, hardState: HardState, createdNanos: UInt64,
                 previousTerm: UInt64? = nil) {
         self.identity = identity
         self.seq = seq
@@ -39,7 +39,7 @@ public struct SegmentHeader: Equatable, Sendable {
     }
 
     /// The full 4096-byte block.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: Layout.segmentHeaderBytes)
         w.raw(Layout.segmentMagic)
         w.u16(Layout.formatVersion)
@@ -66,7 +66,7 @@ public struct SegmentHeader: Equatable, Sendable {
     }
 
     /// Decodes and checks a header block. `file` names the file in errors.
-    public init(decoding bytes: [UInt8], file: String) throws(WALError) {
+    package init(decoding bytes: [UInt8], file: String) throws(WALError) {
         func bad(_ offset: UInt64, _ why: String) -> WALError {
             .corrupted(file: file, offset: offset, indexes: nil, reason: "segment header: " + why)
         }

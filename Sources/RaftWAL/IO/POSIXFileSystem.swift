@@ -214,7 +214,7 @@ private func retrying(_ operation: String, _ path: String, _ call: () -> Int32) 
 }
 
 /// `a/b/c` → `a/b`; `c` → `.`; `/c` → `/`.
-public func parentDirectory(of path: String) -> String {
+package func parentDirectory(of path: String) -> String {
     var p = path
     while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
     guard let slash = p.lastIndex(of: "/") else { return "." }
@@ -223,7 +223,7 @@ public func parentDirectory(of path: String) -> String {
 }
 
 /// Joins a directory and a name.
-public func joinPath(_ directory: String, _ name: String) -> String {
+package func joinPath(_ directory: String, _ name: String) -> String {
     directory.hasSuffix("/") ? directory + name : directory + "/" + name
 }
 

@@ -5,7 +5,7 @@
 /// the checksum and never reach the meta, LZ4 and batch decoders behind it.
 /// With `resealChecksum`, the checksum is recomputed over the input first;
 /// everything after it is checked exactly as on a real read.
-public enum Decoders {
+package enum Decoders {
     /// Decodes one record framed for byte `offset` of a segment salted with
     /// `salt`: header bounds, checksum, then by type the batch meta, LZ4 body
     /// and entries, the reset meta, the seal meta or the batch table.
@@ -13,7 +13,7 @@ public enum Decoders {
     /// - Returns: the record's summary and, for a batch, its entries.
     /// - Throws: ``WALError/corrupted(file:offset:indexes:reason:)`` naming
     ///   `file` and `offset` for any bytes that are not a valid record.
-    public static func record(_ input: [UInt8], salt: UInt64 = 0, offset: UInt64 = UInt64(Layout.segmentHeaderBytes),
+    package static func record(_ input: [UInt8], salt: UInt64 = 0, offset: UInt64 = UInt64(Layout.segmentHeaderBytes),
                               resealChecksum: Bool = false, file: String = "<bytes>") throws(WALError) -> (RecordInfo, [Entry]) {
         func bad(_ why: String) -> WALError { .corrupted(file: file, offset: offset, indexes: nil, reason: why) }
         var bytes = input
@@ -55,7 +55,7 @@ public enum Decoders {
     /// recomputed over the input first, when the input is long enough to hold them.
     ///
     /// - Throws: ``WALError/corrupted(file:offset:indexes:reason:)`` naming `file`.
-    public static func snapshotFile(_ input: [UInt8], resealChecksums: Bool = false, file: String = "<bytes>") throws(WALError) -> Snapshot {
+    package static func snapshotFile(_ input: [UInt8], resealChecksums: Bool = false, file: String = "<bytes>") throws(WALError) -> Snapshot {
         var bytes = input
         let headerBytes = SnapshotFile.headerBytes
         if resealChecksums && bytes.count >= headerBytes + 8 {

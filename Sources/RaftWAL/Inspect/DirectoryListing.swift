@@ -1,27 +1,27 @@
 /// The files of a data directory, classified by name. Reading only.
-public struct DirectoryListing: Sendable {
-    public struct SegmentName: Sendable, Equatable {
-        public var name: String
-        public var seq: UInt64
-        public var firstIndex: UInt64
+package struct DirectoryListing: Sendable {
+    package struct SegmentName: Sendable, Equatable {
+        package var name: String
+        package var seq: UInt64
+        package var firstIndex: UInt64
     }
     /// Segment files, by sequence number.
-    public var segments: [SegmentName] = []
+    package var segments: [SegmentName] = []
     /// Snapshot file names.
-    public var snapshots: [String] = []
+    package var snapshots: [String] = []
     /// `.tmp` files left by interrupted creations.
-    public var temporaries: [String] = []
+    package var temporaries: [String] = []
     /// `.broken` backups kept by repairs.
-    public var backups: [String] = []
+    package var backups: [String] = []
     /// Anything else (the LOCK file excluded).
-    public var others: [String] = []
-    public var hasLockFile = false
+    package var others: [String] = []
+    package var hasLockFile = false
     /// A writer's write or sync failed; its next writable open rewrites the tail.
-    public var hasSyncFailureMarker = false
+    package var hasSyncFailureMarker = false
 
     /// Lists `directory`. Throws ``WALError/notALog(path:reason:)`` when it
     /// is missing or not a directory.
-    public init(directory: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) {
+    package init(directory: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) {
         guard fileSystem.isDirectory(directory) else { throw .notALog(path: directory, reason: "no such directory") }
         for name in try fileSystem.listDirectory(directory).sorted() {
             if let p = FileNames.parseSegment(name) {
@@ -44,5 +44,5 @@ public struct DirectoryListing: Sendable {
     }
 
     /// True when the directory holds at least one segment or snapshot.
-    public var looksLikeALog: Bool { !segments.isEmpty || !snapshots.isEmpty }
+    package var looksLikeALog: Bool { !segments.isEmpty || !snapshots.isEmpty }
 }

@@ -1,37 +1,37 @@
 /// One record as the inspector sees it (valid records only; damage is
 /// reported separately as ``SegmentInspector/Event/damage(offset:bytes:problem:)``).
-public struct RecordInfo: Sendable, Equatable {
-    public var offset: UInt64
-    public var type: RecordType
+package struct RecordInfo: Sendable, Equatable {
+    package var offset: UInt64
+    package var type: RecordType
     /// Bytes on disk, padding included.
-    public var recordBytes: Int
+    package var recordBytes: Int
     /// Body bytes as stored (compressed when `compressed`).
-    public var storedBytes: Int
+    package var storedBytes: Int
     /// Body bytes before compression.
-    public var rawBytes: Int
-    public var metaBytes: Int
-    public var compressed: Bool
-    public var firstIndex: UInt64
-    public var entryCount: Int
+    package var rawBytes: Int
+    package var metaBytes: Int
+    package var compressed: Bool
+    package var firstIndex: UInt64
+    package var entryCount: Int
     /// For batches: the hard state carried, term runs and conf-change indexes.
-    public var hardState: HardState?
-    public var termRuns: [TermRun]
-    public var confChangeIndexes: [UInt64]
+    package var hardState: HardState?
+    package var termRuns: [TermRun]
+    package var confChangeIndexes: [UInt64]
     /// For reset records: the snapshot position the log restarts after.
-    public var resetTo: (index: UInt64, term: UInt64)? {
+    package var resetTo: (index: UInt64, term: UInt64)? {
         get { resetIndex.map { ($0, resetTerm) } }
         set { resetIndex = newValue?.index; resetTerm = newValue?.term ?? 0 }
     }
     var resetIndex: UInt64?
     var resetTerm: UInt64 = 0
     /// For seal records: the segment's last index as recorded by the seal.
-    public var sealLastIndex: UInt64?
+    package var sealLastIndex: UInt64?
 
-    public var indexes: ClosedRange<UInt64>? {
+    package var indexes: ClosedRange<UInt64>? {
         entryCount > 0 ? firstIndex...(firstIndex + UInt64(entryCount) - 1) : nil
     }
 
-    public static func == (a: RecordInfo, b: RecordInfo) -> Bool {
+    package static func == (a: RecordInfo, b: RecordInfo) -> Bool {
         a.offset == b.offset && a.type == b.type && a.recordBytes == b.recordBytes && a.firstIndex == b.firstIndex
             && a.entryCount == b.entryCount
     }
@@ -40,18 +40,18 @@ public struct RecordInfo: Sendable, Equatable {
 /// Reads one segment file record by record for tools: never writes, never
 /// stops at the first damage (it resynchronizes on the next valid record),
 /// memory bounded by the largest record.
-public struct SegmentInspector {
-    public let name: String
-    public let path: String
-    public let fileBytes: UInt64
+package struct SegmentInspector {
+    package let name: String
+    package let path: String
+    package let fileBytes: UInt64
     /// Nil when the header does not validate (then `headerProblem` says why).
-    public let header: SegmentHeader?
-    public let headerProblem: WALError?
+    package let header: SegmentHeader?
+    package let headerProblem: WALError?
     private let reader: SegmentReader?
     private let handle: any FileHandle
 
     /// What a scan meets, in file order.
-    public enum Event {
+    package enum Event {
         /// A valid record. `entries()` decodes its entries (batch records only).
         case record(RecordInfo, entries: () throws(WALError) -> [Entry])
         /// Bytes that are not a valid record, from `offset`, up to the next valid record or the end of data.
@@ -59,15 +59,15 @@ public struct SegmentInspector {
     }
 
     /// How the segment's data ends.
-    public struct Summary: Sendable {
+    package struct Summary: Sendable {
         /// Offset just past the last valid record before the first damage.
-        public var endOffset: UInt64
-        public var end: ScanEnd
-        public var sealed: Bool
-        public var recordCount: Int
+        package var endOffset: UInt64
+        package var end: ScanEnd
+        package var sealed: Bool
+        package var recordCount: Int
     }
 
-    public init(directory: String, name: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) {
+    package init(directory: String, name: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) {
         self.name = name
         self.path = joinPath(directory, name)
         handle = try fileSystem.open(path, access: .readOnly, create: false)
@@ -85,15 +85,15 @@ public struct SegmentInspector {
     }
 
     /// The seal's summary, when the segment is sealed and the seal validates.
-    public var sealedShape: LogShape? { reader?.readSeal()?.meta.shape }
+    package var sealedShape: LogShape? { reader?.readSeal()?.meta.shape }
 
-    public func close() { handle.close() }
+    package func close() { handle.close() }
 
     /// Scans every record in order. After damage the scan continues at the
     /// next valid record, so every problem in the file is reported.
     /// Return false from `visit` to stop early.
     @discardableResult
-    public func scan(_ visit: (Event) throws(WALError) -> Bool) throws(WALError) -> Summary {
+    package func scan(_ visit: (Event) throws(WALError) -> Bool) throws(WALError) -> Summary {
         guard let reader else { throw headerProblem! }
         var count = 0
         var stopped = false
@@ -168,27 +168,27 @@ public struct SegmentInspector {
 
 extension LogShape {
     /// The first index this shape holds, when it holds any.
-    public var firstHeldIndex: UInt64? {
+    package var firstHeldIndex: UInt64? {
         guard let from = rewriteFrom, lastIndex >= from else { return nil }
         return from
     }
 }
 
 /// Snapshot files for tools.
-public enum SnapshotInspector {
+package enum SnapshotInspector {
     /// Every snapshot file in the directory, newest first, each verified.
-    public static func list(directory: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) -> [SnapshotFileInfo] {
+    package static func list(directory: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) -> [SnapshotFileInfo] {
         let listing = try DirectoryListing(directory: directory, fileSystem: fileSystem)
         return SnapshotCatalog(fs: fileSystem, directory: directory).list(identity: nil, names: listing.snapshots)
     }
 
     /// Reads and verifies one snapshot file.
-    public static func read(directory: String, name: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) -> Snapshot {
+    package static func read(directory: String, name: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) -> Snapshot {
         try SnapshotCatalog(fs: fileSystem, directory: directory).read(name).1
     }
 
     /// The identity recorded in a snapshot file's header.
-    public static func identity(directory: String, name: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) -> LogIdentity {
+    package static func identity(directory: String, name: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) -> LogIdentity {
         try SnapshotCatalog(fs: fileSystem, directory: directory).read(name).0.identity
     }
 }

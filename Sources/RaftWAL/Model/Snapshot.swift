@@ -71,7 +71,7 @@ public struct ClusterID: Equatable, Hashable, Sendable, CustomStringConvertible 
 }
 
 /// 16 lowercase hex digits.
-public func hex16(_ v: UInt64) -> String {
+package func hex16(_ v: UInt64) -> String {
     let s = String(v, radix: 16)
     return String(repeating: "0", count: 16 - s.count) + s
 }

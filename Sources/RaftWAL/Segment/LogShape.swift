@@ -9,20 +9,20 @@
 /// - a batch without entries carries only a hard state; its `firstIndex`
 ///   must be lastIndex + 1;
 /// - a reset record empties the log: it restarts after (index, term).
-public struct LogShape: Equatable, Sendable {
+package struct LogShape: Equatable, Sendable {
     /// The latest reset: the log restarted after this snapshot position.
-    public var reset: ResetPoint?
+    package var reset: ResetPoint?
     /// The lowest index written since the last reset (nil when none was).
-    public var rewriteFrom: UInt64?
-    public var lastIndex: UInt64
+    package var rewriteFrom: UInt64?
+    package var lastIndex: UInt64
     /// Term runs covering `rewriteFrom ... lastIndex`.
-    public var termRuns: [TermRun]
-    public var confChangeIndexes: [UInt64]
-    public var hardState: HardState?
+    package var termRuns: [TermRun]
+    package var confChangeIndexes: [UInt64]
+    package var hardState: HardState?
 
-    public struct ResetPoint: Equatable, Sendable {
-        public var index: UInt64
-        public var term: UInt64
+    package struct ResetPoint: Equatable, Sendable {
+        package var index: UInt64
+        package var term: UInt64
     }
 
     /// A shape that continues a log whose last index is `lastIndex`.

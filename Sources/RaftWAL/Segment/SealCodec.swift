@@ -2,14 +2,14 @@
 ///
 /// Format (`docs/FORMAT.md` §7), 32 bytes: `offset u64 | firstIndex u64 | entryCount u32 |
 /// recordBytes u32 | type u8 | reserved 7B`.
-public struct BatchRef: Equatable, Sendable {
-    public var offset: UInt64
-    public var firstIndex: UInt64
-    public var entryCount: Int
-    public var recordBytes: Int
-    public var type: RecordType
+package struct BatchRef: Equatable, Sendable {
+    package var offset: UInt64
+    package var firstIndex: UInt64
+    package var entryCount: Int
+    package var recordBytes: Int
+    package var type: RecordType
 
-    public var lastIndex: UInt64 { firstIndex + UInt64(entryCount) - 1 }
+    package var lastIndex: UInt64 { firstIndex + UInt64(entryCount) - 1 }
 }
 
 /// The meta of a seal record: a segment's summary, read at open instead of

@@ -1,5 +1,5 @@
 /// How a scan of a segment ended.
-public enum ScanEnd: Equatable, Sendable {
+package enum ScanEnd: Equatable, Sendable {
     /// After the last valid record there are only zeros (or the end of file).
     case clean
     /// The segment ends with a seal record and trailer.
@@ -13,11 +13,11 @@ public enum ScanEnd: Equatable, Sendable {
 }
 
 /// The result of scanning a segment.
-public struct SegmentScan: Sendable {
+package struct SegmentScan: Sendable {
     /// Offset just past the last valid record (where the next record would go).
-    public var endOffset: UInt64
-    public var end: ScanEnd
-    public var fileSize: UInt64
+    package var endOffset: UInt64
+    package var end: ScanEnd
+    package var fileSize: UInt64
 }
 
 /// A record read and checked, with its meta and stored body.

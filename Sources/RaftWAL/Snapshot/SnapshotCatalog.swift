@@ -1,14 +1,32 @@
-/// A snapshot file found in the directory, valid or not.
+/// A snapshot file found in the directory, valid or not (a damaged one is
+/// listed in ``RecoveryReport/damagedSnapshots`` and never deleted).
 public struct SnapshotFileInfo: Equatable, Sendable {
+    /// The file's name in the data directory.
     public var name: String
+    /// The snapshot's index and term, from the file name.
     public var index: UInt64
     public var term: UInt64
+    /// The file's size, and its data's size once decompressed (0 when unreadable).
     public var fileBytes: UInt64
     public var dataBytes: UInt64
+    /// True when the data is stored LZ4-compressed.
     public var compressed: Bool
+    /// The membership the snapshot carries, when it verified.
     public var membership: Membership?
     /// Nil when the file verified; otherwise why it was skipped.
     public var problem: WALError?
+
+    package init(name: String, index: UInt64, term: UInt64, fileBytes: UInt64, dataBytes: UInt64, compressed: Bool,
+                 membership: Membership?, problem: WALError?) {
+        self.name = name
+        self.index = index
+        self.term = term
+        self.fileBytes = fileBytes
+        self.dataBytes = dataBytes
+        self.compressed = compressed
+        self.membership = membership
+        self.problem = problem
+    }
 }
 
 /// Finds, verifies, writes and retires snapshot files.

@@ -11,22 +11,22 @@ import RaftWAL
 /// the next indexes under a lock that is released once its request is in
 /// the log's group-commit queue, so the queue is in index order and the
 /// engine may coalesce waiting appends into one record and one sync.
-public struct AppendBenchmark: Sendable {
-    public var directory: String
-    public var entries: Int
-    public var sizeBytes: Int
-    public var batch: Int
-    public var writers = 1
-    public var pool: PayloadPool
-    public var payloadName: String
-    public var seed: UInt64 = 1
-    public var segmentSizeBytes: UInt64 = LogOptions().segmentSizeBytes
-    public var compression = true
+package struct AppendBenchmark: Sendable {
+    package var directory: String
+    package var entries: Int
+    package var sizeBytes: Int
+    package var batch: Int
+    package var writers = 1
+    package var pool: PayloadPool
+    package var payloadName: String
+    package var seed: UInt64 = 1
+    package var segmentSizeBytes: UInt64 = LogOptions().segmentSizeBytes
+    package var compression = true
     /// Measures everything but the syncs (never for data you keep).
-    public var noSync = false
-    public var replayPasses = ["hot", "cold"]
+    package var noSync = false
+    package var replayPasses = ["hot", "cold"]
 
-    public init(directory: String, entries: Int, sizeBytes: Int, batch: Int, pool: PayloadPool, payloadName: String) {
+    package init(directory: String, entries: Int, sizeBytes: Int, batch: Int, pool: PayloadPool, payloadName: String) {
         self.directory = directory
         self.entries = entries
         self.sizeBytes = sizeBytes
@@ -36,7 +36,7 @@ public struct AppendBenchmark: Sendable {
     }
 
     /// Checks the arguments; throws ``BenchError/usage(_:)``.
-    public func validate() throws(BenchError) {
+    package func validate() throws(BenchError) {
         guard entries > 0, sizeBytes > 0, batch > 0, writers > 0 else {
             throw .usage("--entries, --size, --batch and --writers must be positive")
         }
@@ -54,7 +54,7 @@ public struct AppendBenchmark: Sendable {
         return o
     }
 
-    public func run() throws(BenchError) -> AppendResult {
+    package func run() throws(BenchError) -> AppendResult {
         try validate()
         var result = AppendResult()
         result.directory = directory

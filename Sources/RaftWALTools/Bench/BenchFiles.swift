@@ -6,7 +6,7 @@ import Glibc
 /// beyond the engine's API: on-disk size, warming and evicting the page
 /// cache, reading `/proc`. Read-only except ``removeTree(_:)`` and
 /// ``evict(directory:)`` (which only changes the cache, never the files).
-public enum BenchFiles {
+package enum BenchFiles {
     /// Up to `maxBytes` from the start of `path`.
     static func readPrefix(_ path: String, maxBytes: Int) throws(BenchError) -> [UInt8] {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
@@ -47,15 +47,15 @@ public enum BenchFiles {
     /// does: apparent size, allocated blocks, and "used" bytes (each file up
     /// to its last non-zero byte, rounded up to 8: a preallocated tail of
     /// zeros is not used).
-    public struct DiskUsage: Sendable, Equatable {
-        public var files = 0
-        public var segments = 0
-        public var apparentBytes: Int64 = 0
-        public var allocatedBytes: Int64 = 0
-        public var usedBytes: Int64 = 0
+    package struct DiskUsage: Sendable, Equatable {
+        package var files = 0
+        package var segments = 0
+        package var apparentBytes: Int64 = 0
+        package var allocatedBytes: Int64 = 0
+        package var usedBytes: Int64 = 0
     }
 
-    public static func diskUsage(_ directory: String) throws(BenchError) -> DiskUsage {
+    package static func diskUsage(_ directory: String) throws(BenchError) -> DiskUsage {
         var usage = DiskUsage()
         for name in regularFiles(directory) {
             let path = directory + "/" + name
@@ -101,7 +101,7 @@ public enum BenchFiles {
     }
 
     /// Reads every file of `directory` once, so the next reads hit the page cache.
-    public static func warm(directory: String) {
+    package static func warm(directory: String) {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         for name in regularFiles(directory) {
             let fd = Glibc.open(directory + "/" + name, O_RDONLY | O_CLOEXEC)
@@ -121,7 +121,7 @@ public enum BenchFiles {
     /// only clean pages are dropped). Needs no privileges. Returns false when
     /// a file could not be evicted.
     @discardableResult
-    public static func evict(directory: String) -> Bool {
+    package static func evict(directory: String) -> Bool {
         var ok = true
         for name in regularFiles(directory) {
             let fd = Glibc.open(directory + "/" + name, O_RDONLY | O_CLOEXEC)
@@ -135,13 +135,13 @@ public enum BenchFiles {
 
     /// Removes `directory` and the regular files directly in it (a log
     /// directory has no subdirectories). For the benchmark's own scratch logs.
-    public static func removeTree(_ directory: String) {
+    package static func removeTree(_ directory: String) {
         for name in regularFiles(directory) { _ = unlink(directory + "/" + name) }
         _ = rmdir(directory)
     }
 
     /// True when `directory` does not exist or is empty.
-    public static func isMissingOrEmpty(_ directory: String) -> Bool {
+    package static func isMissingOrEmpty(_ directory: String) -> Bool {
         guard let d = opendir(directory) else { return errno == ENOENT }
         defer { closedir(d) }
         while let e = readdir(d) {
@@ -155,9 +155,9 @@ public enum BenchFiles {
 }
 
 /// Process measurements from `/proc` (Linux).
-public enum ProcessStats {
+package enum ProcessStats {
     /// The first three fields of `/proc/loadavg` (other load skews results).
-    public static func loadAverage() -> String {
+    package static func loadAverage() -> String {
         guard let bytes = try? BenchFiles.readPrefix("/proc/loadavg", maxBytes: 256) else { return "" }
         return String(decoding: bytes, as: UTF8.self).split(separator: " ").prefix(3).joined(separator: " ")
     }
@@ -173,16 +173,16 @@ public enum ProcessStats {
     }
 
     /// Resident set size now.
-    public static func residentBytes() -> Int64 { statusBytes("VmRSS") ?? 0 }
+    package static func residentBytes() -> Int64 { statusBytes("VmRSS") ?? 0 }
 
     /// Peak resident set size since the process started or since the last
     /// ``resetPeakResident()``.
-    public static func peakResidentBytes() -> Int64 { statusBytes("VmHWM") ?? 0 }
+    package static func peakResidentBytes() -> Int64 { statusBytes("VmHWM") ?? 0 }
 
     /// Resets the peak to the current RSS (writes `5` to
     /// `/proc/self/clear_refs`, Linux 4.0+). Returns false when not possible.
     @discardableResult
-    public static func resetPeakResident() -> Bool {
+    package static func resetPeakResident() -> Bool {
         let fd = Glibc.open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { _ = Glibc.close(fd) }
@@ -191,9 +191,9 @@ public enum ProcessStats {
 }
 
 /// A monotonic clock in nanoseconds (`CLOCK_MONOTONIC`).
-public enum BenchClock {
+package enum BenchClock {
     @inline(__always)
-    public static func nanos() -> UInt64 {
+    package static func nanos() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)

@@ -1,6 +1,6 @@
 /// The kinds of entry payload the benchmark writes (the same names as the
 /// etcd baseline's `-payload`).
-public enum PayloadKind: String, CaseIterable, Sendable {
+package enum PayloadKind: String, CaseIterable, Sendable {
     /// JSON-like text shaped like a cluster store's records: compressible
     /// like real Raft data.
     case json
@@ -17,21 +17,21 @@ public enum PayloadKind: String, CaseIterable, Sendable {
 /// Like the etcd baseline, at most `maxPoolBytes` of distinct payloads are
 /// kept (64 MiB by default) and the benchmark cycles through them, so the
 /// same corpus file fed to both tools yields the same entries.
-public struct PayloadPool: Sendable {
-    public let sizeBytes: Int
+package struct PayloadPool: Sendable {
+    package let sizeBytes: Int
     /// Where the bytes came from: a kind name or `file:<path>`.
-    public let source: String
+    package let source: String
     let payloads: [[UInt8]]
 
-    public static let defaultMaxPoolBytes = 64 << 20
+    package static let defaultMaxPoolBytes = 64 << 20
 
     /// The number of distinct payloads: `min(maxPoolBytes / sizeBytes, entries)`, at least 1.
-    public static func distinctCount(sizeBytes: Int, entries: Int, maxPoolBytes: Int) -> Int {
+    package static func distinctCount(sizeBytes: Int, entries: Int, maxPoolBytes: Int) -> Int {
         max(1, min(maxPoolBytes / max(sizeBytes, 1), entries))
     }
 
     /// Payloads generated from `seed` (deterministic for a given seed).
-    public init(kind: PayloadKind, sizeBytes: Int, entries: Int, seed: UInt64, maxPoolBytes: Int = defaultMaxPoolBytes) {
+    package init(kind: PayloadKind, sizeBytes: Int, entries: Int, seed: UInt64, maxPoolBytes: Int = defaultMaxPoolBytes) {
         precondition(sizeBytes > 0 && entries > 0)
         self.sizeBytes = sizeBytes
         self.source = kind.rawValue
@@ -46,7 +46,7 @@ public struct PayloadPool: Sendable {
     ///
     /// - Throws: ``BenchError`` when the file cannot be read or is shorter
     ///   than one payload.
-    public init(file: String, sizeBytes: Int, entries: Int, maxPoolBytes: Int = defaultMaxPoolBytes) throws(BenchError) {
+    package init(file: String, sizeBytes: Int, entries: Int, maxPoolBytes: Int = defaultMaxPoolBytes) throws(BenchError) {
         precondition(sizeBytes > 0 && entries > 0)
         self.sizeBytes = sizeBytes
         self.source = "file:" + file
@@ -60,20 +60,20 @@ public struct PayloadPool: Sendable {
     }
 
     /// The payload of the `i`-th entry written (0-based).
-    public func payload(_ i: Int) -> [UInt8] { payloads[i % payloads.count] }
+    package func payload(_ i: Int) -> [UInt8] { payloads[i % payloads.count] }
 
-    public var distinctPayloads: Int { payloads.count }
+    package var distinctPayloads: Int { payloads.count }
 }
 
 /// What the benchmark reports when it cannot run: bad arguments or an
 /// environment problem (exit status 2), or a replay that did not return
 /// what was written (exit status 1).
-public enum BenchError: Error, CustomStringConvertible, Sendable {
+package enum BenchError: Error, CustomStringConvertible, Sendable {
     case usage(String)
     case environment(String)
     case verification(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .usage(let s), .environment(let s): return s
         case .verification(let s): return "verification failed: " + s

@@ -2,24 +2,24 @@
 /// (nearest rank: element `round(p × (n − 1))` of the sorted samples).
 ///
 /// JSON keys: `count`, `mean_us`, `p50_us`, `p90_us`, `p99_us`, `p999_us`, `max_us`.
-public struct LatencySummary: Codable, Sendable, Equatable {
-    public var count = 0
-    public var meanMicros = 0.0
-    public var p50Micros = 0.0
-    public var p90Micros = 0.0
-    public var p99Micros = 0.0
-    public var p999Micros = 0.0
-    public var maxMicros = 0.0
+package struct LatencySummary: Codable, Sendable, Equatable {
+    package var count = 0
+    package var meanMicros = 0.0
+    package var p50Micros = 0.0
+    package var p90Micros = 0.0
+    package var p99Micros = 0.0
+    package var p999Micros = 0.0
+    package var maxMicros = 0.0
 
     enum CodingKeys: String, CodingKey {
         case count, meanMicros = "mean_us", p50Micros = "p50_us", p90Micros = "p90_us", p99Micros = "p99_us"
         case p999Micros = "p999_us", maxMicros = "max_us"
     }
 
-    public init() {}
+    package init() {}
 
     /// Summarizes samples given in nanoseconds.
-    public init(nanos samples: [UInt64]) {
+    package init(nanos samples: [UInt64]) {
         guard !samples.isEmpty else { return }
         let sorted = samples.sorted()
         func at(_ p: Double) -> Double { Double(sorted[Int(p * Double(sorted.count - 1) + 0.5)]) / 1e3 }
@@ -38,21 +38,21 @@ public struct LatencySummary: Codable, Sendable, Equatable {
 /// `posix_fadvise(DONTNEED)`).
 ///
 /// The keys up to `verified` are the etcd baseline's; the RSS keys are ours.
-public struct ReplayPass: Codable, Sendable {
-    public var cache: String
-    public var openMillis: Double
+package struct ReplayPass: Codable, Sendable {
+    package var cache: String
+    package var openMillis: Double
     /// Time spent reading entries (the baseline's `ReadAll`), open excluded.
-    public var readAllMillis: Double
-    public var entries: Int
-    public var entriesPerSecond: Double
-    public var payloadMBPerSecond: Double
+    package var readAllMillis: Double
+    package var entries: Int
+    package var entriesPerSecond: Double
+    package var payloadMBPerSecond: Double
     /// Open and read together: what a restarting node pays.
-    public var openReadAllEntriesPerSecond: Double
-    public var verified: Bool
+    package var openReadAllEntriesPerSecond: Double
+    package var verified: Bool
     /// RSS just before the pass, and the peak during it.
-    public var idleRSSBytes: Int64
-    public var peakRSSBytes: Int64
-    public var rssGrowthBytes: Int64 { peakRSSBytes - idleRSSBytes }
+    package var idleRSSBytes: Int64
+    package var peakRSSBytes: Int64
+    package var rssGrowthBytes: Int64 { peakRSSBytes - idleRSSBytes }
 
     enum CodingKeys: String, CodingKey {
         case cache, openMillis = "open_ms", readAllMillis = "readall_ms", entries
@@ -61,7 +61,7 @@ public struct ReplayPass: Codable, Sendable {
         case idleRSSBytes = "idle_rss_bytes", peakRSSBytes = "peak_rss_bytes", rssGrowth = "rss_growth_bytes"
     }
 
-    public init(cache: String, openMillis: Double, readAllMillis: Double, entries: Int, payloadBytes: Int64,
+    package init(cache: String, openMillis: Double, readAllMillis: Double, entries: Int, payloadBytes: Int64,
                 verified: Bool, idleRSSBytes: Int64, peakRSSBytes: Int64) {
         self.cache = cache
         self.openMillis = openMillis
@@ -76,7 +76,7 @@ public struct ReplayPass: Codable, Sendable {
         self.peakRSSBytes = peakRSSBytes
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         cache = try c.decode(String.self, forKey: .cache)
         openMillis = try c.decode(Double.self, forKey: .openMillis)
@@ -90,7 +90,7 @@ public struct ReplayPass: Codable, Sendable {
         peakRSSBytes = try c.decode(Int64.self, forKey: .peakRSSBytes)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(cache, forKey: .cache)
         try c.encode(openMillis, forKey: .openMillis)
@@ -111,46 +111,46 @@ public struct ReplayPass: Codable, Sendable {
 /// `disk_used_bytes`, `used_over_payload`, `replay`, ...) plus ours
 /// (`writers`, `syncs_per_s`, `allocated_over_payload`, ...), so that
 /// `etcdwal/summarize.py` tabulates both tools' lines.
-public struct AppendResult: Codable, Sendable {
-    public var tool = "raft-bench"
-    public var engine = "RaftWAL"
-    public var directory = ""
-    public var payload = ""
-    public var payloadSource = ""
-    public var size = 0
-    public var batch = 0
-    public var entryCount = 0
-    public var writers = 1
+package struct AppendResult: Codable, Sendable {
+    package var tool = "raft-bench"
+    package var engine = "RaftWAL"
+    package var directory = ""
+    package var payload = ""
+    package var payloadSource = ""
+    package var size = 0
+    package var batch = 0
+    package var entryCount = 0
+    package var writers = 1
     /// Append calls made (one per batch per writer).
-    public var batches = 0
-    public var seed: UInt64 = 1
-    public var segmentBytes: UInt64 = 0
-    public var compression = true
-    public var noSync = false
-    public var createMillis = 0.0
-    public var appendSeconds = 0.0
-    public var entriesPerSecond = 0.0
-    public var payloadMBPerSecond = 0.0
+    package var batches = 0
+    package var seed: UInt64 = 1
+    package var segmentBytes: UInt64 = 0
+    package var compression = true
+    package var noSync = false
+    package var createMillis = 0.0
+    package var appendSeconds = 0.0
+    package var entriesPerSecond = 0.0
+    package var payloadMBPerSecond = 0.0
     /// Append calls per second (the baseline's `wal.Save` calls).
-    public var savesPerSecond = 0.0
+    package var savesPerSecond = 0.0
     /// Records written (each one `fdatasync`) per second: below
     /// `saves_per_s` when group commit coalesced concurrent appends.
-    public var syncsPerSecond = 0.0
-    public var records = 0
-    public var saveLatency = LatencySummary()
-    public var closeMillis = 0.0
-    public var payloadBytes: Int64 = 0
-    public var segments = 0
-    public var diskApparentBytes: Int64 = 0
-    public var diskAllocatedBytes: Int64 = 0
-    public var diskUsedBytes: Int64 = 0
-    public var usedOverPayload = 0.0
-    public var allocatedOverPayload = 0.0
-    public var replay: [ReplayPass] = []
-    public var loadAverageStart = ""
-    public var loadAverageEnd = ""
+    package var syncsPerSecond = 0.0
+    package var records = 0
+    package var saveLatency = LatencySummary()
+    package var closeMillis = 0.0
+    package var payloadBytes: Int64 = 0
+    package var segments = 0
+    package var diskApparentBytes: Int64 = 0
+    package var diskAllocatedBytes: Int64 = 0
+    package var diskUsedBytes: Int64 = 0
+    package var usedOverPayload = 0.0
+    package var allocatedOverPayload = 0.0
+    package var replay: [ReplayPass] = []
+    package var loadAverageStart = ""
+    package var loadAverageEnd = ""
 
-    public init() {}
+    package init() {}
 
     enum CodingKeys: String, CodingKey {
         case tool, engine, directory = "dir", payload, payloadSource = "payload_source", size, batch, entryCount = "n", writers
@@ -167,32 +167,32 @@ public struct AppendResult: Codable, Sendable {
 
 /// The JSON line of `raft-bench open`: how long until the first and last
 /// index and the hard state are known, per pass.
-public struct OpenResult: Codable, Sendable {
-    public struct Pass: Codable, Sendable {
-        public var cache: String
-        public var openMillis: Double
+package struct OpenResult: Codable, Sendable {
+    package struct Pass: Codable, Sendable {
+        package var cache: String
+        package var openMillis: Double
         enum CodingKeys: String, CodingKey { case cache, openMillis = "open_ms" }
     }
-    public var tool = "raft-bench"
-    public var command = "open"
-    public var directory = ""
-    public var firstIndex: UInt64 = 0
-    public var lastIndex: UInt64 = 0
-    public var hardState = HardStateJSON(term: 0, vote: 0, commit: 0)
-    public var segments = 0
-    public var diskUsedBytes: Int64 = 0
+    package var tool = "raft-bench"
+    package var command = "open"
+    package var directory = ""
+    package var firstIndex: UInt64 = 0
+    package var lastIndex: UInt64 = 0
+    package var hardState = HardStateJSON(term: 0, vote: 0, commit: 0)
+    package var segments = 0
+    package var diskUsedBytes: Int64 = 0
     /// Bytes of the tail (unsealed) segment that open scans.
-    public var tailSegmentUsedBytes: Int64 = 0
-    public var passes: [Pass] = []
+    package var tailSegmentUsedBytes: Int64 = 0
+    package var passes: [Pass] = []
     /// Medians over the passes of each cache state.
-    public var hotOpenMillis = 0.0
-    public var coldOpenMillis = 0.0
+    package var hotOpenMillis = 0.0
+    package var coldOpenMillis = 0.0
 
-    public struct HardStateJSON: Codable, Sendable, Equatable {
-        public var term: UInt64, vote: UInt64, commit: UInt64
+    package struct HardStateJSON: Codable, Sendable, Equatable {
+        package var term: UInt64, vote: UInt64, commit: UInt64
     }
 
-    public init() {}
+    package init() {}
 
     enum CodingKeys: String, CodingKey {
         case tool, command, directory = "dir", firstIndex = "first_index", lastIndex = "last_index"
@@ -203,16 +203,16 @@ public struct OpenResult: Codable, Sendable {
 }
 
 /// The JSON line of `raft-bench replay --dir D` on an existing log.
-public struct ReplayResult: Codable, Sendable {
-    public var tool = "raft-bench"
-    public var command = "replay"
-    public var directory = ""
-    public var entryCount = 0
-    public var payloadBytes: Int64 = 0
-    public var diskUsedBytes: Int64 = 0
-    public var replay: [ReplayPass] = []
+package struct ReplayResult: Codable, Sendable {
+    package var tool = "raft-bench"
+    package var command = "replay"
+    package var directory = ""
+    package var entryCount = 0
+    package var payloadBytes: Int64 = 0
+    package var diskUsedBytes: Int64 = 0
+    package var replay: [ReplayPass] = []
 
-    public init() {}
+    package init() {}
 
     enum CodingKeys: String, CodingKey {
         case tool, command, directory = "dir", entryCount = "n", payloadBytes = "payload_bytes"

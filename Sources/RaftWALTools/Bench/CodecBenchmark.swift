@@ -1,4 +1,4 @@
-import RaftWAL
+@_spi(Benchmarks) import RaftWAL
 
 /// `raft-bench codec`: throughput of the engine's own CPU stages, measured
 /// on the same inputs as the machine-limit probes so the ratios are fair:
@@ -8,59 +8,59 @@ import RaftWAL
 ///
 /// Each figure is the best of a few timed rounds of at least `seconds`
 /// seconds each (1 GB = 1e9 bytes, MB = 1e6 bytes).
-public struct CodecBenchmark: Sendable {
-    public var seconds = 0.5
-    public var crcBufferSizes = [128, 1024, 16384, 1 << 20]
-    public var lz4BlockBytes = 65536
-    public var corpus: [UInt8]
-    public var recordPool: PayloadPool
-    public var recordBatch: Int
+package struct CodecBenchmark: Sendable {
+    package var seconds = 0.5
+    package var crcBufferSizes = [128, 1024, 16384, 1 << 20]
+    package var lz4BlockBytes = 65536
+    package var corpus: [UInt8]
+    package var recordPool: PayloadPool
+    package var recordBatch: Int
     /// Which figures to measure: `crc32c`, `lz4`, `record`.
-    public var parts: Set<String> = ["crc32c", "lz4", "record"]
+    package var parts: Set<String> = ["crc32c", "lz4", "record"]
 
-    public init(corpus: [UInt8], recordPool: PayloadPool, recordBatch: Int) {
+    package init(corpus: [UInt8], recordPool: PayloadPool, recordBatch: Int) {
         self.corpus = corpus
         self.recordPool = recordPool
         self.recordBatch = recordBatch
     }
 
-    public struct CRCFigure: Codable, Sendable {
-        public var bufferBytes: Int
-        public var gigabytesPerSecond: Double
+    package struct CRCFigure: Codable, Sendable {
+        package var bufferBytes: Int
+        package var gigabytesPerSecond: Double
         enum CodingKeys: String, CodingKey { case bufferBytes = "buf_bytes", gigabytesPerSecond = "GB_per_s" }
     }
 
-    public struct LZ4Figure: Codable, Sendable {
-        public var blockBytes: Int
-        public var inputBytes: Int
-        public var ratio: Double
-        public var compressMBPerSecond: Double
-        public var decompressMBPerSecond: Double
+    package struct LZ4Figure: Codable, Sendable {
+        package var blockBytes: Int
+        package var inputBytes: Int
+        package var ratio: Double
+        package var compressMBPerSecond: Double
+        package var decompressMBPerSecond: Double
         enum CodingKeys: String, CodingKey {
             case blockBytes = "block_bytes", inputBytes = "input_bytes", ratio
             case compressMBPerSecond = "compress_MB_per_s", decompressMBPerSecond = "decompress_MB_per_s"
         }
     }
 
-    public struct RecordFigure: Codable, Sendable {
-        public var sizeBytes: Int
-        public var batch: Int
-        public var recordBytes: Int
-        public var encodeMBPerSecond: Double
-        public var decodeMBPerSecond: Double
+    package struct RecordFigure: Codable, Sendable {
+        package var sizeBytes: Int
+        package var batch: Int
+        package var recordBytes: Int
+        package var encodeMBPerSecond: Double
+        package var decodeMBPerSecond: Double
         enum CodingKeys: String, CodingKey {
             case sizeBytes = "size", batch, recordBytes = "record_bytes"
             case encodeMBPerSecond = "encode_payload_MB_per_s", decodeMBPerSecond = "decode_payload_MB_per_s"
         }
     }
 
-    public struct Result: Codable, Sendable {
-        public var tool = "raft-bench"
-        public var command = "codec"
-        public var crc32cHardware = CRC32C.isHardwareAccelerated
-        public var crc32c: [CRCFigure] = []
-        public var lz4: LZ4Figure?
-        public var record: RecordFigure?
+    package struct Result: Codable, Sendable {
+        package var tool = "raft-bench"
+        package var command = "codec"
+        package var crc32cHardware = CRC32C.isHardwareAccelerated
+        package var crc32c: [CRCFigure] = []
+        package var lz4: LZ4Figure?
+        package var record: RecordFigure?
         enum CodingKeys: String, CodingKey { case tool, command, crc32cHardware = "crc32c_hardware", crc32c, lz4, record }
     }
 
@@ -83,7 +83,7 @@ public struct CodecBenchmark: Sendable {
         return best
     }
 
-    public func run() throws(BenchError) -> Result {
+    package func run() throws(BenchError) -> Result {
         var result = Result()
         for n in crcBufferSizes where parts.contains("crc32c") {
             // The same fill as limits/crc32c.c.

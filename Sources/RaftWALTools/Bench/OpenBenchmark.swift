@@ -2,19 +2,19 @@ import RaftWAL
 
 /// Times `RaftLog.open` until the first and last index and the hard state
 /// are known, with the page cache hot and cold, `repetitions` times each.
-public struct OpenBenchmark: Sendable {
-    public var directory: String
-    public var readOnly = false
-    public var repetitions = 5
-    public var passes = ["hot", "cold"]
+package struct OpenBenchmark: Sendable {
+    package var directory: String
+    package var readOnly = false
+    package var repetitions = 5
+    package var passes = ["hot", "cold"]
 
-    public init(directory: String, readOnly: Bool = false, repetitions: Int = 5) {
+    package init(directory: String, readOnly: Bool = false, repetitions: Int = 5) {
         self.directory = directory
         self.readOnly = readOnly
         self.repetitions = repetitions
     }
 
-    public func run() throws(BenchError) -> OpenResult {
+    package func run() throws(BenchError) -> OpenResult {
         var result = OpenResult()
         result.directory = directory
         let usage = try BenchFiles.diskUsage(directory)

@@ -8,16 +8,16 @@ import RaftWAL
 /// the verification between pages (indexes consecutive, payload bytes equal
 /// to what was written) is excluded, as the etcd baseline excludes its
 /// check after `ReadAll`.
-public struct ReplayBenchmark: Sendable {
-    public var directory: String
+package struct ReplayBenchmark: Sendable {
+    package var directory: String
     /// Read-only opens take no lock and change nothing (for live or copied
     /// directories); the default is a writer open, what a restart does.
-    public var readOnly = false
-    public var pageBytes = 4 << 20
+    package var readOnly = false
+    package var pageBytes = 4 << 20
     /// When set, every entry's payload is compared with `expected.payload(index - 1)`.
-    public var expected: PayloadPool?
+    package var expected: PayloadPool?
 
-    public init(directory: String, readOnly: Bool = false, expected: PayloadPool? = nil) {
+    package init(directory: String, readOnly: Bool = false, expected: PayloadPool? = nil) {
         self.directory = directory
         self.readOnly = readOnly
         self.expected = expected
@@ -26,7 +26,7 @@ public struct ReplayBenchmark: Sendable {
     var options: LogOptions { readOnly ? .readOnly : LogOptions() }
 
     /// One pass with the page cache `hot` or `cold`.
-    public func run(cache: String) throws(BenchError) -> (pass: ReplayPass, payloadBytes: Int64) {
+    package func run(cache: String) throws(BenchError) -> (pass: ReplayPass, payloadBytes: Int64) {
         switch cache {
         case "hot": BenchFiles.warm(directory: directory)
         case "cold":
@@ -74,7 +74,7 @@ public struct ReplayBenchmark: Sendable {
     }
 
     /// `raft-bench replay`: the given passes over an existing log.
-    public func run(passes: [String]) throws(BenchError) -> ReplayResult {
+    package func run(passes: [String]) throws(BenchError) -> ReplayResult {
         var result = ReplayResult()
         result.directory = directory
         result.diskUsedBytes = try BenchFiles.diskUsage(directory).usedBytes

@@ -1,6 +1,6 @@
 /// What a tool's exit code means. One meaning per code, for every tool
 /// (`docs/TOOLS.md`): scripts can branch on it without parsing output.
-public enum ExitStatus: Int32, Sendable, Comparable {
+package enum ExitStatus: Int32, Sendable, Comparable {
     /// Nothing wrong was found.
     case healthy = 0
     /// Damage was found (or, with `--strict`, a crash shape such as a torn tail).
@@ -8,20 +8,20 @@ public enum ExitStatus: Int32, Sendable, Comparable {
     /// The command could not run: bad arguments, a missing directory, no permission.
     case usage = 2
 
-    public static func < (a: ExitStatus, b: ExitStatus) -> Bool { a.rawValue < b.rawValue }
+    package static func < (a: ExitStatus, b: ExitStatus) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// A failure that stops a command before it can report: always exit 2.
-public struct ToolFailure: Error, Sendable, CustomStringConvertible {
+package struct ToolFailure: Error, Sendable, CustomStringConvertible {
     /// What went wrong, for stderr (the executable prefixes `raft-inspect: `).
-    public var message: String
+    package var message: String
     /// The exit status to end with (2 unless a caller says otherwise).
-    public var status: ExitStatus
+    package var status: ExitStatus
 
-    public init(_ message: String, status: ExitStatus = .usage) {
+    package init(_ message: String, status: ExitStatus = .usage) {
         self.message = message
         self.status = status
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }

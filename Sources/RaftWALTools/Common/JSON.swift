@@ -1,6 +1,6 @@
 /// A JSON value with ordered object keys, so documents render the same
 /// bytes on every run (golden tests compare them) and read in a sensible order.
-public indirect enum JSON: Sendable, Equatable {
+package indirect enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -10,17 +10,17 @@ public indirect enum JSON: Sendable, Equatable {
     case array([JSON])
     case object([(String, JSON)])
 
-    public static func == (a: JSON, b: JSON) -> Bool { a.render() == b.render() }
+    package static func == (a: JSON, b: JSON) -> Bool { a.render() == b.render() }
 
     /// Compact rendering (one line), as JSON Lines need.
-    public func render() -> String {
+    package func render() -> String {
         var s = ""
         write(into: &s, indent: nil, level: 0)
         return s
     }
 
     /// Two-space indented rendering, for one-document outputs.
-    public func pretty() -> String {
+    package func pretty() -> String {
         var s = ""
         write(into: &s, indent: "  ", level: 0)
         return s
@@ -94,11 +94,11 @@ public indirect enum JSON: Sendable, Equatable {
 
 extension JSON {
     /// `nil` becomes `null`.
-    public static func optional(_ v: UInt64?) -> JSON { v.map { .uint($0) } ?? .null }
-    public static func optional(_ v: String?) -> JSON { v.map { .string($0) } ?? .null }
+    package static func optional(_ v: UInt64?) -> JSON { v.map { .uint($0) } ?? .null }
+    package static func optional(_ v: String?) -> JSON { v.map { .string($0) } ?? .null }
 
     /// `{"first": lo, "last": hi}` or null.
-    public static func range(_ r: ClosedRange<UInt64>?) -> JSON {
+    package static func range(_ r: ClosedRange<UInt64>?) -> JSON {
         guard let r else { return .null }
         return .object([("first", .uint(r.lowerBound)), ("last", .uint(r.upperBound))])
     }

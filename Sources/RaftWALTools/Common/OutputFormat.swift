@@ -1,5 +1,5 @@
 /// How a command renders its result on stdout.
-public enum OutputFormat: String, Sendable, CaseIterable {
+package enum OutputFormat: String, Sendable, CaseIterable {
     /// Aligned tables for people; colour only on a terminal.
     case text
     /// One JSON document (JSON Lines for `entries`); schemas in `docs/TOOLS.md`.
@@ -8,19 +8,19 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 
 /// Where a command writes: data to `out`, diagnostics and progress to `err`.
 /// Tests pass closures that collect; the executables pass stdout/stderr.
-public struct Output: @unchecked Sendable {
+package struct Output: @unchecked Sendable {
     /// Receives data (stdout): tables, JSON.
-    public var out: (String) -> Void
+    package var out: (String) -> Void
     /// Receives diagnostics and the progress bar (stderr).
-    public var err: (String) -> Void
+    package var err: (String) -> Void
     /// Writes out what `out` buffered; called before the process exits.
-    public var flush: () -> Void = {}
+    package var flush: () -> Void = {}
     /// Colour for `out`, decided by whether stdout is a terminal.
-    public var style: Style
+    package var style: Style
     /// True when stderr is a terminal: progress bars are drawn there only.
-    public var progressEnabled: Bool
+    package var progressEnabled: Bool
 
-    public init(out: @escaping (String) -> Void, err: @escaping (String) -> Void, style: Style = .plain,
+    package init(out: @escaping (String) -> Void, err: @escaping (String) -> Void, style: Style = .plain,
                 progressEnabled: Bool = false) {
         self.out = out
         self.err = err
@@ -29,12 +29,12 @@ public struct Output: @unchecked Sendable {
     }
 
     /// Writes `line` and a newline to stdout.
-    public func line(_ line: String = "") { out(line + "\n") }
+    package func line(_ line: String = "") { out(line + "\n") }
 
     /// The process's real stdout and stderr, colour and progress decided by `isatty`.
     /// Stdout is buffered (64 KiB; a line at a time on a terminal) so that
     /// a million JSON Lines do not cost a million `write` calls; stderr is not.
-    public static func standard() -> Output {
+    package static func standard() -> Output {
         let stdout = BufferedWriter(fd: 1, capacity: Terminal.isTerminal(1) ? 0 : 64 << 10)
         let stderr = BufferedWriter(fd: 2, capacity: 0)
         var o = Output(out: { stdout.write($0) }, err: { stdout.flush(); stderr.write($0) },

@@ -1,7 +1,7 @@
 /// A progress bar on stderr for long scans: drawn only when stderr is a
 /// terminal and only once the scan has run for a second, redrawn at most
 /// ten times a second, erased when done. Data on stdout is never touched.
-public final class Progress {
+package final class Progress {
     let output: Output
     let label: String
     let totalBytes: UInt64
@@ -9,14 +9,14 @@ public final class Progress {
     var lastDraw: UInt64 = 0
     var drawn = false
 
-    public init(output: Output, label: String, totalBytes: UInt64) {
+    package init(output: Output, label: String, totalBytes: UInt64) {
         self.output = output
         self.label = label
         self.totalBytes = max(totalBytes, 1)
     }
 
     /// Reports that `doneBytes` of `totalBytes` are done.
-    public func update(_ doneBytes: UInt64) {
+    package func update(_ doneBytes: UInt64) {
         guard output.progressEnabled else { return }
         let now = Terminal.nowNanos()
         guard now - start >= 1_000_000_000, now - lastDraw >= 100_000_000 else { return }
@@ -32,7 +32,7 @@ public final class Progress {
     }
 
     /// Erases the bar.
-    public func finish() {
+    package func finish() {
         guard drawn else { return }
         output.err("\r\u{1B}[2K")
         drawn = false

@@ -1,24 +1,24 @@
 /// Colour for text output. `.plain` on pipes and files, so golden outputs
 /// and `grep` never see escape codes.
-public struct Style: Sendable {
+package struct Style: Sendable {
     /// True to emit ANSI escape codes.
-    public var enabled: Bool
+    package var enabled: Bool
 
     /// No escape codes (pipes, files, `NO_COLOR`).
-    public static let plain = Style(enabled: false)
+    package static let plain = Style(enabled: false)
     /// ANSI colours (a terminal).
-    public static let ansi = Style(enabled: true)
+    package static let ansi = Style(enabled: true)
 
     func wrap(_ s: String, _ code: String) -> String { enabled ? "\u{1B}[\(code)m" + s + "\u{1B}[0m" : s }
 
     /// Green: healthy.
-    public func good(_ s: String) -> String { wrap(s, "32") }
+    package func good(_ s: String) -> String { wrap(s, "32") }
     /// Bold red: damage.
-    public func bad(_ s: String) -> String { wrap(s, "1;31") }
+    package func bad(_ s: String) -> String { wrap(s, "1;31") }
     /// Yellow: a notice (a crash shape the engine handles).
-    public func warn(_ s: String) -> String { wrap(s, "33") }
+    package func warn(_ s: String) -> String { wrap(s, "33") }
     /// Faint: secondary detail.
-    public func dim(_ s: String) -> String { wrap(s, "2") }
+    package func dim(_ s: String) -> String { wrap(s, "2") }
     /// Bold: emphasis.
-    public func bold(_ s: String) -> String { wrap(s, "1") }
+    package func bold(_ s: String) -> String { wrap(s, "1") }
 }

@@ -5,12 +5,12 @@ import Darwin
 #endif
 
 /// The few terminal facts the tools need, wrapped once.
-public enum Terminal {
+package enum Terminal {
     /// `isatty(fd)`.
-    public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+    package static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
     /// A terminal that is not `TERM=dumb`, with `NO_COLOR` unset (https://no-color.org).
-    public static func isColorTerminal(_ fd: Int32) -> Bool {
+    package static func isColorTerminal(_ fd: Int32) -> Bool {
         guard isTerminal(fd), getenv("NO_COLOR") == nil else { return false }
         if let term = getenv("TERM"), String(cString: term) == "dumb" { return false }
         return true
@@ -18,12 +18,12 @@ public enum Terminal {
 
     /// Writes all of `text` to `fd`, retrying short writes and EINTR. A
     /// closed pipe (EPIPE) ends the output silently, as `head` expects.
-    public static func write(_ text: String, to fd: Int32) {
+    package static func write(_ text: String, to fd: Int32) {
         write(bytes: Array(text.utf8), to: fd)
     }
 
     /// Writes all of `bytes` to `fd` (see ``write(_:to:)``).
-    public static func write(bytes: [UInt8], to fd: Int32) {
+    package static func write(bytes: [UInt8], to fd: Int32) {
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + done, $0.count - done) }
@@ -44,7 +44,7 @@ public enum Terminal {
     }
 
     /// Monotonic nanoseconds, for progress throttling only.
-    public static func nowNanos() -> UInt64 {
+    package static func nowNanos() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)

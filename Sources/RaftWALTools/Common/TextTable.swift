@@ -1,26 +1,26 @@
 /// An aligned text table: columns padded to their widest cell, numbers
 /// right-aligned, two spaces between columns, like `docker node ls`.
-public struct TextTable {
-    public enum Alignment: Sendable { case left, right }
+package struct TextTable {
+    package enum Alignment: Sendable { case left, right }
 
-    public var headers: [String]
-    public var alignments: [Alignment]
-    public private(set) var rows: [[String]] = []
+    package var headers: [String]
+    package var alignments: [Alignment]
+    package private(set) var rows: [[String]] = []
 
-    public init(_ headers: [String], alignments: [Alignment]? = nil) {
+    package init(_ headers: [String], alignments: [Alignment]? = nil) {
         self.headers = headers
         self.alignments = alignments ?? headers.map { _ in .left }
     }
 
     /// Appends a row; it must have one cell per column.
-    public mutating func add(_ row: [String]) {
+    package mutating func add(_ row: [String]) {
         precondition(row.count == headers.count, "table row has \(row.count) cells for \(headers.count) columns")
         rows.append(row)
     }
 
     /// The rendered lines (header first), trailing spaces trimmed.
     /// `indent` prefixes every line.
-    public func lines(indent: String = "") -> [String] {
+    package func lines(indent: String = "") -> [String] {
         var widths = headers.map(\.count)
         for row in rows {
             for (k, cell) in row.enumerated() { widths[k] = max(widths[k], cell.count) }
@@ -39,13 +39,13 @@ public struct TextTable {
     }
 
     /// The rendered table, lines joined by newlines (no trailing newline).
-    public func render(indent: String = "") -> String {
+    package func render(indent: String = "") -> String {
         lines(indent: indent).joined(separator: "\n")
     }
 }
 
 /// `1234567` → `1.2 MiB`; below 1 KiB the exact byte count.
-public func formatBytes(_ n: UInt64) -> String {
+package func formatBytes(_ n: UInt64) -> String {
     if n < 1024 { return "\(n) B" }
     let units = ["KiB", "MiB", "GiB", "TiB"]
     var value = Double(n) / 1024
@@ -58,7 +58,7 @@ public func formatBytes(_ n: UInt64) -> String {
 }
 
 /// A decimal with `digits` fraction digits, without Foundation's locale.
-public func formatFixed(_ value: Double, digits: Int) -> String {
+package func formatFixed(_ value: Double, digits: Int) -> String {
     guard value.isFinite else { return "-" }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
@@ -74,7 +74,7 @@ public func formatFixed(_ value: Double, digits: Int) -> String {
 }
 
 /// An index range as `lo...hi`, or `-` when empty.
-public func formatRange(_ r: ClosedRange<UInt64>?) -> String {
+package func formatRange(_ r: ClosedRange<UInt64>?) -> String {
     guard let r else { return "-" }
     return r.lowerBound == r.upperBound ? "\(r.lowerBound)" : "\(r.lowerBound)...\(r.upperBound)"
 }

@@ -12,31 +12,31 @@ import RaftWAL
 /// `RaftLog.open` with ``LogOptions/readOnly`` (no lock, no change).
 /// Memory is bounded by the largest record, plus the live-batch list when
 /// `keepLiveBatches` is set (a few words per batch).
-public struct Analyzer {
-    public struct Options {
+package struct Analyzer {
+    package struct Options {
         /// Decompress and decode every batch and parse every conf change (verify, not summary).
-        public var decodeBodies = false
+        package var decodeBodies = false
         /// Keep the list of live batches, for a second pass that reads entries.
-        public var keepLiveBatches = false
+        package var keepLiveBatches = false
         /// Called for every record and damaged range, in file order.
-        public var onEvent: ((ScanEvent) -> Void)?
+        package var onEvent: ((ScanEvent) -> Void)?
         /// Called with bytes scanned so far and the total.
-        public var onProgress: ((UInt64, UInt64) -> Void)?
-        public init() {}
+        package var onProgress: ((UInt64, UInt64) -> Void)?
+        package init() {}
     }
 
     /// A record or damaged range met by the scan.
-    public enum ScanEvent {
+    package enum ScanEvent {
         case segment(Int, SegmentReport)
         case record(segment: Int, RecordInfo)
         case damage(segment: Int, offset: UInt64, bytes: UInt64, problem: String, torn: Bool)
     }
 
-    public let directory: String
-    public let options: Options
+    package let directory: String
+    package let options: Options
     let fs: any FileSystem
 
-    public init(directory: String, options: Options = Options(), fileSystem: any FileSystem = POSIXFileSystem()) {
+    package init(directory: String, options: Options = Options(), fileSystem: any FileSystem = POSIXFileSystem()) {
         self.directory = directory
         self.options = options
         self.fs = fileSystem
@@ -44,7 +44,7 @@ public struct Analyzer {
 
     /// Runs the pass. Throws ``ToolFailure`` (exit 2) when the directory is
     /// missing, unreadable or holds no segment and no snapshot.
-    public func run() throws(ToolFailure) -> LogAnalysis {
+    package func run() throws(ToolFailure) -> LogAnalysis {
         let listing: DirectoryListing
         do { listing = try DirectoryListing(directory: directory, fileSystem: fs) } catch {
             throw ToolFailure("\(directory): \(error.description)")

@@ -2,12 +2,12 @@ import Foundation
 import RaftWAL
 
 /// How `entries` shows payloads.
-public enum DataRendering: String, Sendable, CaseIterable {
+package enum DataRendering: String, Sendable, CaseIterable {
     case none, hex, utf8, base64
 
     /// The payload rendered, cut to `width` characters (0: no limit) with
     /// `…` marking the cut.
-    public func render(_ data: [UInt8], width: Int) -> String? {
+    package func render(_ data: [UInt8], width: Int) -> String? {
         let full: String
         switch self {
         case .none: return nil

@@ -5,26 +5,26 @@ import RaftWAL
 /// `damage` findings make the tools exit 1. `notice` findings are shapes a
 /// crash leaves and the engine handles on its own (a torn tail it cuts, a
 /// temporary file it removes, ...): exit 0, unless `--strict`.
-public struct Finding: Sendable, Equatable {
-    public enum Severity: String, Sendable {
+package struct Finding: Sendable, Equatable {
+    package enum Severity: String, Sendable {
         case damage
         case notice
     }
 
-    public var severity: Severity
+    package var severity: Severity
     /// The recovery decision-table row (`docs/RECOVERY.md`) this finding is, when it is one.
-    public var label: RecoveryLabel?
+    package var label: RecoveryLabel?
     /// File name inside the data directory (nil: the directory as a whole).
-    public var file: String?
+    package var file: String?
     /// Byte offset in `file`, when the finding has one.
-    public var offset: UInt64?
+    package var offset: UInt64?
     /// Bytes affected from `offset`, when known.
-    public var bytes: UInt64?
+    package var bytes: UInt64?
     /// Raft indexes affected, when known.
-    public var indexes: ClosedRange<UInt64>?
-    public var message: String
+    package var indexes: ClosedRange<UInt64>?
+    package var message: String
 
-    public init(_ severity: Severity, _ label: RecoveryLabel?, file: String?, offset: UInt64? = nil, bytes: UInt64? = nil,
+    package init(_ severity: Severity, _ label: RecoveryLabel?, file: String?, offset: UInt64? = nil, bytes: UInt64? = nil,
                 indexes: ClosedRange<UInt64>? = nil, _ message: String) {
         self.severity = severity
         self.label = label
@@ -36,7 +36,7 @@ public struct Finding: Sendable, Equatable {
     }
 
     /// `file at offset N (indexes a...b): message`, one line.
-    public var line: String {
+    package var line: String {
         var s = file ?? "<directory>"
         if let offset { s += " at offset \(offset)" }
         if let bytes, bytes > 0 { s += " (\(bytes) bytes)" }
@@ -44,7 +44,7 @@ public struct Finding: Sendable, Equatable {
         return s + ": " + message
     }
 
-    public var json: JSON {
+    package var json: JSON {
         .object([
             ("severity", .string(severity.rawValue)),
             ("label", .optional(label?.rawValue)),

@@ -2,23 +2,23 @@ import RaftWAL
 
 extension Inspect {
     /// Which entries `entries` prints.
-    public struct EntryFilter: Sendable {
+    package struct EntryFilter: Sendable {
         /// First index shown (nil: the log's first).
-        public var from: UInt64?
+        package var from: UInt64?
         /// Last index shown, inclusive (nil: the log's last).
-        public var to: UInt64?
+        package var to: UInt64?
         /// Only entries of this term.
-        public var term: UInt64?
+        package var term: UInt64?
         /// Only entries of this kind.
-        public var kind: EntryKind?
+        package var kind: EntryKind?
         /// At most this many entries (after the other filters).
-        public var limit: Int?
+        package var limit: Int?
         /// How payloads are shown.
-        public var data: DataRendering
+        package var data: DataRendering
         /// Characters of rendered data (0: no limit).
-        public var width: Int
+        package var width: Int
 
-        public init(from: UInt64? = nil, to: UInt64? = nil, term: UInt64? = nil, kind: EntryKind? = nil, limit: Int? = nil,
+        package init(from: UInt64? = nil, to: UInt64? = nil, term: UInt64? = nil, kind: EntryKind? = nil, limit: Int? = nil,
                     data: DataRendering = .utf8, width: Int = 64) {
             self.from = from
             self.to = to
@@ -33,7 +33,7 @@ extension Inspect {
     /// `entries`: the log's entries in index order (entries replaced by a
     /// later append are not shown), filtered, one table row or one JSON
     /// Lines object each, streamed as they are read.
-    public static func entries(directory: String, format: OutputFormat, filter: EntryFilter, output: Output) throws(ToolFailure) -> ExitStatus {
+    package static func entries(directory: String, format: OutputFormat, filter: EntryFilter, output: Output) throws(ToolFailure) -> ExitStatus {
         if let from = filter.from, let to = filter.to, from > to {
             throw ToolFailure("--from \(from) is after --to \(to)")
         }

@@ -3,7 +3,7 @@ import RaftWAL
 extension Inspect {
     /// `hardstate`: the persisted term, vote and commit, where they were
     /// read, and whether the commit index is within the log.
-    public static func hardState(directory: String, format: OutputFormat, output: Output) throws(ToolFailure) -> ExitStatus {
+    package static func hardState(directory: String, format: OutputFormat, output: Output) throws(ToolFailure) -> ExitStatus {
         let a = try analyze(directory, output)
         let hs = a.hardState
         let limit = max(a.lastIndex, a.newestValidSnapshot?.index ?? 0)

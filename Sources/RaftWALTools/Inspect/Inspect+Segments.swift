@@ -4,7 +4,7 @@ extension Inspect {
     /// `segments`: one row per segment with its header fields, records and
     /// byte ranges; with `records`, every record (offset, length, stored/raw
     /// size, compression, CRC, index range) and every damaged range.
-    public static func segments(directory: String, format: OutputFormat, records: Bool, output: Output) throws(ToolFailure) -> ExitStatus {
+    package static func segments(directory: String, format: OutputFormat, records: Bool, output: Output) throws(ToolFailure) -> ExitStatus {
         var perSegment: [Int: [JSON]] = [:]
         var rows: [Int: [[String]]] = [:]
         let a = try analyze(directory, output) { event in

@@ -5,7 +5,7 @@ extension Inspect {
     /// `snapshots`: every snapshot file, newest first, verified. With
     /// `extract`, writes that snapshot's data to `outputPath` (which must not
     /// exist and must be outside the data directory).
-    public static func snapshots(directory: String, format: OutputFormat, extract: UInt64?, outputPath: String?,
+    package static func snapshots(directory: String, format: OutputFormat, extract: UInt64?, outputPath: String?,
                                  output: Output) throws(ToolFailure) -> ExitStatus {
         let listing: DirectoryListing
         do { listing = try DirectoryListing(directory: directory) } catch { throw ToolFailure("\(directory): \(error.description)") }

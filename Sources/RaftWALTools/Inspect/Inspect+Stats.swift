@@ -2,16 +2,16 @@ import RaftWAL
 
 extension Inspect {
     /// Counters `stats` reports, over the log's entries (replaced entries excluded).
-    public struct Stats: Sendable {
-        public struct Bucket: Sendable {
-            public var entries: UInt64 = 0
-            public var bytes: UInt64 = 0
+    package struct Stats: Sendable {
+        package struct Bucket: Sendable {
+            package var entries: UInt64 = 0
+            package var bytes: UInt64 = 0
         }
-        public var perTerm: [UInt64: Bucket] = [:]
-        public var perType: [EntryKind: Bucket] = [:]
+        package var perTerm: [UInt64: Bucket] = [:]
+        package var perType: [EntryKind: Bucket] = [:]
         /// Live batches by entry count: upper bound of the bucket → batches.
-        public var batchSizes: [(upTo: Int, batches: UInt64)] = Stats.bucketBounds.map { ($0, 0) }
-        public var batches: UInt64 = 0
+        package var batchSizes: [(upTo: Int, batches: UInt64)] = Stats.bucketBounds.map { ($0, 0) }
+        package var batches: UInt64 = 0
 
         static let bucketBounds = [1, 4, 16, 64, 256, 1024, 4096, Int.max]
 
@@ -33,7 +33,7 @@ extension Inspect {
 
     /// `stats`: entries and bytes per term and per type, the distribution of
     /// batch sizes (entries per batch), and the compression ratio.
-    public static func stats(directory: String, format: OutputFormat, output: Output) throws(ToolFailure) -> ExitStatus {
+    package static func stats(directory: String, format: OutputFormat, output: Output) throws(ToolFailure) -> ExitStatus {
         let a = try analyze(directory, output, keepLive: true)
         var s = Stats()
         for b in a.liveBatches ?? [] { s.addBatch(entries: Int(b.lastIndex - b.firstIndex + 1)) }

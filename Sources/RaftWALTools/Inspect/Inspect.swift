@@ -5,7 +5,7 @@ import RaftWAL
 /// directory (the one file it may write is `snapshots --extract`'s output,
 /// which must be outside it). It returns the exit status (``ExitStatus``)
 /// and throws ``ToolFailure`` for usage and environment errors (exit 2).
-public enum Inspect {
+package enum Inspect {
     /// Runs the analysis with a progress bar on stderr (terminal only).
     static func analyze(_ directory: String, _ output: Output, decode: Bool = false, keepLive: Bool = false,
                         onEvent: ((Analyzer.ScanEvent) -> Void)? = nil) throws(ToolFailure) -> LogAnalysis {

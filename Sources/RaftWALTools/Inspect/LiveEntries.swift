@@ -4,11 +4,11 @@ import RaftWAL
 /// ``Analyzer`` run with `keepLiveBatches`, in index order, skipping
 /// entries a later record replaced. Works on damaged directories too: what
 /// cannot be read was reported by the analysis and is simply absent here.
-public struct LiveEntries {
-    public let analysis: LogAnalysis
+package struct LiveEntries {
+    package let analysis: LogAnalysis
     let fs: any FileSystem
 
-    public init(analysis: LogAnalysis, fileSystem: any FileSystem = POSIXFileSystem()) {
+    package init(analysis: LogAnalysis, fileSystem: any FileSystem = POSIXFileSystem()) {
         precondition(analysis.liveBatches != nil, "the analysis must keep live batches")
         self.analysis = analysis
         self.fs = fileSystem
@@ -18,7 +18,7 @@ public struct LiveEntries {
     /// `visit` returns false to stop. Batches outside the range are not
     /// decompressed. Decoding failures are passed to `failed` and skipped.
     /// With `only`, just the batches holding one of those indexes are read.
-    public func forEach(in range: ClosedRange<UInt64>, only: [UInt64]? = nil, onProgress: ((UInt64, UInt64) -> Void)? = nil,
+    package func forEach(in range: ClosedRange<UInt64>, only: [UInt64]? = nil, onProgress: ((UInt64, UInt64) -> Void)? = nil,
                         failed: (WALError) -> Void = { _ in },
                         _ visit: (Entry) -> Bool) throws(ToolFailure) {
         let batches = analysis.liveBatches ?? []

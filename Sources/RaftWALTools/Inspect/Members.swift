@@ -2,26 +2,26 @@ import RaftWAL
 
 /// Membership replayed from the newest valid snapshot plus the later
 /// configuration changes held in the log, as `raft-inspect members` shows it.
-public enum Members {
-    public struct AsOf: Sendable {
-        public var index: UInt64
-        public var members: Membership
+package enum Members {
+    package struct AsOf: Sendable {
+        package var index: UInt64
+        package var members: Membership
         /// The snapshot replay started from (nil: from the empty membership at index 1).
-        public var snapshotIndex: UInt64?
+        package var snapshotIndex: UInt64?
         /// Conf changes applied after the snapshot.
-        public var changesApplied: Int
+        package var changesApplied: Int
     }
 
-    public struct Result: Sendable {
-        public var asOfLast: AsOf?
-        public var asOfCommit: AsOf?
+    package struct Result: Sendable {
+        package var asOfLast: AsOf?
+        package var asOfCommit: AsOf?
         /// Why the membership cannot be known (entries missing or unreadable).
-        public var problem: String?
+        package var problem: String?
     }
 
     /// Replays as of the last index and as of the commit index. `analysis`
     /// must have kept its live batches.
-    public static func replay(_ a: LogAnalysis) -> Result {
+    package static func replay(_ a: LogAnalysis) -> Result {
         var result = Result()
         let commit = min(a.hardState.commit, max(a.lastIndex, a.newestValidSnapshot?.index ?? 0))
         // Read every conf change held once, then replay twice.
@@ -94,7 +94,7 @@ public enum Members {
 extension Inspect {
     /// `members`: like `docker node ls`, as of the last index and as of the
     /// commit index; the local member is marked `*`.
-    public static func members(directory: String, format: OutputFormat, output: Output) throws(ToolFailure) -> ExitStatus {
+    package static func members(directory: String, format: OutputFormat, output: Output) throws(ToolFailure) -> ExitStatus {
         let a = try analyze(directory, output, keepLive: true)
         let r = Members.replay(a)
         switch format {

@@ -103,10 +103,10 @@ struct ShapeTracker {
 
 /// A batch record whose entries `firstIndex ... lastIndex` are part of the
 /// log (later records did not replace them).
-public struct LiveBatch: Sendable, Equatable {
+package struct LiveBatch: Sendable, Equatable {
     /// Position of the segment in ``LogAnalysis/segments``.
-    public var segment: Int
-    public var offset: UInt64
-    public var firstIndex: UInt64
-    public var lastIndex: UInt64
+    package var segment: Int
+    package var offset: UInt64
+    package var firstIndex: UInt64
+    package var lastIndex: UInt64
 }

@@ -22,21 +22,21 @@ import RaftWAL
 /// - a new identity: same member ID, a new cluster ID, epoch + 1, written in
 ///   every segment and snapshot header, so a member or directory from before
 ///   the recovery is refused as foreign.
-public struct ForceNewCluster: Sendable {
+package struct ForceNewCluster: Sendable {
     /// The survivor's data directory (read only; never written).
-    public var source: String
+    package var source: String
     /// Target, dry run, file system.
-    public var options: RecoverOptions
+    package var options: RecoverOptions
     /// The member's own Raft ID, when the log's identity is not it.
-    public var member: UInt64?
+    package var member: UInt64?
     /// An applied index reported by the state machine, above the persisted commit.
-    public var appliedIndex: UInt64?
+    package var appliedIndex: UInt64?
     /// The new cluster ID (random when nil; given by tests and reproducible docs).
-    public var clusterID: ClusterID?
+    package var clusterID: ClusterID?
 
-    public static let command = "force-new-cluster"
+    package static let command = "force-new-cluster"
 
-    public init(source: String, options: RecoverOptions, member: UInt64? = nil, appliedIndex: UInt64? = nil,
+    package init(source: String, options: RecoverOptions, member: UInt64? = nil, appliedIndex: UInt64? = nil,
                 clusterID: ClusterID? = nil) {
         self.source = normalizedDirectory(source)
         self.options = options
@@ -52,7 +52,7 @@ public struct ForceNewCluster: Sendable {
     ///   ``RecoverError/usage(_:)`` (unknown member, `--applied-index` beyond the log),
     ///   ``RecoverError/damage(_:advice:)`` (the source cannot be read safely),
     ///   ``RecoverError/writeFailed(_:)`` (nothing presented; re-run).
-    public func run() throws(RecoverError) -> RecoverReport {
+    package func run() throws(RecoverError) -> RecoverReport {
         let staging = Staging(fs: options.fileSystem, source: source, target: options.target)
         if let done = try previousRun(staging, command: Self.command, source: source, options: options) { return done }
 

@@ -1,6 +1,6 @@
 import RaftWAL
 
-/// Writes a new log through the engine's public API: a snapshot, entries
+/// Writes a new log through the engine's package API: a snapshot, entries
 /// copied byte for byte from a source log with their original terms, extra
 /// entries, and a final hard state. Used by force-new-cluster and truncate.
 struct LogRebuilder {

@@ -5,7 +5,7 @@ import RaftWAL
 /// Each case maps to one exit status (``exitCode``): 2 for usage and
 /// environment problems (the operator can fix the invocation or stop the
 /// process holding the directory), 1 for damage the command cannot safely use.
-public enum RecoverError: Error, Sendable, CustomStringConvertible {
+package enum RecoverError: Error, Sendable, CustomStringConvertible {
     /// The arguments cannot be honoured (an index outside the log, an unknown member, ...).
     case usage(String)
     /// The directory is missing, not a RaftWAL directory, locked by a running
@@ -18,14 +18,14 @@ public enum RecoverError: Error, Sendable, CustomStringConvertible {
     case writeFailed(WALError)
 
     /// The process exit status: 1 damage, 2 usage or environment.
-    public var exitCode: Int32 {
+    package var exitCode: Int32 {
         switch self {
         case .damage: return 1
         case .usage, .environment, .writeFailed: return 2
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .usage(why): return "error: \(why)"
         case let .environment(error): return "error: \(error)"

@@ -1,7 +1,7 @@
 import RaftWAL
 
 /// Where a modifying command presents its result.
-public enum OutputTarget: Sendable, Equatable {
+package enum OutputTarget: Sendable, Equatable {
     /// `--output NEWDIR`: a new directory; the source is never changed.
     case directory(String)
     /// `--in-place`: the source directory is replaced by the result and the
@@ -10,20 +10,20 @@ public enum OutputTarget: Sendable, Equatable {
 }
 
 /// Options shared by the `raft-recover` commands.
-public struct RecoverOptions: Sendable {
-    public var target: OutputTarget
+package struct RecoverOptions: Sendable {
+    package var target: OutputTarget
     /// Print the plan and change nothing.
-    public var dryRun = false
+    package var dryRun = false
     /// Allow dropping entries at or below the commit index.
-    public var acceptDataLoss = false
+    package var acceptDataLoss = false
     /// The file system: POSIX for the CLI, a simulated one in crash tests.
-    public var fileSystem: any FileSystem = POSIXFileSystem()
+    package var fileSystem: any FileSystem = POSIXFileSystem()
     /// Segment size of logs the command rebuilds (force-new-cluster, truncate).
-    public var segmentSizeBytes: UInt64 = 64 << 20
+    package var segmentSizeBytes: UInt64 = 64 << 20
     /// `.durable` except in tests that never crash.
-    public var sync: SyncPolicy = .durable
+    package var sync: SyncPolicy = .durable
 
-    public init(target: OutputTarget) {
+    package init(target: OutputTarget) {
         self.target = target
     }
 

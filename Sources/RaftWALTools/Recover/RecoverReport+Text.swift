@@ -5,13 +5,13 @@ extension RecoverReport {
     /// what was asked or there was nothing to do; when it refused to drop
     /// committed entries, 1 for repair (damage remains) and 2 otherwise (the
     /// request itself is unsafe).
-    public var exitStatus: Int32 {
+    package var exitStatus: Int32 {
         guard outcome == .refused else { return 0 }
         return command == Repair.command ? 1 : 2
     }
 
     /// The report for a terminal: one fact per line, what was kept, dropped and written.
-    public func text() -> String {
+    package func text() -> String {
         var lines: [String] = []
         let verb: String
         switch outcome {

@@ -6,9 +6,9 @@ import RaftWAL
 ///
 /// The JSON schema is documented in `docs/TOOLS.md` ("raft-recover"). Field
 /// names are stable; optional fields are omitted when they do not apply.
-public struct RecoverReport: Codable, Sendable, Equatable {
+package struct RecoverReport: Codable, Sendable, Equatable {
     /// How the command ended.
-    public enum Outcome: String, Codable, Sendable {
+    package enum Outcome: String, Codable, Sendable {
         /// `--dry-run`: nothing was written; the plan is what would be done.
         case planned
         /// The result directory was written and verified.
@@ -23,12 +23,12 @@ public struct RecoverReport: Codable, Sendable, Equatable {
     }
 
     /// A log's identity as printed in reports.
-    public struct Identity: Codable, Sendable, Equatable {
-        public var clusterID: String
-        public var memberID: UInt64
-        public var epoch: UInt64
+    package struct Identity: Codable, Sendable, Equatable {
+        package var clusterID: String
+        package var memberID: UInt64
+        package var epoch: UInt64
 
-        public init(_ identity: LogIdentity) {
+        package init(_ identity: LogIdentity) {
             clusterID = identity.clusterID.description
             memberID = identity.memberID
             epoch = identity.epoch
@@ -36,30 +36,30 @@ public struct RecoverReport: Codable, Sendable, Equatable {
     }
 
     /// An inclusive index range.
-    public struct IndexRange: Codable, Sendable, Equatable {
-        public var first: UInt64
-        public var last: UInt64
-        public var count: UInt64 { last >= first ? last - first + 1 : 0 }
+    package struct IndexRange: Codable, Sendable, Equatable {
+        package var first: UInt64
+        package var last: UInt64
+        package var count: UInt64 { last >= first ? last - first + 1 : 0 }
 
-        public init(first: UInt64, last: UInt64) {
+        package init(first: UInt64, last: UInt64) {
             self.first = first
             self.last = last
         }
 
-        public init(_ range: ClosedRange<UInt64>) { self.init(first: range.lowerBound, last: range.upperBound) }
+        package init(_ range: ClosedRange<UInt64>) { self.init(first: range.lowerBound, last: range.upperBound) }
     }
 
     /// A member as printed in reports (the role spelled out).
-    public struct MemberInfo: Codable, Sendable, Equatable {
-        public var raftID: UInt64
-        public var name: String
-        public var address: String
+    package struct MemberInfo: Codable, Sendable, Equatable {
+        package var raftID: UInt64
+        package var name: String
+        package var address: String
         /// `voter` or `learner`.
-        public var role: String
+        package var role: String
         /// The index of the configuration change that added it (0 when unknown).
-        public var addedAtIndex: UInt64
+        package var addedAtIndex: UInt64
 
-        public init(_ m: Member) {
+        package init(_ m: Member) {
             raftID = m.raftID
             name = m.name
             address = m.address
@@ -71,15 +71,15 @@ public struct RecoverReport: Codable, Sendable, Equatable {
     }
 
     /// An entry removed from the log (known because it was readable).
-    public struct DroppedEntry: Codable, Sendable, Equatable {
-        public var index: UInt64
-        public var term: UInt64
-        public var kind: String
-        public var dataBytes: Int
+    package struct DroppedEntry: Codable, Sendable, Equatable {
+        package var index: UInt64
+        package var term: UInt64
+        package var kind: String
+        package var dataBytes: Int
         /// True when the entry is at or below the commit index the command honoured.
-        public var committed: Bool
+        package var committed: Bool
         /// For a configuration change, what it did (`addVoter 4 (manager-4)`).
-        public var change: String?
+        package var change: String?
 
         init(_ e: Entry, committed: Bool) {
             index = e.index
@@ -95,72 +95,72 @@ public struct RecoverReport: Codable, Sendable, Equatable {
     }
 
     /// An entry the command wrote that the source did not hold.
-    public struct AddedEntry: Codable, Sendable, Equatable {
-        public var index: UInt64
-        public var term: UInt64
+    package struct AddedEntry: Codable, Sendable, Equatable {
+        package var index: UInt64
+        package var term: UInt64
         /// For example `remove 2 (manager-2)`, or `no-op`.
-        public var change: String
+        package var change: String
     }
 
     /// The snapshot carried into the result.
-    public struct SnapshotInfo: Codable, Sendable, Equatable {
-        public var index: UInt64
-        public var term: UInt64
-        public var dataBytes: Int
+    package struct SnapshotInfo: Codable, Sendable, Equatable {
+        package var index: UInt64
+        package var term: UInt64
+        package var dataBytes: Int
         /// The membership the source snapshot recorded.
-        public var membership: [MemberInfo]
+        package var membership: [MemberInfo]
         /// The membership written into the result's snapshot (differs only for force-new-cluster).
-        public var resultMembership: [MemberInfo]
+        package var resultMembership: [MemberInfo]
     }
 
     /// `force-new-cluster`, `repair` or `truncate`.
-    public var command: String
+    package var command: String
     /// The data directory the command read.
-    public var source: String
+    package var source: String
     /// Where the result is (or would be) presented.
-    public var output: String
+    package var output: String
     /// Where the original directory was moved (in-place runs).
-    public var backup: String?
+    package var backup: String?
     /// True for `--dry-run`: nothing was written.
-    public var dryRun: Bool
-    public var outcome: Outcome
+    package var dryRun: Bool
+    package var outcome: Outcome
     /// Whose log the source is.
-    public var sourceIdentity: Identity
+    package var sourceIdentity: Identity
     /// Whose log the result is (force-new-cluster: new cluster ID, epoch + 1).
-    public var resultIdentity: Identity?
+    package var resultIdentity: Identity?
     /// The source's hard state as the engine read it.
-    public var sourceHardState: HardState
+    package var sourceHardState: HardState
     /// The result's hard state.
-    public var resultHardState: HardState?
+    package var resultHardState: HardState?
     /// Decision-table labels the engine met reading the source (`docs/RECOVERY.md`).
-    public var sourceLabels: [String]
+    package var sourceLabels: [String]
     /// The source's first and last index as the engine read it.
-    public var sourceFirstIndex: UInt64
-    public var sourceLastIndex: UInt64
+    package var sourceFirstIndex: UInt64
+    package var sourceLastIndex: UInt64
     /// The commit index the command honoured (persisted commit, snapshot index or `--applied-index`).
-    public var commitIndex: UInt64
+    package var commitIndex: UInt64
     /// The latest valid snapshot, carried into the result.
-    public var snapshot: SnapshotInfo?
+    package var snapshot: SnapshotInfo?
     /// Entries carried byte for byte into the result, with their original terms.
-    public var kept: IndexRange?
+    package var kept: IndexRange?
     /// Entries readable in the source that the result does not hold.
-    public var dropped: [DroppedEntry]
+    package var dropped: [DroppedEntry]
     /// Index ranges removed whose entries could not be read (damaged or torn records).
-    public var droppedRanges: [IndexRange]
+    package var droppedRanges: [IndexRange]
     /// True when anything dropped was at or below the commit index.
-    public var droppedIncludesCommitted: Bool
+    package var droppedIncludesCommitted: Bool
     /// Entries the command appended (force-new-cluster's configuration changes).
-    public var added: [AddedEntry]
+    package var added: [AddedEntry]
     /// The source's membership (force-new-cluster: at the commit index it honours; truncate: at the last index).
-    public var membershipBefore: [MemberInfo]
+    package var membershipBefore: [MemberInfo]
     /// The membership of the result.
-    public var membershipAfter: [MemberInfo]
+    package var membershipAfter: [MemberInfo]
     /// Copies kept of bytes removed (`.broken` files inside the result, and the backup directory).
-    public var backupFiles: [String]
+    package var backupFiles: [String]
     /// Facts worth an operator's attention (what was skipped and why).
-    public var notes: [String]
+    package var notes: [String]
     /// Why the command refused, when ``outcome`` is ``Outcome/refused``.
-    public var refusal: String?
+    package var refusal: String?
 
     init(command: String, source: String, output: String, dryRun: Bool, log: RaftLog) {
         self.command = command
@@ -186,7 +186,7 @@ public struct RecoverReport: Codable, Sendable, Equatable {
     }
 
     /// The report as pretty-printed JSON with sorted keys (stable across runs).
-    public func json() -> String {
+    package func json() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(self) else { return "{}" }
@@ -194,7 +194,7 @@ public struct RecoverReport: Codable, Sendable, Equatable {
     }
 
     /// Decodes a report written by ``json()``; nil when the bytes are not one.
-    public static func decode(_ bytes: [UInt8]) -> RecoverReport? {
+    package static func decode(_ bytes: [UInt8]) -> RecoverReport? {
         try? JSONDecoder().decode(RecoverReport.self, from: Data(bytes))
     }
 }

@@ -10,15 +10,15 @@ import RaftWAL
 /// zeroes without a copy, is copied first to `SEGMENT.torn-OFFSET.broken`.
 /// With `--in-place` (the default) the whole original directory is also kept
 /// as the backup; with `--output` the source itself stays as it was.
-public struct Repair: Sendable {
+package struct Repair: Sendable {
     /// The damaged data directory (read only; replaced, with a backup, when in place).
-    public var source: String
+    package var source: String
     /// Target (in place by default), dry run, `acceptDataLoss`, file system.
-    public var options: RecoverOptions
+    package var options: RecoverOptions
 
-    public static let command = "repair"
+    package static let command = "repair"
 
-    public init(source: String, options: RecoverOptions) {
+    package init(source: String, options: RecoverOptions) {
         self.source = normalizedDirectory(source)
         self.options = options
     }
@@ -30,7 +30,7 @@ public struct Repair: Sendable {
     ///   for a log that opens strict without a cut.
     /// - Throws: ``RecoverError/damage(_:advice:)`` when nothing before the damage can be
     ///   kept; ``RecoverError/environment(_:)``, ``RecoverError/writeFailed(_:)``.
-    public func run() throws(RecoverError) -> RecoverReport {
+    package func run() throws(RecoverError) -> RecoverReport {
         let staging = Staging(fs: options.fileSystem, source: source, target: options.target)
         if let done = try previousRun(staging, command: Self.command, source: source, options: options) { return done }
 

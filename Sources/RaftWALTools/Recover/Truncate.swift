@@ -9,17 +9,17 @@ import RaftWAL
 /// terms, and the hard state with its commit lowered to INDEX when it was
 /// above. INDEX may not be below the latest snapshot (the state machine's
 /// snapshot already contains those entries: restore another member instead).
-public struct Truncate: Sendable {
+package struct Truncate: Sendable {
     /// The data directory (read only; replaced, with a backup, when in place).
-    public var source: String
+    package var source: String
     /// The last index kept.
-    public var after: UInt64
+    package var after: UInt64
     /// Target (in place by default), dry run, `acceptDataLoss`, file system.
-    public var options: RecoverOptions
+    package var options: RecoverOptions
 
-    public static let command = "truncate"
+    package static let command = "truncate"
 
-    public init(source: String, after: UInt64, options: RecoverOptions) {
+    package init(source: String, after: UInt64, options: RecoverOptions) {
         self.source = normalizedDirectory(source)
         self.after = after
         self.options = options
@@ -31,7 +31,7 @@ public struct Truncate: Sendable {
     ///   be dropped without `acceptDataLoss`.
     /// - Throws: ``RecoverError/usage(_:)`` below the latest snapshot;
     ///   ``RecoverError/damage(_:advice:)``, ``RecoverError/environment(_:)``, ``RecoverError/writeFailed(_:)``.
-    public func run() throws(RecoverError) -> RecoverReport {
+    package func run() throws(RecoverError) -> RecoverReport {
         let staging = Staging(fs: options.fileSystem, source: source, target: options.target)
         if let done = try previousRun(staging, command: Self.command, source: source, options: options) { return done }
         let src = try SourceLog.open(source, options: options, takeLock: !options.dryRun,

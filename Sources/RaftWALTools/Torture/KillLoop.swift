@@ -5,52 +5,52 @@ import RaftWALTesting
 /// `raft-torture kill-loop`: runs the writer as a child process, kills it
 /// with SIGKILL at a random moment, checks the directory, and repeats, on
 /// the same directory (each writer continues where the last one died).
-public struct KillLoop {
-    public var directory: String
-    public var iterations: Int
-    public var seed: UInt64
+package struct KillLoop {
+    package var directory: String
+    package var iterations: Int
+    package var seed: UInt64
     /// Path of the `raft-torture` executable that runs the writer.
-    public var executable: String
+    package var executable: String
     /// Longest time the writer runs after its first acknowledgement before
     /// the kill.
-    public var maxRunMillis: Int = 200
+    package var maxRunMillis: Int = 200
     /// One kill in this many lands at a random moment from the spawn
     /// instead (during start-up, open and tail repair); 0 never.
-    public var startupKillEvery: Int = 8
+    package var startupKillEvery: Int = 8
     /// How long to wait for the writer's first acknowledgement before killing
     /// it anyway (a loaded machine or a large directory opens slowly).
-    public var firstAckTimeoutMillis: Int = 30_000
-    public var segmentSizeBytes: UInt64 = 1 << 20
+    package var firstAckTimeoutMillis: Int = 30_000
+    package var segmentSizeBytes: UInt64 = 1 << 20
 
-    public init(directory: String, iterations: Int, seed: UInt64, executable: String) {
+    package init(directory: String, iterations: Int, seed: UInt64, executable: String) {
         self.directory = directory
         self.iterations = iterations
         self.seed = seed
         self.executable = executable
     }
 
-    public struct Outcome: Sendable {
-        public var kills = 0
+    package struct Outcome: Sendable {
+        package var kills = 0
         /// Kills aimed at start-up (before the first acknowledgement).
-        public var startupKills = 0
+        package var startupKills = 0
         /// Kills after the writer had acknowledged at least one append.
-        public var killsAfterAck = 0
+        package var killsAfterAck = 0
         /// Runs that ended by themselves before the kill (they should not).
-        public var earlyExits = 0
-        public var acked: UInt64 = 0
-        public var lastIndex: UInt64 = 0
+        package var earlyExits = 0
+        package var acked: UInt64 = 0
+        package var lastIndex: UInt64 = 0
         /// Checks that found a torn tail (a kill during a write).
-        public var tornTails = 0
+        package var tornTails = 0
         /// Checks that compared every entry from index 1.
-        public var fullChecks = 0
-        public var violation: String?
+        package var fullChecks = 0
+        package var violation: String?
         /// The loop could not run (the writer could not start, or failed on
         /// its environment: exit status 2); nothing was judged.
-        public var environmentError: String?
+        package var environmentError: String?
     }
 
     /// Runs the loop; `progress` receives a line every 100 kills.
-    public func run(progress: (String) -> Void) -> Outcome {
+    package func run(progress: (String) -> Void) -> Outcome {
         var outcome = Outcome()
         var r = SimRandom(seed: seed ^ 0x4B11)
         for k in 1...max(1, iterations) {

@@ -7,9 +7,9 @@ import RaftWALTesting
 /// The payload of each index derives from the seed alone
 /// (``entry(seed:index:)``), so the checker needs nothing but the seed and
 /// the highest index the writer acknowledged.
-public enum ProcessTorture {
+package enum ProcessTorture {
     /// Entry `index` of the writer run `seed` (term 1).
-    public static func entry(seed: UInt64, index: UInt64) -> Entry {
+    package static func entry(seed: UInt64, index: UInt64) -> Entry {
         var r = SimRandom(seed: seed ^ (index &* 0x9E37_79B9_7F4A_7C15))
         let roll = r.below(1000)
         let size = roll < 900 ? r.below(301) : (roll < 990 ? r.int(in: 300...8000) : r.int(in: 64 << 10 ... 512 << 10))
@@ -23,7 +23,7 @@ public enum ProcessTorture {
     }
 
     /// Options of the writer and the checker.
-    public static func options(segmentSizeBytes: UInt64, readOnly: Bool) -> LogOptions {
+    package static func options(segmentSizeBytes: UInt64, readOnly: Bool) -> LogOptions {
         var o = readOnly ? LogOptions.readOnly : LogOptions()
         o.segmentSizeBytes = segmentSizeBytes
         return o
@@ -33,7 +33,7 @@ public enum ProcessTorture {
     /// its last index, and appends batches until `entries` entries exist in
     /// total (forever when nil). After each append returns, `acked(lastIndex)`
     /// is called (the CLI prints `acked <lastIndex>` and flushes).
-    public static func write(directory: String, seed: UInt64, entries limit: UInt64?, segmentSizeBytes: UInt64,
+    package static func write(directory: String, seed: UInt64, entries limit: UInt64?, segmentSizeBytes: UInt64,
                              acked: (UInt64) -> Void) throws(WALError) {
         let log = try RaftLog.open(directory: directory, options: options(segmentSizeBytes: segmentSizeBytes, readOnly: false))
         defer { log.close() }
@@ -49,10 +49,10 @@ public enum ProcessTorture {
     }
 
     /// What `check` found on a directory that passed.
-    public struct CheckSummary: Sendable {
-        public var lastIndex: UInt64
-        public var commit: UInt64
-        public var labels: [RecoveryLabel]
+    package struct CheckSummary: Sendable {
+        package var lastIndex: UInt64
+        package var commit: UInt64
+        package var labels: [RecoveryLabel]
     }
 
     /// `raft-torture check`: the directory opens (read-only, changing
@@ -63,7 +63,7 @@ public enum ProcessTorture {
     /// `from` skips the byte comparison of entries below it (the kill loop
     /// compares only the recent entries on most rounds and everything on every
     /// hundredth; a full check reads the whole log).
-    public static func check(directory: String, seed: UInt64, acked: UInt64, segmentSizeBytes: UInt64,
+    package static func check(directory: String, seed: UInt64, acked: UInt64, segmentSizeBytes: UInt64,
                              from: UInt64 = 1) -> Result<CheckSummary, TortureViolation> {
         let log: RaftLog
         do { log = try RaftLog.open(directory: directory, options: options(segmentSizeBytes: segmentSizeBytes, readOnly: true)) } catch {

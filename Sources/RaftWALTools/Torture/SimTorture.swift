@@ -2,21 +2,21 @@ import RaftWAL
 import RaftWALTesting
 
 /// Settings of a `raft-torture sim` run.
-public struct SimTortureConfig: Sendable {
-    public var seed: UInt64
+package struct SimTortureConfig: Sendable {
+    package var seed: UInt64
     /// Crash points to explore.
-    public var iterations: Int
+    package var iterations: Int
     /// Adds storage faults (``TortureFault``) to crashes.
-    public var faults: Bool = false
+    package var faults: Bool = false
     /// Runs the deliberately broken engine (``EngineCanary/acknowledgeBeforeSync``):
     /// the run succeeds only when the checker catches it.
-    public var canary: Bool = false
+    package var canary: Bool = false
     /// Crash points on one directory before a fresh one is started.
-    public var crashPointsPerEpisode: Int = 50
+    package var crashPointsPerEpisode: Int = 50
     /// Receives a line per operation, crash and fault (for replaying a failure).
-    public var trace: (@Sendable (String) -> Void)? = nil
+    package var trace: (@Sendable (String) -> Void)? = nil
 
-    public init(seed: UInt64, iterations: Int, faults: Bool = false, canary: Bool = false) {
+    package init(seed: UInt64, iterations: Int, faults: Bool = false, canary: Bool = false) {
         self.seed = seed
         self.iterations = iterations
         self.faults = faults
@@ -24,7 +24,7 @@ public struct SimTortureConfig: Sendable {
     }
 
     /// The one command that replays this run (up to `iterations`).
-    public func replayCommand(iterations n: Int? = nil) -> String {
+    package func replayCommand(iterations n: Int? = nil) -> String {
         var s = "raft-torture sim --seed \(seed) --iterations \(n ?? iterations)"
         if faults { s += " --faults" }
         if canary { s += " --canary" }
@@ -33,25 +33,25 @@ public struct SimTortureConfig: Sendable {
 }
 
 /// What a run did and found.
-public struct SimTortureResult: Sendable {
-    public var crashPoints = 0
-    public var episodes = 0
+package struct SimTortureResult: Sendable {
+    package var crashPoints = 0
+    package var episodes = 0
     /// Operations that returned successfully (acknowledged).
-    public var acknowledgedOperations = 0
-    public var acknowledgedEntries = 0
+    package var acknowledgedOperations = 0
+    package var acknowledgedEntries = 0
     /// Crashes that interrupted an operation (it may or may not have survived).
-    public var interruptedOperations = 0
+    package var interruptedOperations = 0
     /// Reopens killed part-way (recovery itself interrupted).
-    public var interruptedRecoveries = 0
+    package var interruptedRecoveries = 0
     /// Faults injected (and fired), by ``TortureFault`` raw value.
-    public var faults: [String: Int] = [:]
+    package var faults: [String: Int] = [:]
     /// After damage to acknowledged data: how the engine fared.
-    public var damageOutcomes: [String: Int] = [:]
+    package var damageOutcomes: [String: Int] = [:]
     /// The first violation: crash point, reason and the replay command.
-    public var violation: (crashPoint: Int, reason: String, replay: String)?
+    package var violation: (crashPoint: Int, reason: String, replay: String)?
 
     /// The crash point at which a canary run was caught.
-    public var canaryCaughtAt: Int? { violation?.crashPoint }
+    package var canaryCaughtAt: Int? { violation?.crashPoint }
 }
 
 /// The crash fuzzer on the simulated disk (`raft-torture sim`).
@@ -63,17 +63,17 @@ public struct SimTortureResult: Sendable {
 /// check the log against the model. A run is a sequence of episodes, each on
 /// a fresh directory with its own segment size, compression and
 /// preallocation settings, all derived from the seed.
-public struct SimTorture {
-    public let config: SimTortureConfig
+package struct SimTorture {
+    package let config: SimTortureConfig
     /// Receives progress lines (stderr in the CLI).
-    public var progress: (@Sendable (String) -> Void)?
+    package var progress: (@Sendable (String) -> Void)?
 
-    public init(config: SimTortureConfig, progress: (@Sendable (String) -> Void)? = nil) {
+    package init(config: SimTortureConfig, progress: (@Sendable (String) -> Void)? = nil) {
         self.config = config
         self.progress = progress
     }
 
-    public func run() -> SimTortureResult {
+    package func run() -> SimTortureResult {
         var result = SimTortureResult()
         var episode: UInt64 = 0
         while result.crashPoints < config.iterations && result.violation == nil {

@@ -101,7 +101,7 @@ enum TortureChecker {
 }
 
 /// A broken invariant.
-public struct TortureViolation: Error, Sendable, CustomStringConvertible {
-    public var reason: String
-    public var description: String { reason }
+package struct TortureViolation: Error, Sendable, CustomStringConvertible {
+    package var reason: String
+    package var description: String { reason }
 }

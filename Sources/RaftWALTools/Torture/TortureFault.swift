@@ -2,7 +2,7 @@ import RaftWAL
 import RaftWALTesting
 
 /// The storage faults `raft-torture sim --faults` injects.
-public enum TortureFault: String, CaseIterable, Sendable {
+package enum TortureFault: String, CaseIterable, Sendable {
     /// fsync/fdatasync fails with EIO (the page cache drops part of the dirty data).
     case syncEIO = "sync-eio"
     /// The disk fills up during a write, a preallocation or a roll-over.

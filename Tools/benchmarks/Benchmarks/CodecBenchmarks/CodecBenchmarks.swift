@@ -11,7 +11,7 @@
 // bench-compare feeds both engines), else JSON-like task records generated here.
 import Benchmark
 import CBaselines
-import RaftWAL
+@_spi(Benchmarks) import RaftWAL
 
 #if canImport(Glibc)
 import Glibc
@@ -57,7 +57,7 @@ let benchmarks: @Sendable () -> Void = {
         let label = size >= 1 << 20 ? "\(size >> 20) MiB" : "\(size >> 10) KiB"
         Benchmark("CRC32C/RaftWAL/\(label)", configuration: config) { benchmark in
             buffer.withUnsafeBytes { raw in
-                for _ in benchmark.scaledIterations { blackHole(CRC32C.extend(0, raw)) }
+                for _ in benchmark.scaledIterations { blackHole(CodecBenchmarkSupport.crc32c(raw)) }
             }
         }
         Benchmark("CRC32C/C SSE4.2 loop/\(label)", configuration: config) { benchmark in
