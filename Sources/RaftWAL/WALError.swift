@@ -27,8 +27,9 @@ public enum WALError: Error, Equatable, Sendable, CustomStringConvertible {
     /// reopened, because the page cache may have dropped the dirty data
     /// ("fsyncgate": retrying the fsync would lie).
     case failStopped(cause: String)
-    /// The log was opened read-only, or is closed.
+    /// The log was opened read-only (``AccessMode/readOnly``): it does not write.
     case readOnly
+    /// The log was closed (``RaftLog/close()``).
     case closed
     /// The file system is full (ENOSPC / EDQUOT).
     case noSpace(path: String)
@@ -39,6 +40,7 @@ public enum WALError: Error, Equatable, Sendable, CustomStringConvertible {
     /// refuse such entries, so only logs written elsewhere hold them.
     case foreignConfChange(index: UInt64?, reason: String)
 
+    /// One line naming what failed, where, and why.
     public var description: String {
         switch self {
         case let .compacted(requested, first):

@@ -22,11 +22,14 @@ public enum AccessMode: Sendable, Equatable {
 
 /// Options for opening a log.
 public struct LogOptions: Sendable {
+    /// Writer (the default) or read-only.
     public var access: AccessMode = .readWrite
+    /// What an open does with damage (`docs/RECOVERY.md`).
     public var recovery: RecoveryMode = .strict
     /// Target size of a segment file, preallocated when it is created. A
     /// record larger than this gets a segment of its own.
     public var segmentSizeBytes: UInt64 = 64 << 20
+    /// When the engine syncs; ``SyncPolicy/durable`` unless you keep nothing.
     public var sync: SyncPolicy = .durable
     /// LZ4-compress batch bodies and snapshot data when that saves space.
     public var compression: Bool = true
@@ -60,6 +63,7 @@ public struct LogOptions: Sendable {
     /// canary run (`raft-torture sim --canary` must catch it).
     package var canary: EngineCanary = .none
 
+    /// The defaults: a durable writer with strict recovery.
     public init() {}
 
     /// Options for tools: read-only, no lock, nothing changed on disk.

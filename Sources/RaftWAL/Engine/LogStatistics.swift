@@ -13,5 +13,6 @@ public struct LogStatistics: Sendable, Equatable {
     /// Segments rolled over (created ahead and the predecessor sealed).
     public var rollOvers: UInt64 = 0
 
+    /// All counters zero.
     public init() {}
 }

@@ -22,6 +22,7 @@ import Logging
 public final class RaftLog: @unchecked Sendable {
     /// The data directory.
     public let directory: String
+    /// The options the log was opened with.
     public let options: LogOptions
     /// What opening the log found and did (torn tail cut, damaged snapshots, ...).
     public let recoveryReport: RecoveryReport

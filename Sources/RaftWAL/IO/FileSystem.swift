@@ -14,7 +14,9 @@ public protocol FileSystem: Sendable {
     func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any FileHandle
     /// The names (not paths) in a directory, unsorted. `.` and `..` excluded.
     func listDirectory(_ path: String) throws(WALError) -> [String]
+    /// True when `path` exists.
     func fileExists(_ path: String) -> Bool
+    /// True when `path` is a directory.
     func isDirectory(_ path: String) -> Bool
     /// Creates the directory and any missing parents (mode 0755).
     func createDirectory(_ path: String) throws(WALError)
@@ -30,13 +32,17 @@ public protocol FileSystem: Sendable {
     func lockExclusive(_ path: String, owner: String) throws(WALError) -> any DirectoryLock
 }
 
+/// How a file is opened.
 public enum FileAccess: Sendable {
+    /// Reads only.
     case readOnly
+    /// Reads and writes.
     case readWrite
 }
 
 /// An open file. Offsets are absolute; there is no file position.
 public protocol FileHandle: AnyObject, Sendable {
+    /// The path the file was opened at (for errors).
     var path: String { get }
     /// Reads up to `count` bytes at `offset`; fewer only at end of file.
     func read(at offset: UInt64, count: Int) throws(WALError) -> [UInt8]
@@ -45,6 +51,7 @@ public protocol FileHandle: AnyObject, Sendable {
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(WALError) -> Int
     /// Writes all of `bytes` at `offset`.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(WALError)
+    /// The file's size in bytes (`fstat`).
     func size() throws(WALError) -> UInt64
     /// `fdatasync` (dataOnly) or `fsync`.
     func sync(dataOnly: Bool) throws(WALError)
@@ -53,10 +60,12 @@ public protocol FileHandle: AnyObject, Sendable {
     /// Reserves space up to `size` bytes (`posix_fallocate`); reads of the
     /// reserved range return zeros.
     func allocate(upTo size: UInt64) throws(WALError)
+    /// Closes the descriptor. Idempotent.
     func close()
 }
 
 extension FileHandle {
+    /// Writes all of `bytes` at `offset`.
     public func write(_ bytes: [UInt8], at offset: UInt64) throws(WALError) {
         try bytes.withBytes { (raw) throws(WALError) in try write(raw, at: offset) }
     }
@@ -64,5 +73,6 @@ extension FileHandle {
 
 /// A held writer lock; released by ``release()`` or when the process exits.
 public protocol DirectoryLock: AnyObject, Sendable {
+    /// Releases the lock. Idempotent.
     func release()
 }

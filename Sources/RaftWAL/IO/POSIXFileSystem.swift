@@ -12,6 +12,7 @@ import Darwin
 /// the path. This is the only file in the engine that calls the C library
 /// for files.
 public struct POSIXFileSystem: FileSystem {
+    /// The process's file system.
     public init() {}
 
     public func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any FileHandle {
@@ -35,11 +36,13 @@ public struct POSIXFileSystem: FileSystem {
         return names
     }
 
+    /// True when `path` exists (`stat`; a dangling symlink does not).
     public func fileExists(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0
     }
 
+    /// True when `path` is a directory (`stat`, following symlinks).
     public func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

@@ -4,18 +4,28 @@
 /// `version u8 (=1) | type u8 | reserved u16 (=0) | raftID u64 | name: u16 len + UTF-8 | address: u16 len + UTF-8`
 /// `name` is the member's node ID or host name, `address` where it listens.
 public struct ConfChange: Equatable, Hashable, Sendable {
+    /// What the change does to the member ``raftID``.
     public enum ChangeType: UInt8, Sendable, CaseIterable, Codable {
+        /// Adds a voter (or updates its name and address when it is one).
         case addVoter = 1
+        /// Adds a learner: a member that replicates but does not vote.
         case addLearner = 2
+        /// Makes a learner a voter.
         case promoteLearner = 3
+        /// Removes the member.
         case remove = 4
     }
 
+    /// What the change does.
     public var type: ChangeType
+    /// The member it applies to.
     public var raftID: UInt64
+    /// The member's node ID or host name (empty for a removal).
     public var name: String
+    /// Where the member listens, `host:port` (empty for a removal).
     public var address: String
 
+    /// A change of `type` for member `raftID`.
     public init(type: ChangeType, raftID: UInt64, name: String = "", address: String = "") {
         self.type = type
         self.raftID = raftID

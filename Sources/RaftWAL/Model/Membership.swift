@@ -1,18 +1,26 @@
 /// A member of the Raft group.
 public struct Member: Equatable, Hashable, Sendable, Codable {
+    /// Whether a member votes.
     public enum Role: UInt8, Sendable, Codable {
+        /// Votes in elections and counts towards quorum.
         case voter = 1
+        /// Replicates the log without voting.
         case learner = 2
     }
 
+    /// The member's Raft ID.
     public var raftID: UInt64
+    /// Its node ID or host name, as the conf change that added it said.
     public var name: String
+    /// Where it listens (`host:port`).
     public var address: String
+    /// Voter or learner.
     public var role: Role
     /// The log index of the configuration change that added it (0 when unknown,
     /// for example a member present when the cluster was bootstrapped).
     public var addedAtIndex: UInt64
 
+    /// A member added at `addedAtIndex`.
     public init(raftID: UInt64, name: String, address: String, role: Role, addedAtIndex: UInt64) {
         self.raftID = raftID
         self.name = name
@@ -30,6 +38,7 @@ public struct Membership: Equatable, Hashable, Sendable {
     /// Members keyed by Raft ID.
     public private(set) var members: [UInt64: Member]
 
+    /// A membership of `members` (empty by default).
     public init(_ members: [Member] = []) {
         self.members = [:]
         for m in members { self.members[m.raftID] = m }
@@ -37,8 +46,11 @@ public struct Membership: Equatable, Hashable, Sendable {
 
     /// Members sorted by Raft ID.
     public var sorted: [Member] { members.values.sorted { $0.raftID < $1.raftID } }
+    /// The voters, by Raft ID.
     public var voters: [Member] { sorted.filter { $0.role == .voter } }
+    /// The learners, by Raft ID.
     public var learners: [Member] { sorted.filter { $0.role == .learner } }
+    /// True when there is no member.
     public var isEmpty: Bool { members.isEmpty }
 
     /// Applies a configuration change made at log index `index`.

@@ -46,9 +46,13 @@ public enum RecoveryLabel: String, Sendable, CaseIterable, Codable {
 
 /// Bytes cut from the end of the log.
 public struct CutTail: Equatable, Sendable {
+    /// The segment whose end was cut.
     public var segment: String
+    /// Where the cut starts: the offset of the record that is not valid.
     public var offset: UInt64
+    /// Bytes from `offset` through the last non-zero byte (what was not a record).
     public var bytes: UInt64
+    /// Why the record at `offset` is not valid.
     public var problem: String
     /// The indexes the cut record's header claims, when its header was readable.
     public var claimedIndexes: ClosedRange<UInt64>?
@@ -56,8 +60,11 @@ public struct CutTail: Equatable, Sendable {
 
 /// Records dropped by ``RecoveryMode/truncateAtFirstCorruption``.
 public struct DroppedRecords: Equatable, Sendable {
+    /// The segment where the log was cut.
     public var segment: String
+    /// Where it was cut: the offset of the first bad record (or of the bad segment's header).
     public var offset: UInt64
+    /// What a strict open would have refused, in its words.
     public var problem: String
     /// Index ranges of valid records that were dropped because they came after the damage.
     public var indexes: [ClosedRange<UInt64>]
@@ -71,8 +78,11 @@ public struct DroppedRecords: Equatable, Sendable {
 public struct RecoveryReport: Sendable {
     /// The decision-table rows that applied, in the order met.
     public var labels: [RecoveryLabel] = []
+    /// T1: the torn record cut from the last segment, if any.
     public var tornTail: CutTail?
+    /// What a ``RecoveryMode/truncateAtFirstCorruption`` open dropped, if anything.
     public var dropped: DroppedRecords?
+    /// S1: snapshot files that failed a check (skipped, never deleted).
     public var damagedSnapshots: [SnapshotFileInfo] = []
     /// Files ignored (and, by a writer, removed): orphans, temporaries, unknown names.
     public var ignoredFiles: [String] = []
@@ -83,6 +93,7 @@ public struct RecoveryReport: Sendable {
     /// True when the writable open changed files (cut a tail, removed temporaries, ...).
     public var modifiedDirectory = false
 
+    /// An empty report (nothing found).
     public init() {}
 
     mutating func note(_ label: RecoveryLabel) {

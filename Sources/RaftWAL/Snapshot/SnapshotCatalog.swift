@@ -3,11 +3,13 @@
 public struct SnapshotFileInfo: Equatable, Sendable {
     /// The file's name in the data directory.
     public var name: String
-    /// The snapshot's index and term, from the file name.
+    /// The snapshot's index, from the file name.
     public var index: UInt64
+    /// The snapshot's term, from the file name.
     public var term: UInt64
-    /// The file's size, and its data's size once decompressed (0 when unreadable).
+    /// The file's size.
     public var fileBytes: UInt64
+    /// The data's size once decompressed (0 when unreadable).
     public var dataBytes: UInt64
     /// True when the data is stored LZ4-compressed.
     public var compressed: Bool
