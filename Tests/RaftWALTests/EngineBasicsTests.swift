@@ -80,9 +80,11 @@ struct EngineBasicsTests {
         let dir = TempDir()
         let log = try RaftLog.open(directory: dir.path, options: testOptions())
         try log.append(makeEntries(1...5, term: 2))
-        #expect(throws: WALError.self) { try log.append(makeEntries(7...8, term: 2)) }  // gap
-        #expect(throws: WALError.self) { try log.append(makeEntries(6...6, term: 1)) }  // term goes back
-        #expect(throws: WALError.self) { try log.append([], hardState: HardState(term: 2, vote: 0, commit: 9)) }
+        expectError(.invalidArgument(containing: "would leave a gap after the last index 5")) { try log.append(makeEntries(7...8, term: 2)) }
+        expectError(.invalidArgument(containing: "has term 1, lower than the term 2 of entry 5")) { try log.append(makeEntries(6...6, term: 1)) }
+        expectError(.invalidArgument(containing: "commit 9 is beyond the last index 5")) {
+            try log.append([], hardState: HardState(term: 2, vote: 0, commit: 9))
+        }
         #expect(log.lastIndex == 5)
     }
 

@@ -97,7 +97,7 @@ struct GroupCommitTests {
         let log = try RaftLog.open(directory: dir.path, options: options)
         try log.append(makeEntries(1...3, term: 1))
         fs.failSyncs = true
-        #expect(throws: WALError.self) { try log.append(makeEntries(4...4, term: 1)) }
+        expectError(.io(errno: 5)) { try log.append(makeEntries(4...4, term: 1)) }
         fs.failSyncs = false
         // Retrying is refused: the page cache may have dropped the data.
         #expect { try log.append(makeEntries(4...4, term: 1)) } throws: { error in

@@ -42,7 +42,7 @@ import RaftWALTesting
             let log = try RaftLog.open(directory: "/data", options: options(fs))
             try log.append([Entry(index: 1, term: 1, data: [1])])
             fs.failSync()
-            #expect(throws: WALError.self) { try log.append([Entry(index: 2, term: 1, data: [UInt8](repeating: 2, count: 3000))]) }
+            expectError(.io(errno: EIO)) { try log.append([Entry(index: 2, term: 1, data: [UInt8](repeating: 2, count: 3000))]) }
             #expect(log.isFailStopped)
             log.close()
         }
@@ -132,7 +132,7 @@ import RaftWALTesting
             let log = try RaftLog.open(directory: "/data", options: o)
             try log.append([Entry(index: 1, term: 1, data: [UInt8](repeating: 1, count: 100))])
             fs.kill(afterOperations: 6)  // the snapshot file is durable, the reset record's segment is not
-            #expect(throws: WALError.self) {
+            expectError(.io(errno: EIO)) {  // the process is killed: every later operation fails
                 try log.saveSnapshot(Snapshot(index: 5, term: 2, membership: Membership(), data: [5]))
             }
         }
@@ -162,7 +162,7 @@ import RaftWALTesting
             let log = try RaftLog.open(directory: "/data", options: options(fs))
             try log.append((1...3).map { Entry(index: $0, term: 1, data: [UInt8($0)]) })
             fs.failSync(after: 1)  // the snapshot file's fsync succeeds, the directory's fails
-            #expect(throws: WALError.self) {
+            expectError(.io(errno: EIO)) {
                 try log.saveSnapshot(Snapshot(index: 10, term: 2, membership: Membership(), data: [10]))
             }
             log.close()
