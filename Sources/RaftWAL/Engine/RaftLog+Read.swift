@@ -9,37 +9,100 @@ extension RaftLog {
     ///   ``WALError/corrupted(file:offset:indexes:reason:)`` when a record
     ///   fails its checksum or decoding (corrupted bytes are never returned).
     public func entries(_ lo: UInt64, _ hi: UInt64, maxBytes: Int = .max) throws(WALError) -> [Entry] {
-        try stateLock.withLock { () throws(WALError) -> [Entry] in
-            if state.closed { throw WALError.closed }
-            let first = state.firstIndex, last = state.lastIndex
-            if lo < first { throw WALError.compacted(requested: lo, firstIndex: first) }
-            if hi > last + 1 { throw WALError.unavailable(requested: hi - 1, lastIndex: last) }
-            guard lo < hi else { return [] }
-            var out: [Entry] = []
-            // Bounded by what maxBytes admits too (every entry counts at least 16 bytes).
-            out.reserveCapacity(Int(min(hi - lo, 1 << 16, UInt64(maxBytes / 16) + 1)))
-            var size = 0
-            var i = lo
-            while i < hi {
-                guard let position = state.segmentPosition(holding: i) else {
-                    throw WALError.corrupted(file: directory, offset: nil, indexes: i...i, reason: "no segment holds index \(i)")
-                }
-                let segment = state.segments[position]
-                let index = try segmentIndex(position)
-                guard let span = index.span(containing: i) else {
-                    throw WALError.corrupted(file: segment.name, offset: nil, indexes: i...i, reason: "the segment's batch table has no record for index \(i)")
-                }
-                let batch = try decodedBatch(segment, span.batch)
-                let upper = min(span.last, segment.liveLast, hi - 1)
-                let base = span.batch.firstIndex
-                for e in batch[Int(i - base)...Int(upper - base)] {
-                    if !out.isEmpty && size + e.sizeBytes > maxBytes { return out }
-                    size += e.sizeBytes
-                    out.append(e)
-                }
-                i = upper + 1
+        // Plan under the state lock (which records hold the range; no I/O but
+        // loading a sealed segment's batch table once), then read, verify,
+        // decompress and decode without it: a slow follower's catch-up read
+        // does not stall appends. The pinned readers stay open even if
+        // compaction retires their segments meanwhile; records are never
+        // rewritten in place, so the entries are the log as of the plan.
+        let plan = try readPlan(lo, hi, maxBytes: maxBytes)
+        defer { for step in plan { step.reader.unpin() } }
+        var out: [Entry] = []
+        out.reserveCapacity(Int(min(hi - lo, 1 << 16, UInt64(maxBytes / 16) + 1)))
+        var size = 0
+        for step in plan {
+            let batch = try decodedBatch(step)
+            let base = step.ref.firstIndex
+            for e in batch[Int(step.first - base)...Int(step.last - base)] {
+                if !out.isEmpty && size + e.sizeBytes > maxBytes { return out }
+                size += e.sizeBytes
+                out.append(e)
             }
-            return out
+        }
+        return out
+    }
+
+    /// Entries in `range`, as ``entries(_:_:maxBytes:)``.
+    ///
+    /// - Throws: the errors of ``entries(_:_:maxBytes:)``.
+    public func entries(in range: Range<UInt64>, maxBytes: Int = .max) throws(WALError) -> [Entry] {
+        try entries(range.lowerBound, range.upperBound, maxBytes: maxBytes)
+    }
+
+    /// One record to read for a range: its segment's reader (pinned), the
+    /// batch, and the indexes wanted from it.
+    struct ReadStep {
+        let segment: String
+        let reader: SegmentReader
+        let ref: BatchRef
+        let first: UInt64
+        let last: UInt64
+    }
+
+    /// The records holding `lo ..< hi`, in order, each reader pinned; stops
+    /// planning once `maxBytes` is certainly reached (every entry counts at
+    /// least 16 bytes). A sealed segment whose batch table is not in memory
+    /// has it loaded without the state lock, and the plan is made again.
+    private func readPlan(_ lo: UInt64, _ hi: UInt64, maxBytes: Int) throws(WALError) -> [ReadStep] {
+        enum Attempt {
+            case plan([ReadStep])
+            case needTable(SegmentReader, SealMeta, String)
+        }
+        // Tables loaded by this call: used even if the cache evicts them meanwhile.
+        var loaded: [String: SegmentIndex] = [:]
+        while true {
+            let attempt = try stateLock.withLock { () throws(WALError) -> Attempt in
+                if state.closed { throw WALError.closed }
+                let first = state.firstIndex, last = state.lastIndex
+                if lo < first { throw WALError.compacted(requested: lo, firstIndex: first) }
+                if hi > last + 1 { throw WALError.unavailable(requested: hi - 1, lastIndex: last) }
+                var plan: [ReadStep] = []
+                func abandon() { for step in plan { step.reader.unpin() } }
+                var minimumBytes = 0
+                var i = lo
+                while i < hi && (plan.isEmpty || minimumBytes <= maxBytes) {
+                    guard let position = state.segmentPosition(holding: i) else {
+                        abandon()
+                        throw WALError.corrupted(file: directory, offset: nil, indexes: i...i, reason: "no segment holds index \(i)")
+                    }
+                    let segment = state.segments[position]
+                    guard let index = segment.index ?? loaded[segment.name] ?? readCache.table(segment.name) else {
+                        abandon()
+                        segment.reader.pin()
+                        return .needTable(segment.reader, SealMeta(shape: segment.shape, batchTableOffset: segment.batchTableOffset,
+                                                                   batchCount: segment.batchCount), segment.name)
+                    }
+                    guard let span = index.span(containing: i) else {
+                        abandon()
+                        throw WALError.corrupted(file: segment.name, offset: nil, indexes: i...i, reason: "the segment's batch table has no record for index \(i)")
+                    }
+                    let upper = min(span.last, segment.liveLast, hi - 1)
+                    segment.reader.pin()
+                    plan.append(ReadStep(segment: segment.name, reader: segment.reader, ref: span.batch, first: i, last: upper))
+                    minimumBytes += Int(min(upper - i + 1, UInt64(Int.max / 32))) * 16
+                    i = upper + 1
+                }
+                return .plan(plan)
+            }
+            switch attempt {
+            case .plan(let plan):
+                return plan
+            case let .needTable(reader, seal, name):
+                defer { reader.unpin() }
+                let index = SegmentIndex(try Self.loadBatchTable(reader, seal))
+                loaded[name] = index
+                stateLock.withLock { readCache.insert(index, for: name) }
+            }
         }
     }
 
@@ -104,25 +167,17 @@ extension RaftLog {
         return try membership(at: min(commit, last))
     }
 
-    // MARK: Internals (state lock held)
+    // MARK: Internals
 
-    /// The lookup index of a segment, loading a sealed segment's batch table.
-    func segmentIndex(_ position: Int) throws(WALError) -> SegmentIndex {
-        let segment = state.segments[position]
-        if let index = segment.index { return index }
-        if let cached = readCache.table(segment.name) { return cached }
-        let seal = SealMeta(shape: segment.shape, batchTableOffset: segment.batchTableOffset, batchCount: segment.batchCount)
-        let rows: [BatchRef]
-        do { rows = try segment.reader.readBatchTable(seal) } catch {
+    /// A sealed segment's batch table, read through its seal (no lock held).
+    static func loadBatchTable(_ reader: SegmentReader, _ seal: SealMeta) throws(WALError) -> [BatchRef] {
+        do { return try reader.readBatchTable(seal) } catch {
             // The batch table is redundant, and a seal written at once can be torn
             // by a crash so that the seal survives but its table does not: rebuild
             // the table from the records (found by `raft-torture sim`).
-            guard let rebuilt = try Self.rebuildBatchTable(segment.reader, seal) else { throw error }
-            rows = rebuilt
+            guard let rebuilt = try rebuildBatchTable(reader, seal) else { throw error }
+            return rebuilt
         }
-        let index = SegmentIndex(rows)
-        readCache.insert(index, for: segment.name)
-        return index
     }
 
     /// The rows of a sealed segment, from a scan of its records; nil unless
@@ -143,18 +198,20 @@ extension RaftLog {
         return rows
     }
 
-    /// Reads, verifies, decompresses and decodes a batch record.
-    func decodedBatch(_ segment: SegmentState, _ ref: BatchRef) throws(WALError) -> [Entry] {
-        let key = ReadCache.Key(segment: segment.name, offset: ref.offset)
-        if let hit = readCache.batch(key) { return hit }
-        let entries = try segment.reader.withRecord(at: ref.offset) { (view) throws(WALError) -> [Entry] in
-            try Self.decodeBatch(view, file: segment.name)
+    /// Reads, verifies, decompresses and decodes a batch record, through the
+    /// read cache. The state lock is taken only to look the cache up and to
+    /// fill it, never across the read.
+    private func decodedBatch(_ step: ReadStep) throws(WALError) -> [Entry] {
+        let key = ReadCache.Key(segment: step.segment, offset: step.ref.offset)
+        if let hit = stateLock.withLock({ readCache.batch(key) }) { return hit }
+        let entries = try step.reader.withRecord(at: step.ref.offset) { (view) throws(WALError) -> [Entry] in
+            try Self.decodeBatch(view, file: step.segment)
         }
-        guard entries.count == ref.entryCount, entries.first?.index == ref.firstIndex else {
-            throw WALError.corrupted(file: segment.name, offset: ref.offset, indexes: nil,
-                                     reason: "record holds \(entries.count) entries from \(entries.first?.index ?? 0), the batch table says \(ref.entryCount) from \(ref.firstIndex)")
+        guard entries.count == step.ref.entryCount, entries.first?.index == step.ref.firstIndex else {
+            throw WALError.corrupted(file: step.segment, offset: step.ref.offset, indexes: nil,
+                                     reason: "record holds \(entries.count) entries from \(entries.first?.index ?? 0), the batch table says \(step.ref.entryCount) from \(step.ref.firstIndex)")
         }
-        readCache.insert(entries, for: key)
+        stateLock.withLock { readCache.insert(entries, for: key) }
         return entries
     }
 

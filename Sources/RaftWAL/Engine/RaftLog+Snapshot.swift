@@ -108,7 +108,7 @@ extension RaftLog {
         stateLock.withLock {
             state.segments.removeFirst(victims.count)
             for v in victims {
-                v.reader.handle.close()
+                v.reader.retire()
                 readCache.forget(segment: v.name)
             }
             state.shape.forget(below: state.firstIndex)

@@ -102,7 +102,7 @@ public final class RaftLog: @unchecked Sendable {
             stateLock.withLock {
                 guard !state.closed else { return }
                 state.closed = true
-                for s in state.segments { s.reader.handle.close() }
+                for s in state.segments { s.reader.retire() }
                 readCache.removeAll()
             }
             lock?.release()

@@ -37,18 +37,36 @@ struct RecordView {
 
 /// Reads one segment file: its header, records at given offsets, its seal,
 /// and full scans. Never writes.
-final class SegmentReader {
+///
+/// Thread safety: random reads (``withRecord(at:_:)``) serialize on the
+/// reader's own lock, so the log can read entries without holding its state
+/// lock across I/O and decompression. A reader in use is *pinned*; the log
+/// *retires* it (compaction, close) instead of closing it, and the descriptor
+/// is closed when the last pin goes, so a read in flight never meets a
+/// closed (or reused) descriptor.
+final class SegmentReader: @unchecked Sendable {
     let handle: any FileHandle
     let name: String
     let header: SegmentHeader
-    var fileSize: UInt64
+    /// Guards the read-ahead chunk across a random read (held during I/O).
+    private let ioLock = ConditionLock()
+    /// Guards the file size, pins and retirement; never held during I/O, so
+    /// the writer can publish a new size while a read waits on the disk.
+    private let stateLock = ConditionLock()
+    private var knownSize: UInt64
+    private var pins = 0
+    private var retired = false
+    /// The file's size as the log knows it (the writer grows it as it appends).
+    var fileSize: UInt64 {
+        get { stateLock.withLock { knownSize } }
+        set { stateLock.withLock { knownSize = newValue } }
+    }
     /// Read-ahead for ``withRecord(at:_:)``: one `pread` of up to
     /// `readAheadBytes` serves the small records that follow it, so a replay
     /// of small batches costs one syscall per chunk instead of two per
     /// record. Only bytes that verify (checksum bound to salt and offset)
     /// are ever used from it, and anything else is read again, so stale
-    /// bytes (the tail grows after a load) never surface. Guarded like the
-    /// reader itself (the log's state lock).
+    /// bytes (the tail grows after a load) never surface. Guarded by `ioLock`.
     private var chunkStart: UInt64 = 0
     private var chunk: [UInt8] = []
     private var bypassReadAhead = false
@@ -59,7 +77,7 @@ final class SegmentReader {
     init(handle: any FileHandle, name: String) throws(WALError) {
         self.handle = handle
         self.name = name
-        self.fileSize = try handle.size()
+        self.knownSize = try handle.size()
         let bytes = try handle.read(at: 0, count: Layout.segmentHeaderBytes)
         self.header = try SegmentHeader(decoding: bytes, file: name)
     }
@@ -70,8 +88,36 @@ final class SegmentReader {
 
     // MARK: Random access
 
+    /// Keeps the descriptor open until ``unpin()``, even if the log retires the reader meanwhile.
+    func pin() { stateLock.withLock { pins += 1 } }
+
+    /// Releases a pin; closes the descriptor when the reader was retired and this was the last pin.
+    func unpin() {
+        let close = stateLock.withLock { () -> Bool in
+            pins -= 1
+            return retired && pins == 0
+        }
+        if close { handle.close() }
+    }
+
+    /// The log no longer uses this segment: close now, or when the last pin goes.
+    func retire() {
+        let close = stateLock.withLock { () -> Bool in
+            retired = true
+            return pins == 0
+        }
+        if close { handle.close() }
+    }
+
     /// Reads and verifies the record at `offset`, passing it to `body`.
     func withRecord<T>(at offset: UInt64, _ body: (RecordView) throws(WALError) -> T) throws(WALError) -> T {
+        ioLock.lock()
+        defer { ioLock.unlock() }
+        return try withRecordLocked(at: offset, body)
+    }
+
+    private func withRecordLocked<T>(at offset: UInt64, _ body: (RecordView) throws(WALError) -> T) throws(WALError) -> T {
+        let fileSize = self.fileSize
         guard offset >= UInt64(Layout.segmentHeaderBytes), offset < fileSize else {
             throw corrupted(offset, "record offset outside the file (size \(fileSize))")
         }
@@ -154,6 +200,7 @@ final class SegmentReader {
     /// Reads the seal through the trailer. Nil when the segment has no valid
     /// trailer or seal (never sealed, or the seal was interrupted or damaged).
     func readSeal() -> (offset: UInt64, meta: SealMeta)? {
+        let fileSize = self.fileSize
         guard fileSize >= UInt64(Layout.segmentHeaderBytes + Layout.recordHeaderBytes + Layout.trailerBytes),
               let trailer = try? handle.read(at: fileSize - UInt64(Layout.trailerBytes), count: Layout.trailerBytes),
               trailer.count == Layout.trailerBytes, Array(trailer[8..<16]) == Layout.trailerMagic else { return nil }
