@@ -179,19 +179,21 @@ dockerd_swarm_dir() { echo "$CLUSTER_DIR/$1/data/swarm"; }
 dockerd_pid() { cat "$CLUSTER_DIR/$1/pid" 2>/dev/null; }
 
 # dockerd_start NAME IP [EXTRA_DOCKERD_ARGS...]: starts dockerd in the namespace
-# with hostname NAME (its own UTS namespace), its own data and exec root, socket,
-# pidfile and containerd namespaces, no iptables, no bridge, vfs storage. IP is
-# only recorded (dockerd_ip NAME) for the swarm commands. Returns at once;
-# call dockerd_wait. Restarting a stopped NAME reuses its data root.
+# with its own data and exec root, socket, pidfile and containerd namespaces, no
+# iptables, no bridge, vfs storage, and its own hostname (a UTS namespace): the
+# last component of NAME, so NAME may group daemons ("quorum/manager-1" has
+# hostname manager-1). IP is only recorded (dockerd_ip NAME) for the swarm
+# commands. Returns at once; call dockerd_wait. Starting a stopped NAME again
+# reuses its data root.
 dockerd_start() {
     local name="$1" ip="$2"; shift 2
-    local d="$CLUSTER_DIR/$name"
+    local d="$CLUSTER_DIR/$name" label="rw-${name//\//-}"
     mkdir -p "$d/data" "$d/x"
     echo "$ip" >"$d/ip"
-    nsenter --net="/run/netns/$CLUSTER_NS" unshare --uts sh -c 'hostname "$0"; exec "$@"' "$name" \
+    nsenter --net="/run/netns/$CLUSTER_NS" unshare --uts sh -c 'hostname "$0"; exec "$@"' "${name##*/}" \
         dockerd --data-root "$d/data" --exec-root "$d/x" -H "unix://$d/docker.sock" \
-        --pidfile "$d/docker.pid" --containerd-namespace "rw-$name" \
-        --containerd-plugins-namespace "rw-$name-plugins" \
+        --pidfile "$d/docker.pid" --containerd-namespace "$label" \
+        --containerd-plugins-namespace "$label-plugins" \
         --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs "$@" \
         >>"$d/dockerd.log" 2>&1 &
     local pid=$!
@@ -204,6 +206,10 @@ dockerd_ip() { cat "$CLUSTER_DIR/$1/ip"; }
 
 # dk NAME DOCKER_ARGS...: the docker CLI against NAME's socket.
 dk() { local name="$1"; shift; docker -H "unix://$CLUSTER_DIR/$name/docker.sock" "$@"; }
+
+# dk_t SECONDS NAME DOCKER_ARGS...: dk bounded in time (exit 124 on timeout); a
+# read on a manager that is losing quorum can hang ~20 s.
+dk_t() { local t="$1" name="$2"; shift 2; timeout "$t" docker -H "unix://$CLUSTER_DIR/$name/docker.sock" "$@"; }
 
 # dockerd_wait NAME [TIMEOUT_S]: waits until NAME's API answers `docker version`
 # (default 60 s; a manager without quorum takes ~20 s). Fails the script if
@@ -253,7 +259,7 @@ swarm_node_id() { dk "$1" info --format '{{.Swarm.NodeID}}'; }
 # swarm_leader NAME: the hostname of the leader as NAME's `node ls` shows it
 # (empty, exit non-zero, if node ls fails or there is no leader).
 swarm_leader() {
-    dk "$1" node ls --format '{{.Hostname}} {{.ManagerStatus}}' 2>/dev/null | awk '$2 == "Leader" { print $1; f = 1 } END { exit !f }'
+    dk_t 25 "$1" node ls --format '{{.Hostname}} {{.ManagerStatus}}' 2>/dev/null | awk '$2 == "Leader" { print $1; f = 1 } END { exit !f }'
 }
 
 # swarm_wait_leader NAME [TIMEOUT_S] [NOT_HOSTNAME]: waits until NAME's node ls
@@ -273,7 +279,7 @@ swarm_wait_leader() {
 swarm_wait_status() {
     local name="$1" host="$2" want="$3" timeout="${4:-60}" t0; t0=$(cluster_now)
     while :; do
-        dk "$name" node ls --format '{{.Hostname}} {{.ManagerStatus}}' 2>/dev/null |
+        dk_t 25 "$name" node ls --format '{{.Hostname}} {{.ManagerStatus}}' 2>/dev/null |
             awk -v h="$host" -v s="$want" '$1 == h && $2 == s { f = 1 } END { exit !f }' && return 0
         awk -v a="$t0" -v b="$(cluster_now)" -v t="$timeout" 'BEGIN { exit !(b - a > t) }' &&
             cluster_fail "$host did not become $want in $name's view within ${timeout}s"
@@ -314,7 +320,7 @@ etcd_pid() { cat "$CLUSTER_DIR/$1/pid" 2>/dev/null; }
 etcd_ip() { cat "$CLUSTER_DIR/$1/ip"; }
 
 # etcd_start NAME IP INITIAL_CLUSTER [EXTRA_ETCD_ARGS...]: starts an etcd member
-# in the namespace. INITIAL_CLUSTER is etcd's --initial-cluster value
+# in the namespace; its etcd --name is the last component of NAME. INITIAL_CLUSTER is etcd's --initial-cluster value
 # (name=http://ip:2380,...); --initial-cluster-state new and a fixed cluster
 # token. Returns at once; call etcd_wait.
 etcd_start() {
@@ -322,7 +328,7 @@ etcd_start() {
     local d="$CLUSTER_DIR/$name"
     mkdir -p "$d"
     echo "$ip" >"$d/ip"
-    nsenter --net="/run/netns/$CLUSTER_NS" etcd --name "$name" --data-dir "$d/data" \
+    nsenter --net="/run/netns/$CLUSTER_NS" etcd --name "${name##*/}" --data-dir "$d/data" \
         --listen-client-urls "http://$ip:2379" --advertise-client-urls "http://$ip:2379" \
         --listen-peer-urls "http://$ip:2380" --initial-advertise-peer-urls "http://$ip:2380" \
         --initial-cluster "$initial" --initial-cluster-state new \
