@@ -209,6 +209,7 @@ dockerd_start() {
     local d="$CLUSTER_DIR/$name" label="rw-${name//\//-}"
     mkdir -p "$d/data" "$d/x"
     echo "$ip" >"$d/ip"
+    # shellcheck disable=SC2016 # $0 and $@ are the inner sh's
     nsenter --net="/run/netns/$CLUSTER_NS" unshare --uts sh -c 'hostname "$0"; exec "$@"' "${name##*/}" \
         dockerd --data-root "$d/data" --exec-root "$d/x" -H "unix://$d/docker.sock" \
         --pidfile "$d/docker.pid" --containerd-namespace "$label" \
@@ -326,17 +327,21 @@ swarm_capture() {
     dk "$name" node ls >"$out/node-ls.txt"
     dk "$name" node ls --format '{{json .}}' >"$out/node-ls.jsonl"
     ids=$(dk "$name" node ls -q)
+    # IDs are single words: $ids splits on purpose (here and below).
     # shellcheck disable=SC2086
     dk "$name" node inspect $ids >"$out/node-inspect.json"
     dk "$name" service ls >"$out/service-ls.txt"
     dk "$name" service ls --format '{{json .}}' >"$out/service-ls.jsonl"
     ids=$(dk "$name" service ls -q)
+    # shellcheck disable=SC2086
     if [ -n "$ids" ]; then dk "$name" service inspect $ids >"$out/service-inspect.json"; else echo '[]' >"$out/service-inspect.json"; fi
     dk "$name" secret ls --format '{{json .}}' >"$out/secret-ls.jsonl"
     ids=$(dk "$name" secret ls -q)
+    # shellcheck disable=SC2086
     if [ -n "$ids" ]; then dk "$name" secret inspect $ids >"$out/secret-inspect.json"; else echo '[]' >"$out/secret-inspect.json"; fi
     dk "$name" config ls --format '{{json .}}' >"$out/config-ls.jsonl"
     ids=$(dk "$name" config ls -q)
+    # shellcheck disable=SC2086
     if [ -n "$ids" ]; then dk "$name" config inspect $ids >"$out/config-inspect.json"; else echo '[]' >"$out/config-inspect.json"; fi
     dk "$name" info --format '{{json .Swarm}}' >"$out/info-swarm.json"
 }
