@@ -13,10 +13,11 @@ enum InspectSupport {
 
     static let goldenDirectory = root + "/Tests/RaftWALToolsTests/Golden"
 
-    /// Fixture names (directories under `Fixtures/`).
+    /// Fixture names (directories under `Fixtures/`), except `interop`: real Docker
+    /// Swarm / etcd data with its own README (`Tools/make-interop-fixtures`).
     static let fixtures: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/Fixtures")) ?? []
-        return names.filter { FileManager.default.inspectIsDirectory(root + "/Fixtures/" + $0) }.sorted()
+        return names.filter { $0 != "interop" && FileManager.default.inspectIsDirectory(root + "/Fixtures/" + $0) }.sorted()
     }()
 
     /// The built `raft-inspect`: next to the running test bundle (`swift test`
