@@ -352,6 +352,9 @@ public struct Analyzer {
                 return true
             }
             report.end = summary.sealed ? .sealed : .open
+            if let from = summary.writtenDuringScanFrom {
+                a.writtenDuringInspection.append("\(name) from offset \(from): being written during the scan")
+            }
             if let p = pending {
                 report.end = .torn
                 report.damagedBytes += p.bytes
@@ -365,6 +368,8 @@ public struct Analyzer {
                     findings.append(Finding(.notice, .interruptedSeal, file: name, offset: p.offset, bytes: p.bytes,
                                             "unsealed segment before the last ends with \(p.problem): a seal interrupted by a crash; the engine accepts it when the next segment follows on"))
                 }
+            } else if isLast && summary.sealed && successorListedNow(after: report.seqFromName) {
+                a.writtenDuringInspection.append("\(name): sealed during the scan (its successor, seq \(report.seqFromName + 1), appeared after the listing); shown as the log's end")
             } else if isLast && summary.sealed {
                 findings.append(Finding(severity, .lostTailSegment, file: name, offset: dataEnd,
                                         "the last segment is sealed (batch table at offset \(dataEnd), seal at \(lastSeal?.offset ?? 0)), so its successor (seq \(report.seqFromName + 1)) existed and is lost"))
@@ -381,6 +386,14 @@ public struct Analyzer {
         a.storedBodyBytes += report.storedBodyBytes
         a.rawBodyBytes += report.rawBodyBytes
         return true
+    }
+
+    /// True when the directory lists segment `seq + 1` now. A writer creates
+    /// the successor before it seals, so a sealed last segment whose successor
+    /// appears after the listing was sealed during this pass, not orphaned (C5).
+    private func successorListedNow(after seq: UInt64) -> Bool {
+        guard let now = try? DirectoryListing(directory: directory, fileSystem: fs) else { return false }
+        return now.segments.contains { $0.seq == seq + 1 }
     }
 
     /// Entries of a batch that decoded: indexes follow on, conf changes parse.
@@ -475,7 +488,12 @@ public struct Analyzer {
     }
 
     private func checkOtherFiles(_ a: inout LogAnalysis) {
+        let now = try? DirectoryListing(directory: directory, fileSystem: fs)
         for name in a.listing.temporaries {
+            if let now, !now.temporaries.contains(name) {
+                a.writtenDuringInspection.append("\(name): a segment being created during the scan (renamed or removed since the listing)")
+                continue
+            }
             a.findings.append(Finding(.notice, .leftoverTemporary, file: name,
                                       "temporary file from an interrupted creation: ignored (a writer removes it)"))
         }
@@ -498,6 +516,7 @@ public struct Analyzer {
             a.engine.labels = log.recoveryReport.labels
             a.engine.tornTail = log.recoveryReport.tornTail
             a.engine.firstIndex = log.firstIndex
+            a.writtenDuringInspection += log.recoveryReport.writtenDuringRead.map { "engine: " + $0 }
             a.engine.lastIndex = log.lastIndex
             log.close()
         } catch {
