@@ -57,8 +57,10 @@ struct InspectLiveDirectoryTests {
         options.decodeBodies = true
         var damaged: [String] = []
         var engineRefusals: [String] = []
+        var liveScans = 0
         for scan in 0..<50 {
             let analysis = try Analyzer(directory: writer.directory, options: options).run()
+            if !analysis.writtenDuringInspection.isEmpty { liveScans += 1 }
             for f in analysis.damage { damaged.append("scan \(scan): \(f.label?.rawValue ?? "-") \(f.file ?? "") \(f.message)") }
             do {
                 let log = try RaftLog.open(directory: writer.directory, options: .readOnly)
@@ -68,6 +70,8 @@ struct InspectLiveDirectoryTests {
             }
         }
         #expect(writer.lastSeq() > seqBefore, "no segment roll-over happened during the scans")
+        // How often the race was met (a writer's bytes seen and set aside): for the record, not asserted.
+        print("InspectLiveDirectoryTests: \(liveScans) of 50 scans met bytes written during the scan; segments seq \(seqBefore)...\(writer.lastSeq())")
         #expect(writer.process.isRunning, "the writer stopped during the scans")
         let damagedScans = Set(damaged.map { $0.split(separator: ":")[0] }).count
         #expect(damaged.isEmpty, "\(damagedScans) of 50 scans found damage in a healthy live log: \(damaged.prefix(5))")

@@ -29,7 +29,9 @@ struct LogOpener {
     func open() throws(WALError) -> Result {
         var report = RecoveryReport()
         if !fs.isDirectory(directory) {
-            guard writable else { throw .notALog(path: directory, reason: "no such directory") }
+            guard writable && !fs.fileExists(directory) else {
+                throw .notALog(path: directory, reason: DirectoryListing.whyNotADirectory(directory, fs))
+            }
             try durability.createDirectory()
         }
         var lock: (any DirectoryLock)? = nil

@@ -47,7 +47,7 @@ public struct Analyzer {
     public func run() throws(ToolFailure) -> LogAnalysis {
         let listing: DirectoryListing
         do { listing = try DirectoryListing(directory: directory, fileSystem: fs) } catch {
-            throw ToolFailure("\(directory): \(error.description)")
+            throw ToolFailure(error.description)
         }
         guard listing.looksLikeALog else {
             throw ToolFailure("\(directory) is not a RaftWAL data directory: no segment or snapshot files")
