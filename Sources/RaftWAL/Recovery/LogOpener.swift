@@ -38,6 +38,7 @@ struct LogOpener {
         if writable {
             lock = try fs.lockExclusive(joinPath(directory, Layout.lockFileName), owner: processDescription())
         }
+        if !writable { return try readOnlyRebuild() }
         do {
             var result = try rebuild(&report)
             result.lock = lock
@@ -45,6 +46,25 @@ struct LogOpener {
         } catch {
             lock?.release()
             throw error
+        }
+    }
+
+    /// A read-only open of a directory a writer may be changing: when the
+    /// rebuild fails and the directory's names changed meanwhile (a writer
+    /// compacted segments or snapshots away, or rolled over), the first read
+    /// was not a consistent cut; it is done once more from a new listing.
+    /// A failure that repeats, or that came with no change, is the answer.
+    private func readOnlyRebuild() throws(WALError) -> Result {
+        let before = try? fs.listDirectory(directory)
+        var report = RecoveryReport()
+        do {
+            return try rebuild(&report)
+        } catch {
+            guard let before, let now = try? fs.listDirectory(directory), Set(now) != Set(before) else { throw error }
+            var again = RecoveryReport()
+            var result = try rebuild(&again)
+            result.report.writtenDuringRead.append("the directory's files changed during the read (\(error.description)); read again")
+            return result
         }
     }
 

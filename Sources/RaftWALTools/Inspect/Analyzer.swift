@@ -44,11 +44,37 @@ public struct Analyzer {
 
     /// Runs the pass. Throws ``ToolFailure`` (exit 2) when the directory is
     /// missing, unreadable or holds no segment and no snapshot.
+    ///
+    /// When the pass fails or finds damage and the directory's segment and
+    /// snapshot names changed meanwhile (a live writer compacted files away
+    /// or rolled over), the pass was not a consistent cut: it runs once more
+    /// from a new listing (`docs/TOOLS.md`, "A live directory"). Damage
+    /// found twice, or with no change, is reported.
     public func run() throws(ToolFailure) -> LogAnalysis {
-        let listing: DirectoryListing
-        do { listing = try DirectoryListing(directory: directory, fileSystem: fs) } catch {
+        let listing = try list()
+        let first: Result<LogAnalysis, ToolFailure>
+        do { first = .success(try run(listing)) } catch { first = .failure(error) }
+        let why: String
+        switch first {
+        case .success(let a) where a.damage.isEmpty: return a
+        case .success(let a): why = a.damage[0].line
+        case .failure(let error): why = error.message
+        }
+        guard let now = try? list(), now.segments != listing.segments || now.snapshots != listing.snapshots else {
+            return try first.get()
+        }
+        var a = try run(now)
+        a.writtenDuringInspection.append("files were removed or added during the first pass (\(why)): inspected again")
+        return a
+    }
+
+    private func list() throws(ToolFailure) -> DirectoryListing {
+        do { return try DirectoryListing(directory: directory, fileSystem: fs) } catch {
             throw ToolFailure(error.description)
         }
+    }
+
+    private func run(_ listing: DirectoryListing) throws(ToolFailure) -> LogAnalysis {
         guard listing.looksLikeALog else {
             throw ToolFailure("\(directory) is not a RaftWAL data directory: no segment or snapshot files")
         }
