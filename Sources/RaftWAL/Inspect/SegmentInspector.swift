@@ -129,7 +129,7 @@ public struct SegmentInspector {
                 if first == nil { first = scan }
                 break
             }
-            if case .clean = scan.end {} else if case .sealed = scan.end {} else if reader.wasWrittenDuringRead(at: scan.endOffset) {
+            if scan.end.endsInBadBytes && reader.wasWrittenDuringRead(at: scan.endOffset) {
                 // A writer's bytes, not damage: the consistent cut ends here.
                 writtenFrom = scan.endOffset
                 if first == nil { first = SegmentScan(endOffset: scan.endOffset, end: .clean, fileSize: scan.fileSize) }

@@ -406,14 +406,9 @@ struct LogOpener {
     /// consistent cut's clean end, not damage.
     private func liveEnd(of scan: SegmentScan, reader: SegmentReader, isTail: Bool,
                          report: inout RecoveryReport) -> ScanEnd {
-        switch scan.end {
-        case .torn, .corrupt:
-            guard reader.wasWrittenDuringRead(at: scan.endOffset) else { return scan.end }
-            report.writtenDuringRead.append("\(reader.name) from offset \(scan.endOffset): being written during the read")
-            return .clean
-        case .clean, .sealed:
-            return scan.end
-        }
+        guard scan.end.endsInBadBytes && reader.wasWrittenDuringRead(at: scan.endOffset) else { return scan.end }
+        report.writtenDuringRead.append("\(reader.name) from offset \(scan.endOffset): being written during the read")
+        return .clean
     }
 
     /// Read-only open: true when the sealed last segment's successor is

@@ -33,6 +33,17 @@ extension SegmentReader {
     }
 }
 
+extension ScanEnd {
+    /// True for the ends a live writer's bytes can produce in a reader's
+    /// view: a torn or a corrupt record (never a clean or sealed end).
+    public var endsInBadBytes: Bool {
+        switch self {
+        case .torn, .corrupt: return true
+        case .clean, .sealed: return false
+        }
+    }
+}
+
 /// True when `directory` now lists a segment with sequence number `seq`:
 /// a successor that appeared after the listing a read-only view started
 /// from, so a sealed last segment was sealed during the read, not orphaned
