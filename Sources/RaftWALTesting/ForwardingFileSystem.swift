@@ -19,7 +19,7 @@ extension ForwardingFileSystem {
     public func rename(_ from: String, to: String) throws(WALError) { try base.rename(from, to: to) }
     public func remove(_ path: String) throws(WALError) { try base.remove(path) }
     public func syncDirectory(_ path: String) throws(WALError) { try base.syncDirectory(path) }
-    public func lockExclusive(_ path: String, owner: String) throws(WALError) -> any DirectoryLock {
+    public func lockExclusive(_ path: String, owner: String?) throws(WALError) -> any DirectoryLock {
         try base.lockExclusive(path, owner: owner)
     }
 }

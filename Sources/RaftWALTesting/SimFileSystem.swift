@@ -217,17 +217,19 @@ public final class SimFileSystem: FileSystem, @unchecked Sendable {
         }
     }
 
-    public func lockExclusive(_ path: String, owner: String) throws(WALError) -> any DirectoryLock {
+    public func lockExclusive(_ path: String, owner: String?) throws(WALError) -> any DirectoryLock {
         let path = normalize(path)
         let handle = try open(path, access: .readWrite, create: true)
         let generation = try mutex.withLock { () throws(WALError) -> UInt64 in
             if let holder = state.locks[path] { throw .locked(path: path, by: holder) }
-            state.locks[path] = owner
+            state.locks[path] = owner ?? "unknown holder"
             return state.generation
         }
         do {
-            try handle.truncate(to: 0)
-            try handle.write(Array((owner + "\n").utf8), at: 0)
+            if let owner {
+                try handle.truncate(to: 0)
+                try handle.write(Array((owner + "\n").utf8), at: 0)
+            }
         } catch {
             mutex.withLock { if state.generation == generation { state.locks[path] = nil } }
             throw error

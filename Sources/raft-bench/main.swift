@@ -18,23 +18,25 @@ struct RaftBench: ParsableCommand {
             so one summarizer tabulates both. Units: MB = 1e6 bytes, latencies in microseconds. \
             Compare figures only within one run of the same machine (see docs/BENCHMARKS.md and Tools/bench-compare).
             """,
+        version: raftWALVersion,
         subcommands: [Append.self, Replay.self, Open.self, Codec.self])
 
-    /// Runs the command with the tools' exit statuses (`runAsTool`).
+    /// Runs the command with the tools' conventions (`runAsTool`).
     static func main() { runAsTool("raft-bench") }
 
-    /// Maps the library's errors to the tools' exit codes.
-    static func exit(_ error: BenchError) -> Never {
-        FileHandle.standardError.write(Data("raft-bench: \(error)\n".utf8))
-        if case .verification = error { Foundation.exit(1) }
-        Foundation.exit(2)
+    /// Maps the library's errors to the tools' exit statuses: a replay that
+    /// did not return what was written is 1, anything else 2 (`runAsTool`
+    /// prints `raft-bench: <message>`).
+    static func failure(_ error: BenchError) -> ToolFailure {
+        if case .verification = error { return ToolFailure("\(error)", status: .damage) }
+        return ToolFailure("\(error)")
     }
 
-    static func printJSON<T: Encodable>(_ value: T) {
+    static func printJSON<T: Encodable>(_ value: T) throws(BenchError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value) else { exit(.environment("cannot encode the result")) }
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        guard let data = try? encoder.encode(value) else { throw .environment("cannot encode the result") }
+        Terminal.write(bytes: Array(data) + [0x0A], to: 1)
     }
 
     static func passes(_ list: String) -> [String] {
@@ -93,6 +95,7 @@ struct Append: ParsableCommand {
     }
 
     func run() throws {
+        try ToolPaths.refuseNonDirectory(dir)
         do throws(BenchError) {
             let pool: PayloadPool
             if let payloadFile {
@@ -115,9 +118,9 @@ struct Append: ParsableCommand {
                 throw error
             }
             if removeAfter { BenchFiles.removeTree(dir) }
-            RaftBench.printJSON(result)
+            try RaftBench.printJSON(result)
         } catch {
-            RaftBench.exit(error)
+            throw RaftBench.failure(error)
         }
     }
 }
@@ -145,11 +148,12 @@ struct Replay: ParsableCommand {
     }
 
     func run() throws {
+        try ToolPaths.refuseNonDirectory(dir)
         do throws(BenchError) {
             let bench = ReplayBenchmark(directory: dir, readOnly: !writable)
-            RaftBench.printJSON(try bench.run(passes: RaftBench.passes(passes)))
+            try RaftBench.printJSON(try bench.run(passes: RaftBench.passes(passes)))
         } catch {
-            RaftBench.exit(error)
+            throw RaftBench.failure(error)
         }
     }
 }
@@ -171,11 +175,12 @@ struct Open: ParsableCommand {
     }
 
     func run() throws {
+        try ToolPaths.refuseNonDirectory(dir)
         do throws(BenchError) {
             let bench = OpenBenchmark(directory: dir, readOnly: !writable, repetitions: reps)
-            RaftBench.printJSON(try bench.run())
+            try RaftBench.printJSON(try bench.run())
         } catch {
-            RaftBench.exit(error)
+            throw RaftBench.failure(error)
         }
     }
 }
@@ -233,9 +238,9 @@ struct Codec: ParsableCommand {
             bench.lz4BlockBytes = lz4BlockBytes
             bench.parts = Set(parts.split(separator: ",").map(String.init))
             bench.crcBufferSizes = crcSizes.split(separator: ",").compactMap { Int($0) }
-            RaftBench.printJSON(try bench.run())
+            try RaftBench.printJSON(try bench.run())
         } catch {
-            RaftBench.exit(error)
+            throw RaftBench.failure(error)
         }
     }
 }

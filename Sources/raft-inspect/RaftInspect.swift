@@ -17,19 +17,13 @@ struct RaftInspect: ParsableCommand {
             A torn tail (left by a crash; the engine cuts it on the next open) exits 0 unless --strict.
             JSON schemas: docs/TOOLS.md.
             """,
+        version: raftWALVersion,
         subcommands: [Summary.self, Segments.self, Entries.self, HardStateCommand.self, Snapshots.self, Members.self,
                       Verify.self, Stats.self],
         defaultSubcommand: nil)
 
-    /// Runs the command with the tools' exit statuses (`runAsTool`); no
-    /// subcommand is a usage error (exit 2), not a request for help.
-    static func main() {
-        if CommandLine.arguments.count == 1 {
-            Terminal.write(helpMessage() + "\n", to: 2)
-            exitProcess(ExitStatus.usage.rawValue)
-        }
-        runAsTool("raft-inspect")
-    }
+    /// Runs the command with the tools' conventions (`runAsTool`).
+    static func main() { runAsTool("raft-inspect") }
 }
 
 extension OutputFormat: ExpressibleByArgument {}
@@ -123,7 +117,7 @@ struct Snapshots: ParsableCommand {
         abstract: "Snapshot files, newest first, verified; --extract writes one snapshot's data to a file.")
     @OptionGroup var common: Common
     @Option(help: "Index of the snapshot whose data to write.") var extract: UInt64?
-    @Option(help: "File to write the extracted data to (must not exist, outside the data directory).") var output: String?
+    @Option(help: "File to write the extracted data to (must not exist, outside the data directory); - for stdout.") var output: String?
 
     func validate() throws {
         if extract != nil && output == nil { throw ValidationError("--extract needs --output FILE") }

@@ -3,9 +3,6 @@ import RaftWAL
 import RaftWALTools
 import ToolMain
 
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `raft-recover`: offline repair and quorum-loss recovery of RaftWAL data
 /// directories. The logic is in `RaftWALTools/Recover`; this file parses
@@ -25,9 +22,10 @@ struct RaftRecover: ParsableCommand {
         (not a RaftWAL directory, locked by a running process, output exists).
         See docs/RECOVER.md for the quorum-loss procedure.
         """,
+        version: raftWALVersion,
         subcommands: [ForceNewClusterCommand.self, RepairCommand.self, TruncateCommand.self])
 
-    /// Runs the command with the tools' exit statuses (`runAsTool`).
+    /// Runs the command with the tools' conventions (`runAsTool`).
     static func main() { runAsTool("raft-recover") }
 }
 
@@ -70,24 +68,16 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
-/// Runs a command body, prints its report and exits with its status.
-func finish(_ format: Format, _ body: () throws(RecoverError) -> RecoverReport) throws -> Never {
-    do {
-        let report = try body()
-        print(format == .json ? report.json() : report.text())
-        exit(report.exitStatus)
-    } catch {
-        var stderr = StandardError()
-        print(error.description, to: &stderr)
-        exit(error.exitCode)
+/// Runs a command body and prints its report on stdout; a status other than
+/// 0 is thrown as the exit code, a ``RecoverError`` as a ``ToolFailure``
+/// (`raft-recover: <message>` on stderr, `runAsTool`).
+func finish(_ format: Format, _ body: () throws(RecoverError) -> RecoverReport) throws {
+    let report: RecoverReport
+    do { report = try body() } catch {
+        throw ToolFailure(error.description, status: error.exitCode == ExitStatus.damage.rawValue ? .damage : .usage)
     }
-}
-
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) {
-        var bytes = Array(string.utf8)
-        _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
-    }
+    Terminal.write((format == .json ? report.json() : report.text()) + "\n", to: 1)
+    if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
 }
 
 struct ForceNewClusterCommand: ParsableCommand {

@@ -22,9 +22,10 @@ struct RaftTorture: ParsableCommand {
             Exit status: 0 no violation (for --canary: the canary was caught), 1 violation found
             (for --canary: not caught), 2 usage or environment error.
             """,
+        version: raftWALVersion,
         subcommands: [Sim.self, Writer.self, Check.self, KillLoopCommand.self])
 
-    /// Runs the command with the tools' exit statuses (`runAsTool`).
+    /// Runs the command with the tools' conventions (`runAsTool`).
     static func main() { runAsTool("raft-torture") }
 }
 
@@ -120,13 +121,13 @@ struct Writer: ParsableCommand {
     var segmentSize: UInt64 = 1 << 20
 
     func run() throws {
+        try ToolPaths.refuseNonDirectory(dir)
         do {
             try ProcessTorture.write(directory: dir, seed: seed, entries: entries, segmentSizeBytes: segmentSize) { last in
                 printLine("acked \(last)")
             }
         } catch {
-            printError("raft-torture writer: \(error)")
-            throw ExitCode(error.isCorruption ? 1 : 2)
+            throw ToolFailure("writer: \(error)", status: error.isCorruption ? .damage : .usage)
         }
     }
 }
@@ -145,6 +146,7 @@ struct Check: ParsableCommand {
     var segmentSize: UInt64 = 1 << 20
 
     func run() throws {
+        try ToolPaths.refuseNonDirectory(dir)
         switch ProcessTorture.check(directory: dir, seed: seed, acked: acked, segmentSizeBytes: segmentSize) {
         case .success(let s):
             printLine("ok: entries 1...\(acked) byte-exact; last index \(s.lastIndex), commit \(s.commit); recovery: \(s.labels.map(\.rawValue).joined(separator: ", "))")
@@ -180,6 +182,7 @@ struct KillLoopCommand: ParsableCommand {
     }
 
     func run() throws {
+        try ToolPaths.refuseNonDirectory(dir)
         var loop = KillLoop(directory: dir, iterations: iterations, seed: seed, executable: currentExecutable())
         loop.maxRunMillis = maxRunMillis
         loop.startupKillEvery = startupKillEvery
@@ -190,18 +193,14 @@ struct KillLoopCommand: ParsableCommand {
         let outcome = loop.run(progress: { printError($0) })
         let elapsed = clock.now - start
         printLine("\(outcome.kills) SIGKILLs (\(outcome.killsAfterAck) after the writer's first ack, \(outcome.startupKills) aimed at start-up; \(outcome.earlyExits) writers exited first), \(outcome.tornTails) torn tails seen, \(outcome.fullChecks) full checks, acknowledged \(outcome.acked), last index \(outcome.lastIndex), \(elapsed.components.seconds) s")
-        if let e = outcome.environmentError {
-            printError("raft-torture kill-loop: \(e)")
-            throw ExitCode(2)
-        }
+        if let e = outcome.environmentError { throw ToolFailure("kill-loop: \(e)") }
         if let v = outcome.violation {
             printLine("VIOLATION: \(v)")
             printLine("replay: raft-torture check --dir \(dir) --seed \(seed) --acked \(outcome.acked)  (the directory is kept)")
             throw ExitCode(1)
         }
         if outcome.killsAfterAck == 0 && outcome.kills > outcome.startupKills {
-            printLine("raft-torture kill-loop: no kill landed after an acknowledged append, so nothing was tested; the writer never acknowledged within 30 s")
-            throw ExitCode(2)
+            throw ToolFailure("kill-loop: no kill landed after an acknowledged append, so nothing was tested; the writer never acknowledged within 30 s")
         }
         printLine("no acknowledged entry lost")
     }

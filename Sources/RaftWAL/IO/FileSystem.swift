@@ -27,9 +27,12 @@ public protocol FileSystem: Sendable {
     /// Makes the directory's entries (creations, renames, removals) durable.
     func syncDirectory(_ path: String) throws(WALError)
     /// Takes the exclusive writer lock on `path` (created if missing),
-    /// writing `owner` into it. Throws ``WALError/locked(path:by:)`` naming the
-    /// current holder when another process holds it.
-    func lockExclusive(_ path: String, owner: String) throws(WALError) -> any DirectoryLock
+    /// writing `owner` into it; with `owner` nil the file's bytes are left as
+    /// they are (a tool that only keeps writers out of a directory it must
+    /// not change, such as `raft-recover`'s source). Throws
+    /// ``WALError/locked(path:by:)`` naming the current holder when another
+    /// process holds it.
+    func lockExclusive(_ path: String, owner: String?) throws(WALError) -> any DirectoryLock
 }
 
 /// How a file is opened.

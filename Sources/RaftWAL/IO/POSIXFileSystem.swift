@@ -71,7 +71,7 @@ public struct POSIXFileSystem: FileSystem {
         _ = try retrying("fsync", path) { fsync(fd) }
     }
 
-    public func lockExclusive(_ path: String, owner: String) throws(WALError) -> any DirectoryLock {
+    public func lockExclusive(_ path: String, owner: String?) throws(WALError) -> any DirectoryLock {
         let fd = try retrying("open", path) { Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
@@ -86,8 +86,10 @@ public struct POSIXFileSystem: FileSystem {
             throw WALError.io(errno: code, operation: "flock", path: path)
         }
         let handle = POSIXFileHandle(fd: fd, path: path)
-        try handle.truncate(to: 0)
-        try handle.write(Array((owner + "\n").utf8), at: 0)
+        if let owner {
+            try handle.truncate(to: 0)
+            try handle.write(Array((owner + "\n").utf8), at: 0)
+        }
         return POSIXLock(handle: handle)
     }
 }

@@ -20,9 +20,9 @@ package struct DirectoryListing: Sendable {
     package var hasSyncFailureMarker = false
 
     /// Lists `directory`. Throws ``WALError/notALog(path:reason:)`` when it
-    /// is missing or not a directory.
+    /// is missing or not a directory (the reason says which).
     package init(directory: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) {
-        guard fileSystem.isDirectory(directory) else { throw .notALog(path: directory, reason: "no such directory") }
+        guard fileSystem.isDirectory(directory) else { throw .notALog(path: directory, reason: Self.whyNotADirectory(directory, fileSystem)) }
         for name in try fileSystem.listDirectory(directory).sorted() {
             if let p = FileNames.parseSegment(name) {
                 segments.append(SegmentName(name: name, seq: p.seq, firstIndex: p.firstIndex))
@@ -41,6 +41,12 @@ package struct DirectoryListing: Sendable {
             }
         }
         segments.sort { $0.seq < $1.seq }
+    }
+
+    /// Why a path that is not a directory cannot be opened as one: it is
+    /// missing, or it is something else (a regular file, a device, ...).
+    package static func whyNotADirectory(_ path: String, _ fileSystem: any FileSystem) -> String {
+        fileSystem.fileExists(path) ? "it exists but is not a directory" : "no such directory"
     }
 
     /// True when the directory holds at least one segment or snapshot.

@@ -65,6 +65,10 @@ package struct SegmentInspector {
         package var end: ScanEnd
         package var sealed: Bool
         package var recordCount: Int
+        /// Set when the bytes from this offset on were being written while
+        /// the scan read them (a live writer; ``SegmentReader/wasWrittenDuringRead(at:)``):
+        /// the scan ended there, as a clean end, without reporting them.
+        package var writtenDuringScanFrom: UInt64?
     }
 
     package init(directory: String, name: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) {
@@ -99,6 +103,7 @@ package struct SegmentInspector {
         var stopped = false
         var first: SegmentScan? = nil
         var from = UInt64(Layout.segmentHeaderBytes)
+        var writtenFrom: UInt64? = nil
         while !stopped {
             let scan = try reader.scan(from: from) { (view) throws(WALError) -> Bool in
                 count += 1
@@ -120,8 +125,17 @@ package struct SegmentInspector {
                 if !(try visit(.record(info, entries: entries))) { stopped = true; return false }
                 return true
             }
+            guard !stopped else {
+                if first == nil { first = scan }
+                break
+            }
+            if scan.end.endsInBadBytes && reader.wasWrittenDuringRead(at: scan.endOffset) {
+                // A writer's bytes, not damage: the consistent cut ends here.
+                writtenFrom = scan.endOffset
+                if first == nil { first = SegmentScan(endOffset: scan.endOffset, end: .clean, fileSize: scan.fileSize) }
+                break
+            }
             if first == nil { first = scan }
-            guard !stopped else { break }
             switch scan.end {
             case .clean, .sealed:
                 stopped = true
@@ -138,8 +152,9 @@ package struct SegmentInspector {
         let head = first!
         var sealed = false
         if case .sealed = head.end { sealed = true }
-        if !sealed, reader.readSeal() != nil { sealed = true }
-        return Summary(endOffset: head.endOffset, end: head.end, sealed: sealed, recordCount: count)
+        if !sealed, writtenFrom == nil, reader.readSeal() != nil { sealed = true }
+        return Summary(endOffset: head.endOffset, end: head.end, sealed: sealed, recordCount: count,
+                       writtenDuringScanFrom: writtenFrom)
     }
 
     static func info(_ view: RecordView) -> RecordInfo {

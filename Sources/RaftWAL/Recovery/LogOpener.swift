@@ -29,13 +29,16 @@ struct LogOpener {
     func open() throws(WALError) -> Result {
         var report = RecoveryReport()
         if !fs.isDirectory(directory) {
-            guard writable else { throw .notALog(path: directory, reason: "no such directory") }
+            guard writable && !fs.fileExists(directory) else {
+                throw .notALog(path: directory, reason: DirectoryListing.whyNotADirectory(directory, fs))
+            }
             try durability.createDirectory()
         }
         var lock: (any DirectoryLock)? = nil
         if writable {
             lock = try fs.lockExclusive(joinPath(directory, Layout.lockFileName), owner: processDescription())
         }
+        if !writable { return try readOnlyRebuild() }
         do {
             var result = try rebuild(&report)
             result.lock = lock
@@ -43,6 +46,25 @@ struct LogOpener {
         } catch {
             lock?.release()
             throw error
+        }
+    }
+
+    /// A read-only open of a directory a writer may be changing: when the
+    /// rebuild fails and the directory's names changed meanwhile (a writer
+    /// compacted segments or snapshots away, or rolled over), the first read
+    /// was not a consistent cut; it is done once more from a new listing.
+    /// A failure that repeats, or that came with no change, is the answer.
+    private func readOnlyRebuild() throws(WALError) -> Result {
+        let before = try? fs.listDirectory(directory)
+        var report = RecoveryReport()
+        do {
+            return try rebuild(&report)
+        } catch {
+            guard let before, let now = try? fs.listDirectory(directory), Set(now) != Set(before) else { throw error }
+            var again = RecoveryReport()
+            var result = try rebuild(&again)
+            result.report.writtenDuringRead.append("the directory's files changed during the read (\(error.description)); read again")
+            return result
         }
     }
 
@@ -276,17 +298,18 @@ struct LogOpener {
                     }
                 }
                 if let inner { failure = inner; break }
+                let end = writable ? scan.end : liveEnd(of: scan, reader: reader, isTail: isTail, report: &report)
                 let endOffset: UInt64
-                if case .sealed = scan.end { endOffset = dataEnd } else { endOffset = scan.endOffset }
+                if case .sealed = end { endOffset = dataEnd } else { endOffset = scan.endOffset }
                 segment = SegmentState(name: reader.name, reader: reader, shape: shape, endOffset: endOffset)
                 segment.rows = rows
                 segment.index = SegmentIndex(rows)
                 var scanFailure: Failure? = nil
-                switch scan.end {
+                switch end {
                 case .clean:
                     if !isTail { report.unsealedSegments.append(reader.name) }
                 case .sealed:
-                    if isTail {
+                    if isTail && (writable || !sealedDuringRead(reader, report: &report)) {
                         scanFailure = Failure(label: .lostTailSegment, position: k, offset: endOffset, error: .corrupted(
                             file: reader.name, offset: endOffset, indexes: nil,
                             reason: "the last segment is sealed, so its successor (seq \(reader.header.seq + 1)) existed and is lost"))
@@ -375,6 +398,28 @@ struct LogOpener {
         }
         out.cut = (failure.position, keptPrefix ? failure.offset : nil)
         return out
+    }
+
+    /// A read-only open's view of how a scanned segment ends when a writer
+    /// may be appending (`docs/RECOVERY.md`, "A live directory"): a torn or
+    /// corrupt end whose bytes were being written during the read is the
+    /// consistent cut's clean end, not damage.
+    private func liveEnd(of scan: SegmentScan, reader: SegmentReader, isTail: Bool,
+                         report: inout RecoveryReport) -> ScanEnd {
+        guard scan.end.endsInBadBytes && reader.wasWrittenDuringRead(at: scan.endOffset) else { return scan.end }
+        report.writtenDuringRead.append("\(reader.name) from offset \(scan.endOffset): being written during the read")
+        return .clean
+    }
+
+    /// Read-only open: true when the sealed last segment's successor is
+    /// listed now. The writer creates the successor before sealing, so a
+    /// reader that listed the directory before the successor's rename and
+    /// read the segment after its seal sees this shape; the view then ends
+    /// with the sealed segment, as the log was at the listing.
+    private func sealedDuringRead(_ reader: SegmentReader, report: inout RecoveryReport) -> Bool {
+        guard segmentListed(seq: reader.header.seq + 1, in: directory, fileSystem: fs) else { return false }
+        report.writtenDuringRead.append("\(reader.name): sealed during the read (its successor, seq \(reader.header.seq + 1), appeared after the listing)")
+        return true
     }
 
     /// True when the valid record after damage at `damageAt` is a seal whose

@@ -92,6 +92,11 @@ public struct RecoveryReport: Sendable {
     public var unsealedSegments: [String] = []
     /// True when the writable open changed files (cut a tail, removed temporaries, ...).
     public var modifiedDirectory = false
+    /// Read-only open of a live directory: what a writer wrote while the
+    /// directory was read (bytes after the cut, a seal whose successor was
+    /// listed only afterwards), one line each. Never damage: the view ends
+    /// before it (`docs/RECOVERY.md`, "A live directory").
+    public var writtenDuringRead: [String] = []
 
     /// An empty report (nothing found).
     public init() {}

@@ -8,11 +8,19 @@ package enum OutputFormat: String, Sendable, CaseIterable {
 
 /// Where a command writes: data to `out`, diagnostics and progress to `err`.
 /// Tests pass closures that collect; the executables pass stdout/stderr.
+///
+/// A progress bar drawn on `err` is erased before anything is written to
+/// `out` (and redrawn by the next update), so when stdout and stderr are the
+/// same terminal a table row never lands on the bar's line.
 package struct Output: @unchecked Sendable {
     /// Receives data (stdout): tables, JSON.
     package var out: (String) -> Void
+    /// Receives raw bytes for stdout (`snapshots --extract N --output -`).
+    package var outBytes: ([UInt8]) -> Void
     /// Receives diagnostics and the progress bar (stderr).
     package var err: (String) -> Void
+    /// Whether a progress bar is on screen (shared by copies of this value).
+    let bar: ProgressBarState
     /// Writes out what `out` buffered; called before the process exits.
     package var flush: () -> Void = {}
     /// Colour for `out`, decided by whether stdout is a terminal.
@@ -21,8 +29,15 @@ package struct Output: @unchecked Sendable {
     package var progressEnabled: Bool
 
     package init(out: @escaping (String) -> Void, err: @escaping (String) -> Void, style: Style = .plain,
-                progressEnabled: Bool = false) {
-        self.out = out
+                progressEnabled: Bool = false, outBytes: (([UInt8]) -> Void)? = nil) {
+        let bar = ProgressBarState()
+        self.bar = bar
+        let erase = { if bar.drawn { err(ProgressBarState.eraseLine); bar.drawn = false } }
+        self.out = { erase(); out($0) }
+        self.outBytes = { bytes in
+            erase()
+            if let outBytes { outBytes(bytes) } else { out(String(decoding: bytes, as: UTF8.self)) }
+        }
         self.err = err
         self.style = style
         self.progressEnabled = progressEnabled
@@ -38,7 +53,8 @@ package struct Output: @unchecked Sendable {
         let stdout = BufferedWriter(fd: 1, capacity: Terminal.isTerminal(1) ? 0 : 64 << 10)
         let stderr = BufferedWriter(fd: 2, capacity: 0)
         var o = Output(out: { stdout.write($0) }, err: { stdout.flush(); stderr.write($0) },
-                       style: Terminal.isColorTerminal(1) ? .ansi : .plain, progressEnabled: Terminal.isTerminal(2))
+                       style: Terminal.isColorTerminal(1) ? .ansi : .plain, progressEnabled: Terminal.isTerminal(2),
+                       outBytes: { stdout.write(bytes: $0) })
         o.flush = { stdout.flush() }
         return o
     }
@@ -61,9 +77,22 @@ final class BufferedWriter {
         if buffer.count >= capacity { flush() }
     }
 
+    func write(bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= capacity { flush() }
+    }
+
     func flush() {
         guard !buffer.isEmpty else { return }
         Terminal.write(bytes: buffer, to: fd)
         buffer.removeAll(keepingCapacity: true)
     }
+}
+
+/// Whether a progress bar is drawn on stderr; a reference so that every copy
+/// of an ``Output`` and its ``Progress`` agree.
+final class ProgressBarState: @unchecked Sendable {
+    var drawn = false
+    /// Carriage return and "erase the line" (ANSI EL 2).
+    static let eraseLine = "\r\u{1B}[2K"
 }

@@ -44,11 +44,37 @@ package struct Analyzer {
 
     /// Runs the pass. Throws ``ToolFailure`` (exit 2) when the directory is
     /// missing, unreadable or holds no segment and no snapshot.
+    ///
+    /// When the pass fails or finds damage and the directory's segment and
+    /// snapshot names changed meanwhile (a live writer compacted files away
+    /// or rolled over), the pass was not a consistent cut: it runs once more
+    /// from a new listing (`docs/TOOLS.md`, "A live directory"). Damage
+    /// found twice, or with no change, is reported.
     package func run() throws(ToolFailure) -> LogAnalysis {
-        let listing: DirectoryListing
-        do { listing = try DirectoryListing(directory: directory, fileSystem: fs) } catch {
-            throw ToolFailure("\(directory): \(error.description)")
+        let listing = try list()
+        let first: Result<LogAnalysis, ToolFailure>
+        do { first = .success(try run(listing)) } catch { first = .failure(error) }
+        let why: String
+        switch first {
+        case .success(let a) where a.damage.isEmpty: return a
+        case .success(let a): why = a.damage[0].line
+        case .failure(let error): why = error.message
         }
+        guard let now = try? list(), now.segments != listing.segments || now.snapshots != listing.snapshots else {
+            return try first.get()
+        }
+        var a = try run(now)
+        a.writtenDuringInspection.append("files were removed or added during the first pass (\(why)): inspected again")
+        return a
+    }
+
+    private func list() throws(ToolFailure) -> DirectoryListing {
+        do { return try DirectoryListing(directory: directory, fileSystem: fs) } catch {
+            throw ToolFailure(error.description)
+        }
+    }
+
+    private func run(_ listing: DirectoryListing) throws(ToolFailure) -> LogAnalysis {
         guard listing.looksLikeALog else {
             throw ToolFailure("\(directory) is not a RaftWAL data directory: no segment or snapshot files")
         }
@@ -352,6 +378,9 @@ package struct Analyzer {
                 return true
             }
             report.end = summary.sealed ? .sealed : .open
+            if let from = summary.writtenDuringScanFrom {
+                a.writtenDuringInspection.append("\(name) from offset \(from): being written during the scan")
+            }
             if let p = pending {
                 report.end = .torn
                 report.damagedBytes += p.bytes
@@ -365,6 +394,8 @@ package struct Analyzer {
                     findings.append(Finding(.notice, .interruptedSeal, file: name, offset: p.offset, bytes: p.bytes,
                                             "unsealed segment before the last ends with \(p.problem): a seal interrupted by a crash; the engine accepts it when the next segment follows on"))
                 }
+            } else if isLast && summary.sealed && successorListedNow(after: report.seqFromName) {
+                a.writtenDuringInspection.append("\(name): sealed during the scan (its successor, seq \(report.seqFromName + 1), appeared after the listing); shown as the log's end")
             } else if isLast && summary.sealed {
                 findings.append(Finding(severity, .lostTailSegment, file: name, offset: dataEnd,
                                         "the last segment is sealed (batch table at offset \(dataEnd), seal at \(lastSeal?.offset ?? 0)), so its successor (seq \(report.seqFromName + 1)) existed and is lost"))
@@ -381,6 +412,14 @@ package struct Analyzer {
         a.storedBodyBytes += report.storedBodyBytes
         a.rawBodyBytes += report.rawBodyBytes
         return true
+    }
+
+    /// True when the directory lists segment `seq + 1` now. A writer creates
+    /// the successor before it seals, so a sealed last segment whose successor
+    /// appears after the listing was sealed during this pass, not orphaned (C5).
+    private func successorListedNow(after seq: UInt64) -> Bool {
+        guard let now = try? DirectoryListing(directory: directory, fileSystem: fs) else { return false }
+        return now.segments.contains { $0.seq == seq + 1 }
     }
 
     /// Entries of a batch that decoded: indexes follow on, conf changes parse.
@@ -477,7 +516,12 @@ package struct Analyzer {
     }
 
     private func checkOtherFiles(_ a: inout LogAnalysis) {
+        let now = try? DirectoryListing(directory: directory, fileSystem: fs)
         for name in a.listing.temporaries {
+            if let now, !now.temporaries.contains(name) {
+                a.writtenDuringInspection.append("\(name): a segment being created during the scan (renamed or removed since the listing)")
+                continue
+            }
             a.findings.append(Finding(.notice, .leftoverTemporary, file: name,
                                       "temporary file from an interrupted creation: ignored (a writer removes it)"))
         }
@@ -500,6 +544,7 @@ package struct Analyzer {
             a.engine.labels = log.recoveryReport.labels
             a.engine.tornTail = log.recoveryReport.tornTail
             a.engine.firstIndex = log.firstIndex
+            a.writtenDuringInspection += log.recoveryReport.writtenDuringRead.map { "engine: " + $0 }
             a.engine.lastIndex = log.lastIndex
             log.close()
         } catch {

@@ -4,11 +4,11 @@ import RaftWAL
 extension Inspect {
     /// `snapshots`: every snapshot file, newest first, verified. With
     /// `extract`, writes that snapshot's data to `outputPath` (which must not
-    /// exist and must be outside the data directory).
+    /// exist and must be outside the data directory), or to stdout when it is `-`.
     package static func snapshots(directory: String, format: OutputFormat, extract: UInt64?, outputPath: String?,
                                  output: Output) throws(ToolFailure) -> ExitStatus {
         let listing: DirectoryListing
-        do { listing = try DirectoryListing(directory: directory) } catch { throw ToolFailure("\(directory): \(error.description)") }
+        do { listing = try DirectoryListing(directory: directory) } catch { throw ToolFailure(error.description) }
         guard listing.looksLikeALog else {
             throw ToolFailure("\(directory) is not a RaftWAL data directory: no segment or snapshot files")
         }
@@ -59,18 +59,28 @@ extension Inspect {
             }
             throw ToolFailure("no snapshot at index \(index) (have: \(list.map { String($0.index) }.joined(separator: ", ")))")
         }
+        // `-` is stdout, as for most Unix tools: the data goes there and the
+        // one-line report to stderr.
+        let toStdout = outputPath == "-"
         let target = URL(fileURLWithPath: outputPath).standardizedFileURL
-        let dir = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath()
-        if target.deletingLastPathComponent().resolvingSymlinksInPath().path == dir.path {
-            throw ToolFailure("refusing to write \(outputPath) inside the data directory (raft-inspect never modifies it)")
-        }
-        if FileManager.default.fileExists(atPath: target.path) {
-            throw ToolFailure("\(outputPath) exists; not overwriting it")
+        if !toStdout {
+            let dir = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath()
+            if target.deletingLastPathComponent().resolvingSymlinksInPath().path == dir.path {
+                throw ToolFailure("refusing to write \(outputPath) inside the data directory (raft-inspect never modifies it)")
+            }
+            if FileManager.default.fileExists(atPath: target.path) {
+                throw ToolFailure("\(outputPath) exists; not overwriting it")
+            }
         }
         let snapshot: Snapshot
         do { snapshot = try SnapshotInspector.read(directory: directory, name: info.name) } catch {
             output.err("raft-inspect: \(error.description)\n")
             return .damage
+        }
+        if toStdout {
+            output.outBytes(snapshot.data)
+            output.err("raft-inspect: wrote \(snapshot.data.count) bytes of \(info.name) (index \(info.index), term \(info.term)) to stdout\n")
+            return .healthy
         }
         guard FileManager.default.createFile(atPath: target.path, contents: Data(snapshot.data)) else {
             throw ToolFailure("cannot write \(outputPath)")

@@ -49,6 +49,7 @@ extension Inspect {
             ("healthy", .bool(a.status(strict: strict) == .healthy)),
             ("verdict", .string(a.verdict(strict: strict))),
             ("findings", .array(a.findings.map(\.json))),
+            ("writtenDuringInspection", .array(a.writtenDuringInspection.map { .string($0) })),
             ("engine", engineJSON(a.engine)),
         ])
     }
@@ -86,6 +87,9 @@ extension Inspect {
         t.add(["engine", engineLine(a.engine)])
         let verdict = a.verdict(strict: strict)
         t.add(["verdict", status == .healthy ? st.good(verdict) : st.bad(verdict)])
+        if !a.writtenDuringInspection.isEmpty {
+            t.add(["live", "a writer appended during inspection; shown as of before it (\(a.writtenDuringInspection.count) place\(a.writtenDuringInspection.count == 1 ? "" : "s"), see verify)"])
+        }
         for line in t.lines().dropFirst() { output.line(line) }
         output.line()
         var segs = TextTable(["SEGMENT", "INDEXES", "BYTES", "STATE"], alignments: [.left, .left, .right, .left])

@@ -26,6 +26,7 @@ extension Inspect {
                 ("hardState", hardStateJSON(a.hardState)),
                 ("problems", .array(a.damage.map(\.json))),
                 ("notices", .array(a.notices.map(\.json))),
+                ("writtenDuringInspection", .array(a.writtenDuringInspection.map { .string($0) })),
                 ("engine", engineJSON(a.engine)),
             ]).pretty())
         case .text:
@@ -35,6 +36,7 @@ extension Inspect {
             output.line("checked \(a.segments.count) segments (\(formatBytes(a.segmentBytes))), \(records) records, \(entries) entries, \(a.snapshots.count) snapshot\(a.snapshots.count == 1 ? "" : "s")")
             for f in a.damage { output.line(st.bad("DAMAGE ") + (f.label.map { "[\($0.rawValue)] " } ?? "") + f.line) }
             for f in a.notices { output.line(st.warn("NOTICE ") + (f.label.map { "[\($0.rawValue)] " } ?? "") + f.line) }
+            for line in a.writtenDuringInspection { output.line(st.dim("LIVE   ") + line + " (a writer's bytes, not damage)") }
             output.line("engine: " + engineLine(a.engine))
             let verdict = a.verdict(strict: strict, naming: false)
             output.line("verdict: " + (status == .healthy ? st.good(verdict) : st.bad(verdict)))

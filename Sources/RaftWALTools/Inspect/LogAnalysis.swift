@@ -30,6 +30,12 @@ package struct LogAnalysis: Sendable {
     /// The batches whose entries make up the log, in index order (only
     /// when the analyzer was asked to keep them).
     package var liveBatches: [LiveBatch]?
+    /// What a live writer wrote while this pass read the directory (bytes
+    /// after a segment's consistent cut, a seal whose successor appeared
+    /// after the listing, a temporary file renamed meanwhile), one line
+    /// each. Never damage and never a notice: the pass reports the log as it
+    /// was before them (`docs/TOOLS.md`, "A live directory").
+    package var writtenDuringInspection: [String] = []
     /// What the engine's own read-only, strict open says.
     package var engine: EngineCheck = EngineCheck()
     /// True when batch bodies were decompressed and decoded (verify, stats).

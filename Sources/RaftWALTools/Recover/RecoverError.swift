@@ -27,10 +27,10 @@ package enum RecoverError: Error, Sendable, CustomStringConvertible {
 
     package var description: String {
         switch self {
-        case let .usage(why): return "error: \(why)"
-        case let .environment(error): return "error: \(error)"
+        case let .usage(why): return why
+        case let .environment(error): return "\(error)"
         case let .damage(error, advice): return "damage: \(error)" + (advice.isEmpty ? "" : "\n\(advice)")
-        case let .writeFailed(error): return "error: writing the result failed: \(error) (the source is untouched; re-run the command)"
+        case let .writeFailed(error): return "writing the result failed: \(error) (the source is untouched; re-run the command)"
         }
     }
 

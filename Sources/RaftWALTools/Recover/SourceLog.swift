@@ -4,8 +4,10 @@ import RaftWAL
 ///
 /// A run that will write takes the source's writer lock when the directory
 /// has a LOCK file (a directory the engine has opened for writing), so that a
-/// running member is refused instead of read while it changes. A directory
-/// without a LOCK file is never given one: the source's files stay as they were.
+/// running member is refused instead of read while it changes. The lock is
+/// the `flock` alone: the LOCK file's bytes (the last writer's owner line)
+/// are not rewritten, and a directory without a LOCK file is never given
+/// one, so the source's files stay byte for byte as they were.
 struct SourceLog {
     let path: String
     let log: RaftLog
@@ -24,7 +26,7 @@ struct SourceLog {
         }
         var lock: (any DirectoryLock)? = nil
         if takeLock && listing.hasLockFile {
-            do { lock = try fs.lockExclusive(joinPath(path, Layout.lockFileName), owner: "raft-recover") } catch {
+            do { lock = try fs.lockExclusive(joinPath(path, Layout.lockFileName), owner: nil) } catch {
                 throw .environment(error)
             }
         }
