@@ -43,6 +43,7 @@ public enum Fixtures {
         Spec(name: "corrupt-record", made: "healthy, then one bit flipped in a record of the last segment that valid records follow", expect: "strict open refused: corrupted, naming the segment and the record's offset; verify exit 1", label: .corruptRecord, refused: true),
         Spec(name: "bad-segment-header", made: "healthy, then one bit flipped in the header of a segment before the last", expect: "strict open refused: segment header checksum mismatch; verify exit 1", label: .badSegmentHeader, refused: true),
         Spec(name: "foreign-segment", made: "healthy, then a segment replaced by the same-named segment of another cluster's log", expect: "strict open refused: segment belongs to another cluster; verify exit 1", label: .foreignSegment, refused: true),
+        Spec(name: "foreign-first-segment", made: "healthy, then the first segment replaced by the same-named first segment of another cluster's log (what trapped the opener: nothing precedes the foreign segment)", expect: "strict open refused: the first segment belongs to another cluster, named with offset 16; nothing to keep; verify exit 1", label: .foreignSegment, refused: true),
         Spec(name: "missing-segment", made: "healthy, then a segment above the snapshot removed", expect: "strict open refused: the log has a gap the snapshot does not cover; verify exit 1", label: .missingSegment, refused: true),
         Spec(name: "lost-tail-segment", made: "healthy, then the last segment removed (its predecessor is sealed, so it existed)", expect: "strict open refused: the last segment is sealed, its successor is lost; verify exit 1", label: .lostTailSegment, refused: true),
         Spec(name: "index-gap", made: "healthy, then the last segment's header rewritten (valid checksum, matching name) to start 3 indexes later", expect: "strict open refused: segment starts at an index that does not follow the previous one; verify exit 1", label: .indexGap, refused: true),
@@ -201,6 +202,14 @@ public enum Fixtures {
             try buildHealthy(other, options: options(clusterID: ClusterID(high: 0xDEAD_BEEF, low: 2)))
             let segs = try segments(dir)
             let victim = segs[segs.count - 2]
+            guard FileManager.default.fileExists(atPath: other + "/" + victim) else { fatalError("other cluster lacks \(victim)") }
+            try FileManager.default.removeItem(atPath: path(victim))
+            try FileManager.default.copyItem(atPath: other + "/" + victim, toPath: path(victim))
+        case "foreign-first-segment":
+            try Damage.copyDirectory(healthy, to: dir)
+            let other = scratch + "/other-cluster-first"
+            try buildHealthy(other, options: options(clusterID: ClusterID(high: 0xDEAD_BEEF, low: 3)))
+            let victim = try segments(dir)[0]
             guard FileManager.default.fileExists(atPath: other + "/" + victim) else { fatalError("other cluster lacks \(victim)") }
             try FileManager.default.removeItem(atPath: path(victim))
             try FileManager.default.copyItem(atPath: other + "/" + victim, toPath: path(victim))

@@ -15,6 +15,7 @@ extension ForwardingFileSystem {
     public func listDirectory(_ path: String) throws(WALError) -> [String] { try base.listDirectory(path) }
     public func fileExists(_ path: String) -> Bool { base.fileExists(path) }
     public func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
+    public func fileKind(_ path: String) -> FileKind? { base.fileKind(path) }
     public func createDirectory(_ path: String) throws(WALError) { try base.createDirectory(path) }
     public func rename(_ from: String, to: String) throws(WALError) { try base.rename(from, to: to) }
     public func remove(_ path: String) throws(WALError) { try base.remove(path) }

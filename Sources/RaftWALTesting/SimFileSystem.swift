@@ -103,7 +103,7 @@ public final class SimFileSystem: FileSystem, @unchecked Sendable {
         let path = normalize(path)
         return try mutex.withLock { () throws(WALError) -> any FileHandle in
             try state.checkAlive(path)
-            if state.directories.contains(path) { throw .io(errno: EISDIR, operation: "open", path: path) }
+            if state.directories.contains(path) { throw .notARegularFile(path, .directory) }
             if let id = state.names[path] {
                 return SimFileHandle(fs: self, inode: id, path: path, writable: access == .readWrite, generation: state.generation)
             }
@@ -128,6 +128,14 @@ public final class SimFileSystem: FileSystem, @unchecked Sendable {
             for name in state.names.keys where parentDirectory(of: name) == path { out.append(baseName(name)) }
             for dir in state.directories where dir != "/" && parentDirectory(of: dir) == path { out.append(baseName(dir)) }
             return out
+        }
+    }
+
+    /// The simulated disk holds regular files and directories only.
+    public func fileKind(_ path: String) -> FileKind? {
+        let path = normalize(path)
+        return mutex.withLock {
+            state.directories.contains(path) ? .directory : state.names[path] != nil ? .regular : nil
         }
     }
 

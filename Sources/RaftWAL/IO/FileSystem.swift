@@ -18,6 +18,10 @@ public protocol FileSystem: Sendable {
     func fileExists(_ path: String) -> Bool
     /// True when `path` is a directory.
     func isDirectory(_ path: String) -> Bool
+    /// What `path` itself is (`lstat`: a symbolic link is reported as one,
+    /// never followed); nil when nothing is there. Callers check it before
+    /// opening a data file, and before writing, emptying or renaming a path.
+    func fileKind(_ path: String) -> FileKind?
     /// Creates the directory and any missing parents (mode 0755).
     func createDirectory(_ path: String) throws(WALError)
     /// Atomically replaces `to` with `from` (`rename(2)`).
@@ -33,6 +37,28 @@ public protocol FileSystem: Sendable {
     /// ``WALError/locked(path:by:)`` naming the current holder when another
     /// process holds it.
     func lockExclusive(_ path: String, owner: String?) throws(WALError) -> any DirectoryLock
+}
+
+/// What a directory entry is, as `lstat` sees it.
+public enum FileKind: String, Sendable, Equatable {
+    case regular = "a regular file"
+    case directory = "a directory"
+    case symbolicLink = "a symbolic link"
+    case fifo = "a FIFO"
+    case socket = "a socket"
+    case device = "a device"
+    case other = "a special file"
+}
+
+extension WALError {
+    /// A name where a regular file belongs (a segment, a snapshot) that is
+    /// something else: never opened for reading (a FIFO would block, a
+    /// device could have side effects, a symlink points outside the log),
+    /// reported as damage naming the file and what it is.
+    public static func notARegularFile(_ path: String, _ kind: FileKind) -> WALError {
+        .corrupted(file: path, offset: nil, indexes: nil,
+                   reason: "not a regular file but \(kind.rawValue); never opened or followed")
+    }
 }
 
 /// How a file is opened.

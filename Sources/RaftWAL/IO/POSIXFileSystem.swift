@@ -15,12 +15,49 @@ public struct POSIXFileSystem: FileSystem {
     /// The process's file system.
     public init() {}
 
+    /// Opens a regular file only: `lstat` first (a FIFO, socket, device,
+    /// directory or symlink is refused with ``WALError/notARegularFile(_:_:)``
+    /// and never opened), then `open(2)` with `O_NOFOLLOW` (a symlink planted
+    /// after the check fails with `ELOOP`) and `O_NONBLOCK` (a FIFO planted
+    /// after the check does not block; no effect on regular files), then
+    /// `fstat` to confirm what was opened.
     public func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any FileHandle {
+        if let kind = fileKind(path), kind != .regular { throw .notARegularFile(path, kind) }
         var flags: Int32 = access == .readOnly ? O_RDONLY : O_RDWR
-        flags |= O_CLOEXEC
+        flags |= O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK
         if create { flags |= O_CREAT }
-        let fd = try retrying("open", path) { Glibc.open(path, flags, 0o644) }
+        let fd: Int32
+        do throws(WALError) {
+            fd = try retrying("open", path) { Glibc.open(path, flags, 0o644) }
+        } catch {
+            if case .io(ELOOP, _, _) = error { throw .notARegularFile(path, .symbolicLink) }
+            throw error
+        }
+        var st = stat()
+        if fstat(fd, &st) == 0, case let kind = Self.kind(st.st_mode), kind != .regular {
+            Glibc.close(fd)
+            throw .notARegularFile(path, kind)
+        }
         return POSIXFileHandle(fd: fd, path: path)
+    }
+
+    /// `lstat(2)`: what the name itself is, symlinks not followed.
+    public func fileKind(_ path: String) -> FileKind? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        return Self.kind(st.st_mode)
+    }
+
+    private static func kind(_ mode: mode_t) -> FileKind {
+        switch mode & S_IFMT {
+        case S_IFREG: return .regular
+        case S_IFDIR: return .directory
+        case S_IFLNK: return .symbolicLink
+        case S_IFIFO: return .fifo
+        case S_IFSOCK: return .socket
+        case S_IFCHR, S_IFBLK: return .device
+        default: return .other
+        }
     }
 
     public func listDirectory(_ path: String) throws(WALError) -> [String] {

@@ -261,8 +261,17 @@ struct LogOpener {
     /// scans otherwise), applying the decision table.
     private func replay(_ readers: [SegmentReader], names: [String], firstFailure: Failure?,
                         salvageOnly: [String: SegmentReader], report: inout RecoveryReport) throws(WALError) -> Replayed {
-        var out = Replayed(segments: [], shape: LogShape(continuingAfter: readers[0].header.firstIndex - 1),
-                           hardState: readers[0].header.hardState)
+        guard let first = readers.first else {
+            // The first candidate segment already failed (a foreign first
+            // segment, C3): nothing precedes it, so nothing can be kept.
+            guard let f = firstFailure else { preconditionFailure("no segment to replay and no failure") }
+            report.note(f.label)
+            guard options.recovery == .truncateAtFirstCorruption else { throw f.error }
+            throw .corrupted(file: names.first ?? directory, offset: f.offset, indexes: nil,
+                             reason: "nothing precedes the first bad record: \(f.error.description)")
+        }
+        var out = Replayed(segments: [], shape: LogShape(continuingAfter: first.header.firstIndex - 1),
+                           hardState: first.header.hardState)
         out.readers = readers
         out.names = names
         var failure: Failure? = nil

@@ -68,8 +68,9 @@ extension Inspect {
             if target.deletingLastPathComponent().resolvingSymlinksInPath().path == dir.path {
                 throw ToolFailure("refusing to write \(outputPath) inside the data directory (raft-inspect never modifies it)")
             }
-            if FileManager.default.fileExists(atPath: target.path) {
-                throw ToolFailure("\(outputPath) exists; not overwriting it")
+            // lstat: a dangling symlink exists too, and is never written through.
+            if let kind = POSIXFileSystem().fileKind(target.path) {
+                throw ToolFailure("\(outputPath) exists (\(kind.rawValue)); not overwriting it")
             }
         }
         let snapshot: Snapshot
@@ -82,8 +83,10 @@ extension Inspect {
             output.err("raft-inspect: wrote \(snapshot.data.count) bytes of \(info.name) (index \(info.index), term \(info.term)) to stdout\n")
             return .healthy
         }
-        guard FileManager.default.createFile(atPath: target.path, contents: Data(snapshot.data)) else {
-            throw ToolFailure("cannot write \(outputPath)")
+        do throws(WALError) {
+            try writeNew(snapshot.data, to: target.path)
+        } catch {
+            throw ToolFailure("cannot write \(outputPath): \(error.description)")
         }
         switch format {
         case .json:
@@ -95,5 +98,23 @@ extension Inspect {
             output.line("wrote \(snapshot.data.count) bytes of \(info.name) (index \(info.index), term \(info.term)) to \(outputPath)")
         }
         return .healthy
+    }
+
+    /// Writes `bytes` as the new file `path` through ``POSIXFileSystem``
+    /// (`O_NOFOLLOW`: a symlink planted at `path` fails the open instead of
+    /// redirecting the write), synced; a partial file is removed on failure
+    /// (a full disk, say) so no truncated copy is left behind.
+    private static func writeNew(_ bytes: [UInt8], to path: String) throws(WALError) {
+        let fs = POSIXFileSystem()
+        let handle = try fs.open(path, access: .readWrite, create: true)
+        defer { handle.close() }
+        do throws(WALError) {
+            try handle.write(bytes, at: 0)
+            try handle.sync(dataOnly: false)
+        } catch {
+            handle.close()
+            try? fs.remove(path)
+            throw error
+        }
     }
 }

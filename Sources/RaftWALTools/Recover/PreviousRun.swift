@@ -17,7 +17,8 @@ func previousRun(_ staging: Staging, command: String, source: String, options: R
         if normalizedDirectory(out) == source { throw .usage("--output must differ from the source directory (use --in-place to replace it)") }
         if normalizedDirectory(out).hasPrefix(source + "/") { throw .usage("--output must not be inside the source directory") }
         let fs = options.fileSystem
-        guard fs.isDirectory(out) || fs.fileExists(out) else { return nil }
+        guard let kind = fs.fileKind(normalizedDirectory(out)) else { return nil }
+        if kind != .directory { throw .environment(.invalidArgument("the output \(out) already exists (\(kind.rawValue))")) }
         if var report = staging.completedReport(in: normalizedDirectory(out)), report.command == command, report.source == source {
             // Made from this source as it is now? (Tolerant open: a repair's source is damaged.)
             var o = options.sourceOptions(recovery: .truncateAtFirstCorruption)

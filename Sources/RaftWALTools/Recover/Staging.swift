@@ -15,6 +15,13 @@ import RaftWAL
 ///    no `DIR` but a complete staging directory: ``finishInterrupted()``
 ///    (run first by every in-place command) renames it into place.
 /// 2. rename staging → `FINAL`, sync the parent.
+///
+/// Never through a path it did not create: a leftover staging path is
+/// emptied only when `lstat` shows a real directory holding the marker
+/// file (``markerName``) or the report this tool writes; anything else (a
+/// symlink, a file, a directory of someone else's) is refused and left as
+/// it is. Files are created with `O_NOFOLLOW` (``POSIXFileSystem``), so a
+/// symlink planted inside fails the write instead of redirecting it.
 struct Staging {
     let fs: any FileSystem
     let source: String
@@ -23,6 +30,9 @@ struct Staging {
     static let reportName = "raft-recover-report.json"
     static let stagingSuffix = ".raft-recover-staging"
     static let backupSuffix = ".raft-recover-backup"
+    /// Made in every staging directory this tool creates, removed just
+    /// before the directory is presented.
+    static let markerName = "RAFT-RECOVER-STAGING"
 
     var finalPath: String {
         switch target {
@@ -38,7 +48,7 @@ struct Staging {
     func backupPath() -> String {
         var candidate = source + Self.backupSuffix
         var n = 2
-        while fs.fileExists(candidate) || fs.isDirectory(candidate) {
+        while fs.fileKind(candidate) != nil {
             candidate = source + Self.backupSuffix + "-\(n)"
             n += 1
         }
@@ -48,7 +58,7 @@ struct Staging {
     /// The report of a completed result at `directory`, if there is one.
     func completedReport(in directory: String) -> RecoverReport? {
         let path = joinPath(directory, Self.reportName)
-        guard fs.fileExists(path), let handle = try? fs.open(path, access: .readOnly, create: false) else { return nil }
+        guard fs.fileKind(directory) == .directory, fs.fileKind(path) == .regular, let handle = try? fs.open(path, access: .readOnly, create: false) else { return nil }
         defer { handle.close() }
         guard let size = try? handle.size(), size < 64 << 20, let bytes = try? handle.read(at: 0, count: Int(size)) else { return nil }
         return RecoverReport.decode(bytes)
@@ -57,7 +67,7 @@ struct Staging {
     /// Finishes an in-place run that crashed between its two renames: the
     /// source is gone, the staging directory is complete. Returns its report.
     func finishInterrupted() throws(RecoverError) -> RecoverReport? {
-        guard inPlace, !fs.isDirectory(source), fs.isDirectory(stagingPath),
+        guard inPlace, fs.fileKind(source) == nil, fs.fileKind(stagingPath) == .directory,
               let report = completedReport(in: stagingPath) else { return nil }
         do {
             try fs.rename(stagingPath, to: finalPath)
@@ -70,12 +80,36 @@ struct Staging {
 
     /// An empty staging directory: created, or emptied of what a crashed run left.
     func prepare() throws(WALError) {
-        if fs.isDirectory(stagingPath) {
-            for name in try fs.listDirectory(stagingPath) { try fs.remove(joinPath(stagingPath, name)) }
+        if let kind = fs.fileKind(stagingPath) {
+            try checkLeftover(kind)
+            for name in try fs.listDirectory(stagingPath) where name != Self.markerName {
+                try fs.remove(joinPath(stagingPath, name))
+            }
             try fs.syncDirectory(stagingPath)
         } else {
             try fs.createDirectory(stagingPath)
+            try writeSynced([], as: Self.markerName)
+            try fs.syncDirectory(stagingPath)
             try fs.syncDirectory(parent)
+        }
+    }
+
+    /// A leftover staging path may be emptied only if a previous run of this
+    /// tool made it: a real directory (not a symlink) holding the marker or
+    /// the report, and nothing but regular files.
+    private func checkLeftover(_ kind: FileKind) throws(WALError) {
+        let refuse = { (why: String) -> WALError in
+            .invalidArgument("\(stagingPath) exists and \(why); not made by a previous raft-recover run, so it is "
+                             + "neither emptied nor written nor renamed (remove it yourself if it is stale)")
+        }
+        guard kind == .directory else { throw refuse("is \(kind.rawValue)") }
+        guard fs.fileKind(joinPath(stagingPath, Self.markerName)) == .regular
+              || fs.fileKind(joinPath(stagingPath, Self.reportName)) == .regular else {
+            throw refuse("holds no \(Self.markerName) marker")
+        }
+        for name in try fs.listDirectory(stagingPath) {
+            let k = fs.fileKind(joinPath(stagingPath, name))
+            if k != .regular { throw refuse("holds \(name), which is \(k?.rawValue ?? "gone")") }
         }
     }
 
@@ -131,6 +165,19 @@ struct Staging {
 
     /// Presents the complete staging directory under its final name (see the type's comment).
     func present(backup: String?) throws(WALError) {
+        guard fs.fileKind(stagingPath) == .directory else {
+            throw .invalidArgument("\(stagingPath) is no longer the directory this run made; not renaming it")
+        }
+        if fs.fileKind(joinPath(stagingPath, Self.markerName)) != nil {
+            try fs.remove(joinPath(stagingPath, Self.markerName))
+            try fs.syncDirectory(stagingPath)
+        }
+        if let backup, fs.fileKind(backup) != nil {
+            throw .invalidArgument("the backup path \(backup) appeared during the run; not renaming onto it")
+        }
+        if !inPlace, let kind = fs.fileKind(finalPath) {
+            throw .invalidArgument("the output \(finalPath) appeared during the run (\(kind.rawValue)); not renaming onto it")
+        }
         if inPlace, let backup {
             try fs.rename(source, to: backup)
             try fs.syncDirectory(parent)
