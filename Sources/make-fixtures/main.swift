@@ -1,12 +1,22 @@
 // Regenerates the shipped fixtures under Fixtures/ (or the directory given
 // as the first argument). Deterministic: the same bytes on every run.
+//
+// `make-fixtures hostile-batch DIR [ENTRY-BYTES]` instead writes a log whose
+// one record is a checksum-valid batch of 2^24 entries (not shipped: it is
+// for measuring readers' peak memory, docs/TORTURE.md).
 import Foundation
 import RaftWALTesting
 
-let root = CommandLine.arguments.dropFirst().first ?? "Fixtures"
+let args = Array(CommandLine.arguments.dropFirst())
 do {
-    try Fixtures.buildAll(into: root)
-    print("wrote \(Fixtures.specs.count + SurvivorFixtures.specs.count) fixtures under \(root)")
+    if args.first == "hostile-batch", args.count >= 2 {
+        try HostileDirectories.hugeBatch(at: args[1], entryBytes: args.count > 2 ? Int(args[2]) ?? 0 : 0)
+        print("wrote a 2^24-entry batch under \(args[1])")
+    } else {
+        let root = args.first ?? "Fixtures"
+        try Fixtures.buildAll(into: root)
+        print("wrote \(Fixtures.specs.count + SurvivorFixtures.specs.count) fixtures under \(root)")
+    }
 } catch {
     FileHandle.standardError.write(Data("make-fixtures: \(error)\n".utf8))
     exit(1)

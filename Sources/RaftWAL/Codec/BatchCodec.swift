@@ -114,9 +114,20 @@ enum BatchCodec {
     /// Decodes a raw body into entries `firstIndex ..< firstIndex + count`,
     /// taking terms from the runs. Every length is bounded by the body.
     static func decode(_ body: UnsafeRawBufferPointer, firstIndex: UInt64, count: Int, runs: [TermRun]) throws(DecodeFailure) -> [Entry] {
-        var r = ByteReader(body)
         var entries: [Entry] = []
         entries.reserveCapacity(min(count, body.count / 5))  // each entry takes at least 5 bytes
+        try visit(body, firstIndex: firstIndex, count: count, runs: runs) { entries.append($0); return true }
+        return entries
+    }
+
+    /// Decodes a raw body one entry at a time, handing each to `visit`
+    /// (return false to stop) and keeping none: memory stays that of one
+    /// entry whatever the count a header claims. A stopped visit does not
+    /// check the rest of the body. Returns the number of entries visited.
+    @discardableResult
+    static func visit(_ body: UnsafeRawBufferPointer, firstIndex: UInt64, count: Int, runs: [TermRun],
+                      _ visit: (Entry) -> Bool) throws(DecodeFailure) -> Int {
+        var r = ByteReader(body)
         var runIndex = 0
         for k in 0..<count {
             let index = firstIndex + UInt64(k)
@@ -132,10 +143,10 @@ enum BatchCodec {
                 throw DecodeFailure(offset: r.offset, reason: "entry \(index) data: needs \(length) bytes, \(r.remaining) left")
             }
             let data = try r.raw(length, "entry data")
-            entries.append(Entry(index: index, term: runs.isEmpty ? 0 : runs[runIndex].term, kind: kind, data: data))
+            if !visit(Entry(index: index, term: runs.isEmpty ? 0 : runs[runIndex].term, kind: kind, data: data)) { return k + 1 }
         }
         try r.expectEnd("batch body")
-        return entries
+        return count
     }
 }
 

@@ -46,6 +46,32 @@
         return out
     }
 
+    /// A checksum-valid, LZ4-compressed batch record of `count` entries of
+    /// `dataBytes` zero bytes each, in one term, built without materializing
+    /// the entries: how a test crafts the largest batch the format admits
+    /// (2^24 entries) to prove readers' memory does not grow with the count.
+    public static func encodeUniformBatchRecord(count: Int, dataBytes: Int, firstIndex: UInt64, term: UInt64,
+                                                salt: UInt64, offset: UInt64) -> [UInt8] {
+        precondition(count > 0 && count <= Layout.maxEntriesPerBatch)
+        var one = [UInt8](repeating: 0, count: 5 + dataBytes)
+        withUnsafeBytes(of: UInt32(dataBytes).littleEndian) { for k in 0..<4 { one[1 + k] = $0[k] } }
+        var body: [UInt8] = []
+        body.reserveCapacity(one.count * count)
+        for _ in 0..<count { body.append(contentsOf: one) }
+        precondition(body.count <= Layout.maxBodyBytes)
+        let meta = BatchMeta(hardState: nil, termRuns: [TermRun(firstIndex: firstIndex, term: term)], confChangeIndexes: []).encoded()
+        var stored: [UInt8] = []
+        let compressed = body.withUnsafeBytes { LZ4.compress($0, into: &stored) }
+        precondition(compressed, "a uniform body compresses")
+        body = []
+        var out: [UInt8] = []
+        stored.withUnsafeBytes { p in
+            RecordFrame.encode(type: .batch, firstIndex: firstIndex, entryCount: count, meta: meta,
+                               body: p, rawLength: one.count * count, compressed: true, salt: salt, offset: offset, into: &out)
+        }
+        return out
+    }
+
     /// Verifies and decodes a batch record as the read path does.
     ///
     /// - Throws: ``WALError/corrupted(file:offset:indexes:reason:)`` when the

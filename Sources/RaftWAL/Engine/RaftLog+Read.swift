@@ -217,6 +217,17 @@ extension RaftLog {
 
     /// Decodes a verified batch record's entries.
     static func decodeBatch(_ view: RecordView, file: String) throws(WALError) -> [Entry] {
+        var entries: [Entry] = []
+        entries.reserveCapacity(min(view.header.entryCount, 1 << 16))
+        try visitBatch(view, file: file) { entries.append($0); return true }
+        return entries
+    }
+
+    /// Decodes a verified batch record's entries one at a time into `visit`
+    /// (return false to stop), keeping none: a reader that only looks at each
+    /// entry (verify, stats, a listing with a limit) pays for one entry, not
+    /// for the 2^24 a checksum-valid header may claim.
+    static func visitBatch(_ view: RecordView, file: String, _ visit: (Entry) -> Bool) throws(WALError) {
         let h = view.header
         let range = h.entryCount > 0 ? h.firstIndex...(h.firstIndex + UInt64(h.entryCount) - 1) : nil
         func bad(_ why: String) -> WALError { .corrupted(file: file, offset: view.offset, indexes: range, reason: why) }
@@ -230,19 +241,16 @@ extension RaftLog {
             raw = LZ4.decompress(view.storedBody, rawLength: h.rawLength)
             if raw == nil { throw bad("body is not valid LZ4 of \(h.rawLength) bytes") }
         }
-        let decoded: Result<[Entry], DecodeFailure>
+        let decoded: Result<Int, DecodeFailure>
         if let raw {
             decoded = raw.withUnsafeBytes { b in
-                Result { () throws(DecodeFailure) in try BatchCodec.decode(b, firstIndex: h.firstIndex, count: h.entryCount, runs: meta.termRuns) }
+                Result { () throws(DecodeFailure) in try BatchCodec.visit(b, firstIndex: h.firstIndex, count: h.entryCount, runs: meta.termRuns, visit) }
             }
         } else {
             decoded = Result { () throws(DecodeFailure) in
-                try BatchCodec.decode(view.storedBody, firstIndex: h.firstIndex, count: h.entryCount, runs: meta.termRuns)
+                try BatchCodec.visit(view.storedBody, firstIndex: h.firstIndex, count: h.entryCount, runs: meta.termRuns, visit)
             }
         }
-        switch decoded {
-        case .success(let entries): return entries
-        case .failure(let error): throw bad("batch body at byte \(error.offset): \(error.reason)")
-        }
+        if case .failure(let error) = decoded { throw bad("batch body at byte \(error.offset): \(error.reason)") }
     }
 }

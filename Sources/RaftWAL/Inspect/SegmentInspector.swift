@@ -52,8 +52,9 @@ package struct SegmentInspector {
 
     /// What a scan meets, in file order.
     package enum Event {
-        /// A valid record. `entries()` decodes its entries (batch records only).
-        case record(RecordInfo, entries: () throws(WALError) -> [Entry])
+        /// A valid record. `entries()` decodes its entries (batch records
+        /// only); `entries.forEach` visits them without keeping them.
+        case record(RecordInfo, entries: BatchEntries)
         /// Bytes that are not a valid record, from `offset`, up to the next valid record or the end of data.
         case damage(offset: UInt64, bytes: UInt64, problem: String)
     }
@@ -109,18 +110,18 @@ package struct SegmentInspector {
                 count += 1
                 let info = Self.info(view)
                 let file = name
-                let entries: () throws(WALError) -> [Entry]
+                let entries: BatchEntries
                 if view.header.type == .batch {
                     // Copy the record so the closure stays valid after the window moves.
                     let bytes = Array(view.bytes)
                     let header = view.header, offset = view.offset
-                    entries = { () throws(WALError) -> [Entry] in
-                        try bytes.withBytes { (raw) throws(WALError) -> [Entry] in
-                            try RaftLog.decodeBatch(RecordView(offset: offset, header: header, bytes: raw), file: file)
+                    entries = BatchEntries { (visit) throws(WALError) in
+                        try bytes.withBytes { (raw) throws(WALError) in
+                            try RaftLog.visitBatch(RecordView(offset: offset, header: header, bytes: raw), file: file, visit)
                         }
                     }
                 } else {
-                    entries = { () throws(WALError) -> [Entry] in [] }
+                    entries = BatchEntries { _ throws(WALError) in }
                 }
                 if !(try visit(.record(info, entries: entries))) { stopped = true; return false }
                 return true
@@ -206,4 +207,23 @@ package enum SnapshotInspector {
     package static func identity(directory: String, name: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) -> LogIdentity {
         try SnapshotCatalog(fs: fileSystem, directory: directory).read(name).0.identity
     }
+}
+
+/// A batch record's entries, decoded on demand: `entries()` collects them,
+/// `forEach` visits them one at a time without keeping them (what a reader
+/// that only looks at each entry should use: memory stays that of one entry).
+package struct BatchEntries {
+    let decode: ((Entry) -> Bool) throws(WALError) -> Void
+
+    package init(_ decode: @escaping ((Entry) -> Bool) throws(WALError) -> Void) { self.decode = decode }
+
+    /// Every entry, collected.
+    package func callAsFunction() throws(WALError) -> [Entry] {
+        var out: [Entry] = []
+        try decode { out.append($0); return true }
+        return out
+    }
+
+    /// Visits the entries in order; return false to stop.
+    package func forEach(_ visit: (Entry) -> Bool) throws(WALError) { try decode(visit) }
 }

@@ -337,8 +337,7 @@ package struct Analyzer {
                         }
                         if decode {
                             do throws(WALError) {
-                                let decoded = try entries()
-                                checkDecoded(decoded, info, name: name, severity: severity, into: &findings)
+                                try checkDecoded(entries, info, name: name, severity: severity, into: &findings)
                             } catch {
                                 findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: info.safeIndexes,
                                                         "batch passes its checksum but does not decode: " + error.reason))
@@ -423,30 +422,37 @@ package struct Analyzer {
     }
 
     /// Entries of a batch that decoded: indexes follow on, conf changes parse.
-    private func checkDecoded(_ entries: [Entry], _ info: RecordInfo, name: String, severity: Finding.Severity,
-                              into findings: inout [Finding]) {
-        if entries.count != info.entryCount {
-            findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: info.safeIndexes,
-                                    "batch decodes to \(entries.count) entries, its header says \(info.entryCount)"))
-            return
-        }
+    /// Visits the batch's entries one at a time (none kept: a checksum-valid
+    /// header can claim 2^24 entries, and memory must not grow with them).
+    private func checkDecoded(_ entries: BatchEntries, _ info: RecordInfo, name: String, severity: Finding.Severity,
+                              into findings: inout [Finding]) throws(WALError) {
         // Most batches hold no conf change: look at kinds only (no copy of each entry's payload).
         let listed = info.confChangeIndexes.isEmpty ? [] : Set(info.confChangeIndexes)
-        for k in entries.indices where entries[k].kind == .confChange || (!listed.isEmpty && listed.contains(entries[k].index)) {
-            let e = entries[k]
+        var count = 0
+        var found: [Finding] = []
+        try entries.forEach { e in
+            count += 1
+            guard e.kind == .confChange || (!listed.isEmpty && listed.contains(e.index)) else { return true }
             if e.kind != .confChange || !listed.contains(e.index) {
-                findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: e.index...e.index,
-                                        "entry \(e.index) is \(e.kind == .confChange ? "a conf change missing from" : "normal but listed in") the batch's conf-change list"))
+                found.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: e.index...e.index,
+                                     "entry \(e.index) is \(e.kind == .confChange ? "a conf change missing from" : "normal but listed in") the batch's conf-change list"))
             }
             if e.kind == .confChange {
                 // The record's checksum held: a payload in another encoding is
                 // not damage (verdicts come from checksums and structure only).
                 do throws(WALError) { _ = try ConfChange(decoding: e.data, index: e.index) } catch {
-                    findings.append(Finding(.notice, nil, file: name, offset: info.offset, indexes: e.index...e.index,
-                                            error.description + "; the membership cannot be replayed past it"))
+                    found.append(Finding(.notice, nil, file: name, offset: info.offset, indexes: e.index...e.index,
+                                         error.description + "; the membership cannot be replayed past it"))
                 }
             }
+            return true
         }
+        if count != info.entryCount {
+            findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset, indexes: info.safeIndexes,
+                                    "batch decodes to \(count) entries, its header says \(info.entryCount)"))
+            return
+        }
+        findings.append(contentsOf: found)
     }
 
     /// The index range a damaged record's header claims, when its header is

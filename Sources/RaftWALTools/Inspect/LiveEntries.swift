@@ -48,11 +48,14 @@ package struct LiveEntries {
                     remaining -= 1
                     onProgress?(base + info.offset, total)
                     do throws(WALError) {
-                        let decoded = try entries()
+                        // One entry at a time: `--limit` stops the decode, and nothing is kept.
                         let lo = max(live.firstIndex, range.lowerBound), hi = min(live.lastIndex, range.upperBound)
-                        for e in decoded where e.index >= lo && e.index <= hi {
-                            if !visit(e) { stopped = true; return false }
+                        try entries.forEach { e in
+                            if e.index > hi { return false }
+                            if e.index >= lo && !visit(e) { stopped = true; return false }
+                            return true
                         }
+                        if stopped { return false }
                     } catch {
                         failed(error)
                     }
