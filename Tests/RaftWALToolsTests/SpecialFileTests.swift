@@ -264,3 +264,18 @@ private typealias S = RecoverTestSupport
         #expect(fs.fileKind(root + "/elsewhere") == nil)
     }
 }
+
+extension SpecialFileTests {
+    @Test func verifyOnARecoveredDirectoryKnowsTheToolsOwnReport() throws {
+        let root = try S.scratch("report-known")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let source = root + "/torn"
+        try FileManager.default.copyItem(atPath: InspectSupport.root + "/Fixtures/torn-tail", toPath: source)
+        let repaired = try ToolProcess.run(try #require(RecoverCLITests.executable), ["repair", source, "--output", root + "/out"])
+        #expect(repaired.status == 0, "\(repaired.stderr)")
+        let r = try InspectSupport.run(["verify", root + "/out"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("the report of the raft-recover run that made this directory"), "\(r.stdout)")
+        #expect(!r.stdout.contains("not a RaftWAL file"), "\(r.stdout)")
+    }
+}

@@ -29,20 +29,18 @@ struct Durability {
     /// leftover `.tmp` is removed by the next writer open.
     func createFile(_ name: String, contents: [UInt8], allocate: UInt64 = 0) throws(WALError) -> any FileHandle {
         let tmp = path(name + Layout.temporarySuffix)
-        if fs.fileExists(tmp) { try fs.remove(tmp) }
+        if fs.fileKind(tmp) != nil { try fs.remove(tmp) }  // lstat: a leftover symlink is removed, not followed
         let handle = try fs.open(tmp, access: .readWrite, create: true)
-        do {
-            try handle.truncate(to: 0)
-            if allocate > UInt64(contents.count) { try handle.allocate(upTo: allocate) }
-            try handle.write(contents, at: 0)
-            if syncing { try handle.sync(dataOnly: false) }
-            try fs.rename(tmp, to: path(name))
-            if syncing { try fs.syncDirectory(directory) }
-        } catch {
-            handle.close()
-            throw error
-        }
-        return handle
+        defer { handle.close() }
+        try handle.truncate(to: 0)
+        if allocate > UInt64(contents.count) { try handle.allocate(upTo: allocate) }
+        try handle.write(contents, at: 0)
+        if syncing { try handle.sync(dataOnly: false) }
+        try fs.rename(tmp, to: path(name))
+        if syncing { try fs.syncDirectory(directory) }
+        // Reopened by its final name, so every later error names the file
+        // that exists (not the `.tmp` it was created as).
+        return try fs.open(path(name), access: .readWrite, create: false)
     }
 
     /// Writes `bytes` at `offset` and, under the durable policy, `fdatasync`s:

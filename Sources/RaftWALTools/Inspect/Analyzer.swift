@@ -535,7 +535,11 @@ package struct Analyzer {
             a.findings.append(Finding(.notice, nil, file: name, "backup of bytes removed by an earlier repair"))
         }
         for name in a.listing.others {
-            a.findings.append(Finding(.notice, nil, file: name, "not a RaftWAL file: ignored by the engine"))
+            if name == Staging.reportName {
+                a.findings.append(Finding(.notice, nil, file: name, "the report of the raft-recover run that made this directory: ignored by the engine"))
+            } else {
+                a.findings.append(Finding(.notice, nil, file: name, "not a RaftWAL file: ignored by the engine"))
+            }
         }
     }
 

@@ -95,19 +95,22 @@ struct Staging {
     }
 
     /// A leftover staging path may be emptied only if a previous run of this
-    /// tool made it: a real directory (not a symlink) holding the marker or
-    /// the report, and nothing but regular files.
+    /// tool made it: a real directory (not a symlink), empty or holding the
+    /// marker or the report, and nothing but regular files.
     private func checkLeftover(_ kind: FileKind) throws(WALError) {
         let refuse = { (why: String) -> WALError in
             .invalidArgument("\(stagingPath) exists and \(why); not made by a previous raft-recover run, so it is "
                              + "neither emptied nor written nor renamed (remove it yourself if it is stale)")
         }
         guard kind == .directory else { throw refuse("is \(kind.rawValue)") }
+        // Empty: a crash between its mkdir and its marker (and nothing to lose).
+        let names = try fs.listDirectory(stagingPath)
+        guard !names.isEmpty else { return }
         guard fs.fileKind(joinPath(stagingPath, Self.markerName)) == .regular
               || fs.fileKind(joinPath(stagingPath, Self.reportName)) == .regular else {
             throw refuse("holds no \(Self.markerName) marker")
         }
-        for name in try fs.listDirectory(stagingPath) {
+        for name in names {
             let k = fs.fileKind(joinPath(stagingPath, name))
             if k != .regular { throw refuse("holds \(name), which is \(k?.rawValue ?? "gone")") }
         }
