@@ -35,6 +35,11 @@ package struct Finding: Sendable, Equatable {
         self.message = message
     }
 
+    /// The finding as the engine's error type (file, offset, indexes, message).
+    package var error: WALError {
+        .corrupted(file: file ?? "<directory>", offset: offset, indexes: indexes, reason: message)
+    }
+
     /// `file at offset N (indexes a...b): message`, one line.
     package var line: String {
         var s = file ?? "<directory>"

@@ -36,10 +36,21 @@ package struct Repair: Sendable {
 
         // Strict first: a healthy log (or one with only a torn tail) opens.
         var strictFailure: WALError? = nil
+        var strict: SourceLog? = nil
         do {
-            let src = try SourceLog.open(source, options: options, takeLock: !options.dryRun)
+            strict = try SourceLog.open(source, options: options, takeLock: !options.dryRun)
+        } catch let error {
+            guard case .damage(let walError, _) = error else { throw error }
+            strictFailure = walError
+        }
+        if let src = strict {
             defer { src.close() }
             var report = RecoverReport(command: Self.command, source: source, output: staging.finalPath, dryRun: options.dryRun, log: src.log)
+            // The strict open trusts a sealed segment's summary and never decodes
+            // a body: verify every record before calling anything kept.
+            if let bad = verifiedDamage(source).first {
+                throw .damage(bad.error, advice: Self.unreachableAdvice(bad, source: source))
+            }
             guard let torn = src.log.recoveryReport.tornTail else {
                 report.outcome = .nothingToDo
                 report.notes.append("the log opens in strict mode without cutting anything: nothing to repair")
@@ -54,9 +65,6 @@ package struct Repair: Sendable {
             report.kept = src.log.lastIndex >= src.log.firstIndex ? .init(first: src.log.firstIndex, last: src.log.lastIndex) : nil
             report.backupFiles.append(Self.tornBackupName(torn))
             return try finish(report, staging: staging, torn: torn)
-        } catch let error {
-            guard case .damage(let walError, _) = error else { throw error }
-            strictFailure = walError
         }
 
         // Damage other than a torn tail: plan the engine's cut.
@@ -111,6 +119,7 @@ package struct Repair: Sendable {
         if refused || options.dryRun { return report }
         let backup = staging.inPlace ? staging.backupPath() : nil
         report.backup = backup
+        var unverified: [Finding] = []
         do throws(WALError) {
             try staging.prepare()
             try staging.copyFiles(from: source)
@@ -141,12 +150,40 @@ package struct Repair: Sendable {
                 throw WALError.corrupted(file: staging.stagingPath, offset: nil, indexes: nil,
                                          reason: "the repaired copy still meets \(labels.map(\.rawValue))")
             }
-            if let backup { report.backupFiles.append(backup) }
-            try staging.writeReport(report)
-            try staging.present(backup: backup)
+            // Every kept byte decoded, as `raft-inspect verify` does: nothing is
+            // presented as kept that verify would call damaged.
+            unverified = verifiedDamage(staging.stagingPath)
+            if unverified.isEmpty {
+                if let backup { report.backupFiles.append(backup) }
+                try staging.writeReport(report)
+                try staging.present(backup: backup)
+            }
         } catch {
             throw .writeFailed(error)
         }
+        if let bad = unverified.first {
+            throw .damage(bad.error, advice: "the repaired copy still fails verify (nothing was presented). " + Self.unreachableAdvice(bad, source: source))
+        }
         return report
+    }
+
+    /// Damage `raft-inspect verify` finds in `directory` (every record
+    /// decoded, every conf change parsed); empty when it cannot run.
+    private func verifiedDamage(_ directory: String) -> [Finding] {
+        var o = Analyzer.Options()
+        o.decodeBodies = true
+        guard let analysis = try? Analyzer(directory: directory, options: o, fileSystem: options.fileSystem).run() else { return [] }
+        return analysis.damage
+    }
+
+    /// What to do about damage the engine's cut cannot reach (inside a
+    /// sealed segment, which the tolerant open trusts, or a record that
+    /// passes its checksum but does not decode).
+    static func unreachableAdvice(_ bad: Finding, source: String) -> String {
+        var advice = "repair cuts only where the engine's open stops, and it does not stop here"
+        if let first = bad.indexes?.lowerBound, first > 1 {
+            advice += "; keep the entries before the damage with `raft-recover truncate \(source) --after \(first - 1)` (add --accept-data-loss if committed entries go)"
+        }
+        return advice + ", or restore this member from another member"
     }
 }
