@@ -47,4 +47,28 @@ private typealias S = RecoverTestSupport
         let verify = try InspectSupport.run(["verify", root + "/out"])
         #expect(verify.status == 0, "\(verify.stdout)")
     }
+
+    /// A last record that passes its checksum but does not decode (its first
+    /// body byte rewritten, the checksum recomputed): summary, verify and
+    /// repair all call it damage (they disagreed: healthy / C1 / nothing to do).
+    @Test func lastRecordThatPassesItsChecksumButDoesNotDecodeIsDamageForSummaryVerifyAndRepair() throws {
+        let root = try S.scratch("undecodable-last")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let dir = root + "/log"
+        try FileManager.default.copyItem(atPath: InspectSupport.root + "/Fixtures/healthy", toPath: dir)
+        let segment = "0000000000000005-00000000000000cc.seg"
+        let last = try #require(try Damage.records(directory: dir, segment: segment).last { $0.type == .batch })
+        try Damage.rewriteRecord(dir + "/" + segment, recordOffset: last.offset, recordBytes: last.recordBytes,
+                                 patch: [0xFF], at: Layout.recordHeaderBytes + last.metaBytes)
+        let where_ = "\(segment) at offset \(last.offset)"
+        let summary = try InspectSupport.run(["summary", dir])
+        #expect(summary.status == 1, "\(summary.stdout)")
+        #expect(summary.stdout.contains("does not decode"), "\(summary.stdout)")
+        let verify = try InspectSupport.run(["verify", dir])
+        #expect(verify.status == 1, "\(verify.stdout)")
+        #expect(verify.stdout.contains(where_), "\(verify.stdout)")
+        let repair = try ToolProcess.run(try #require(RecoverCLITests.executable), ["repair", dir, "--output", root + "/out"])
+        #expect(repair.status == 1, "\(repair.stdout)\(repair.stderr)")
+        #expect(repair.stderr.contains(where_), "\(repair.stderr)")
+    }
 }

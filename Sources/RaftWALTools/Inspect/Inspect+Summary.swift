@@ -5,7 +5,8 @@ extension Inspect {
     /// membership, bytes and compression, and a one-line health verdict.
     /// Exit 1 when the verdict is not healthy (with `strict`, also for crash shapes).
     package static func summary(directory: String, format: OutputFormat, strict: Bool, output: Output) throws(ToolFailure) -> ExitStatus {
-        let a = try analyze(directory, output, keepLive: true)
+        var a = try analyze(directory, output, keepLive: true)
+        checkLastBatchDecodes(&a)
         let status = a.status(strict: strict)
         let members = Members.replay(a)
         switch format {
@@ -15,6 +16,20 @@ extension Inspect {
             summaryText(a, members: members, strict: strict, status: status, output: output)
         }
         return status
+    }
+
+    /// Summary reads headers only, except the last live batch: a last record
+    /// that passes its checksum but does not decode is damage for `verify` and
+    /// `repair` alike, so summary must not call that log healthy. (Earlier
+    /// batches are decoded by `verify` only: summary stays a header scan.)
+    static func checkLastBatchDecodes(_ a: inout LogAnalysis) {
+        guard let last = a.liveBatches?.last else { return }
+        var failure: WALError? = nil
+        try? LiveEntries(analysis: a).forEach(in: last.firstIndex...last.lastIndex, failed: { failure = $0 }) { _ in true }
+        guard let failure, !a.damage.contains(where: { $0.offset == last.offset }) else { return }
+        a.findings.append(Finding(.damage, .corruptRecord, file: a.segments[last.segment].name, offset: last.offset,
+                                  indexes: last.firstIndex...last.lastIndex,
+                                  "batch passes its checksum but does not decode: " + failure.reason))
     }
 
     static func summaryJSON(_ a: LogAnalysis, members: Members.Result, strict: Bool) -> JSON {
