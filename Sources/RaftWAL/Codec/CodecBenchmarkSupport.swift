@@ -48,7 +48,7 @@
 
     /// Verifies and decodes a batch record as the read path does.
     ///
-    /// - Throws: ``WALError/corrupted(file:offset:indexes:reason:)`` when the
+    /// - Throws: ``WALError/corrupted(file:offset:indexes:reason:label:)`` when the
     ///   header, checksum, compression or body is not valid.
     public static func decodeBatchRecord(_ record: [UInt8], salt: UInt64, offset: UInt64) throws(WALError) -> [Entry] {
         let file = "<benchmark record>"

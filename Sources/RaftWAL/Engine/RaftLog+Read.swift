@@ -6,7 +6,7 @@ extension RaftLog {
     /// - Throws: ``WALError/compacted(requested:firstIndex:)`` when `lo` is
     ///   below ``firstIndex``; ``WALError/unavailable(requested:lastIndex:)``
     ///   when `hi` is beyond ``lastIndex`` + 1;
-    ///   ``WALError/corrupted(file:offset:indexes:reason:)`` when a record
+    ///   ``WALError/corrupted(file:offset:indexes:reason:label:)`` when a record
     ///   fails its checksum or decoding (corrupted bytes are never returned).
     public func entries(_ lo: UInt64, _ hi: UInt64, maxBytes: Int = .max) throws(WALError) -> [Entry] {
         // Plan under the state lock (which records hold the range; no I/O but

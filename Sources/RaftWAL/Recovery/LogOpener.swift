@@ -96,7 +96,7 @@ struct LogOpener {
         if segmentNames.isEmpty {
             if !snapshots.isEmpty {
                 throw .corrupted(file: directory, offset: nil, indexes: nil,
-                                 reason: "snapshot files but no segment file: the log's segments are lost")
+                                 reason: "snapshot files but no segment file: the log's segments are lost", label: .missingSegment)
             }
             guard writable else { throw .notALog(path: directory, reason: "no segment files") }
             let state = try createLog()
@@ -140,7 +140,7 @@ struct LogOpener {
             identity = last.header.identity
         } else {
             // Not even the first header reads: nothing to keep.
-            throw headerFailure!.error
+            throw headerFailure!.error.labeled(headerFailure!.label)
         }
         if headerFailure == nil {
             for (k, r) in readers.enumerated() where r.header.identity != identity {
@@ -208,7 +208,8 @@ struct LogOpener {
                 why += " (damaged: " + report.damagedSnapshots.map { "\($0.name): \($0.problem?.description ?? "")" }.joined(separator: "; ") + ")"
             }
             if !orphans.isEmpty { why += "; segments before seq \(candidates[0].header.seq) are missing" }
-            throw .corrupted(file: candidates[0].name, offset: nil, indexes: 1...required, reason: why)
+            report.note(.missingSegment)
+            throw .corrupted(file: candidates[0].name, offset: nil, indexes: 1...required, reason: why, label: .missingSegment)
         }
         if !orphans.isEmpty {
             report.note(.orphanSegments)
@@ -218,7 +219,7 @@ struct LogOpener {
             let why = "hard state commit \(built.hardState.commit) is beyond the last index \(built.shape.lastIndex)"
             if options.recovery == .strict {
                 report.note(.commitBeyondLog)
-                throw .corrupted(file: built.segments.last?.name ?? directory, offset: nil, indexes: nil, reason: why)
+                throw .corrupted(file: built.segments.last?.name ?? directory, offset: nil, indexes: nil, reason: why, label: .commitBeyondLog)
             }
             // Truncate mode: entries up to the commit index are gone; say so,
             // and lower the commit to what the log holds (persisted by a writer).
@@ -364,7 +365,7 @@ struct LogOpener {
         if failure == nil, let f = firstFailure, f.position >= readers.count { failure = f }
         guard let failure else { return out }
         report.note(failure.label)
-        guard options.recovery == .truncateAtFirstCorruption else { throw failure.error }
+        guard options.recovery == .truncateAtFirstCorruption else { throw failure.error.labeled(failure.label) }
         // Truncate mode: keep what came before the failure, report what is dropped.
         var dropped = DroppedRecords(segment: names[failure.position], offset: keptPrefix ? failure.offset : 0,
                                      problem: failure.error.description, indexes: [], includesCommitted: false, backups: [])
@@ -394,7 +395,7 @@ struct LogOpener {
         report.dropped = dropped
         if out.segments.isEmpty {
             throw .corrupted(file: names[0], offset: failure.offset, indexes: nil,
-                             reason: "nothing precedes the first bad record: \(failure.error.description)")
+                             reason: "nothing precedes the first bad record: \(failure.error.description)", label: failure.label)
         }
         out.cut = (failure.position, keptPrefix ? failure.offset : nil)
         return out

@@ -558,7 +558,7 @@ package struct Analyzer {
     }
 
     private func errorFile(_ error: WALError) -> String? {
-        if case let .corrupted(file, _, _, _) = error { return file == directory ? nil : file }
+        if case let .corrupted(file, _, _, _, _) = error { return file == directory ? nil : file }
         return nil
     }
 }
