@@ -205,7 +205,7 @@ extension RaftLog {
         let key = ReadCache.Key(segment: step.segment, offset: step.ref.offset)
         if let hit = stateLock.withLock({ readCache.batch(key) }) { return hit }
         let entries = try step.reader.withRecord(at: step.ref.offset) { (view) throws(WALError) -> [Entry] in
-            try Self.decodeBatch(view, file: step.segment)
+            try BatchRecordCodec.decode(view, file: step.segment)
         }
         guard entries.count == step.ref.entryCount, entries.first?.index == step.ref.firstIndex else {
             throw WALError.corrupted(file: step.segment, offset: step.ref.offset, indexes: nil,
@@ -213,36 +213,5 @@ extension RaftLog {
         }
         stateLock.withLock { readCache.insert(entries, for: key) }
         return entries
-    }
-
-    /// Decodes a verified batch record's entries.
-    static func decodeBatch(_ view: RecordView, file: String) throws(WALError) -> [Entry] {
-        let h = view.header
-        let range = h.entryCount > 0 ? h.firstIndex...(h.firstIndex + UInt64(h.entryCount) - 1) : nil
-        func bad(_ why: String) -> WALError { .corrupted(file: file, offset: view.offset, indexes: range, reason: why) }
-        guard h.type == .batch else { throw bad("expected a batch record, found \(h.type.name)") }
-        let meta: BatchMeta
-        do { meta = try BatchMeta.decode(view.meta, firstIndex: h.firstIndex, entryCount: h.entryCount) } catch {
-            throw bad("batch meta: \(error.reason)")
-        }
-        var raw: [UInt8]? = nil
-        if h.compressed {
-            raw = LZ4.decompress(view.storedBody, rawLength: h.rawLength)
-            if raw == nil { throw bad("body is not valid LZ4 of \(h.rawLength) bytes") }
-        }
-        let decoded: Result<[Entry], DecodeFailure>
-        if let raw {
-            decoded = raw.withUnsafeBytes { b in
-                Result { () throws(DecodeFailure) in try BatchCodec.decode(b, firstIndex: h.firstIndex, count: h.entryCount, runs: meta.termRuns) }
-            }
-        } else {
-            decoded = Result { () throws(DecodeFailure) in
-                try BatchCodec.decode(view.storedBody, firstIndex: h.firstIndex, count: h.entryCount, runs: meta.termRuns)
-            }
-        }
-        switch decoded {
-        case .success(let entries): return entries
-        case .failure(let error): throw bad("batch body at byte \(error.offset): \(error.reason)")
-        }
     }
 }

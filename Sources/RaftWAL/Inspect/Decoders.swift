@@ -33,7 +33,7 @@ package enum Decoders {
             let info = SegmentInspector.info(view)
             switch checked.type {
             case .batch:
-                return (info, try RaftLog.decodeBatch(view, file: file))
+                return (info, try BatchRecordCodec.decode(view, file: file))
             case .reset:
                 do throws(DecodeFailure) { _ = try ResetMeta.decode(view.meta) } catch { throw bad("reset meta: \(error.reason)") }
             case .seal:

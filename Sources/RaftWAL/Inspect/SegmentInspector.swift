@@ -116,7 +116,7 @@ package struct SegmentInspector {
                     let header = view.header, offset = view.offset
                     entries = { () throws(WALError) -> [Entry] in
                         try bytes.withBytes { (raw) throws(WALError) -> [Entry] in
-                            try RaftLog.decodeBatch(RecordView(offset: offset, header: header, bytes: raw), file: file)
+                            try BatchRecordCodec.decode(RecordView(offset: offset, header: header, bytes: raw), file: file)
                         }
                     }
                 } else {
