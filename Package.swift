@@ -17,6 +17,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // Docker Swarm / etcd interop (raft-inspect on their data directories).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
     ],
     targets: [
         // C shims: Debian's liblz4 and a CRC32C with an SSE4.2 path.
@@ -24,6 +28,10 @@ let package = Package(
             name: "CLZ4", pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]),
         .target(name: "CCRC32C"),
+        // Debian's libsodium: NaCl secretbox (XSalsa20-Poly1305), the cipher of Swarm's raft log.
+        .systemLibrary(
+            name: "CSodium", pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]),
 
         // The engine: the only public storage API.
         .target(
@@ -37,10 +45,23 @@ let package = Package(
         // tests, the crash fuzzer and users' own CI.
         .target(name: "RaftWALTesting", dependencies: ["RaftWAL"]),
 
+        // Readers of other Raft logs: etcd's WAL and snapshots, Docker Swarm's
+        // encrypted raft state. Read-only; the engine does not depend on it.
+        .target(
+            name: "RaftInterop",
+            dependencies: [
+                "RaftWAL", "CSodium",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            exclude: ["Proto/defs"]),
+
         // Logic of the command-line tools, callable from tests.
         .target(
             name: "RaftWALTools",
-            dependencies: ["RaftWAL", "RaftWALTesting"]),
+            dependencies: ["RaftWAL", "RaftWALTesting", "RaftInterop"]),
 
         // The tools' shared entry point: parse, run, map errors to exit statuses.
         .target(
@@ -53,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "raft-inspect",
             dependencies: [
-                "RaftWALTools",
+                "RaftWALTools", "RaftInterop",
                 "ToolMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -83,7 +104,7 @@ let package = Package(
         .executableTarget(name: "make-fixtures", dependencies: ["RaftWALTesting"]),
 
         .testTarget(name: "RaftWALTests", dependencies: ["RaftWAL", "RaftWALTesting"]),
-        .testTarget(name: "RaftWALToolsTests", dependencies: ["RaftWALTools", "RaftWAL", "RaftWALTesting"],
+        .testTarget(name: "RaftWALToolsTests", dependencies: ["RaftWALTools", "RaftWAL", "RaftWALTesting", "RaftInterop"],
                     exclude: ["Golden"]),  // raft-inspect golden outputs, read from the source tree
     ]
 )

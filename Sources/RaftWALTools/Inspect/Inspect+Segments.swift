@@ -4,7 +4,9 @@ extension Inspect {
     /// `segments`: one row per segment with its header fields, records and
     /// byte ranges; with `records`, every record (offset, length, stored/raw
     /// size, compression, CRC, index range) and every damaged range.
-    public static func segments(directory: String, format: OutputFormat, records: Bool, output: Output) throws(ToolFailure) -> ExitStatus {
+    public static func segments(directory: String, format: OutputFormat, records: Bool, source: SourceOptions = SourceOptions(),
+                                output: Output) throws(ToolFailure) -> ExitStatus {
+        if let s = try foreignSource(directory, source, keepRecords: records) { return sourceSegments(s, format: format, records: records, output: output) }
         var perSegment: [Int: [JSON]] = [:]
         var rows: [Int: [[String]]] = [:]
         let a = try analyze(directory, output) { event in

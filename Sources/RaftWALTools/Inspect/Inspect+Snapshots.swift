@@ -6,7 +6,11 @@ extension Inspect {
     /// `extract`, writes that snapshot's data to `outputPath` (which must not
     /// exist and must be outside the data directory).
     public static func snapshots(directory: String, format: OutputFormat, extract: UInt64?, outputPath: String?,
-                                 output: Output) throws(ToolFailure) -> ExitStatus {
+                                 source: SourceOptions = SourceOptions(), output: Output) throws(ToolFailure) -> ExitStatus {
+        if let s = try foreignSource(directory, source) {
+            if extract != nil { throw ToolFailure("--extract reads RaftWAL snapshots only; \(directory) is \(s.kind.rawValue)") }
+            return sourceSnapshots(s, format: format, output: output)
+        }
         let listing: DirectoryListing
         do { listing = try DirectoryListing(directory: directory) } catch { throw ToolFailure("\(directory): \(error.description)") }
         guard listing.looksLikeALog else {

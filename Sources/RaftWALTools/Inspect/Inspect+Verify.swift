@@ -5,7 +5,9 @@ extension Inspect {
     /// problem with file, offset and index range, plus what the engine's
     /// strict open says. Exit 1 on damage; a torn tail and the other crash
     /// shapes the engine handles exit 0 unless `strict`.
-    public static func verify(directory: String, format: OutputFormat, strict: Bool, output: Output) throws(ToolFailure) -> ExitStatus {
+    public static func verify(directory: String, format: OutputFormat, strict: Bool, source: SourceOptions = SourceOptions(),
+                              output: Output) throws(ToolFailure) -> ExitStatus {
+        if let s = try foreignSource(directory, source) { return sourceVerify(s, format: format, strict: strict, output: output) }
         let a = try analyze(directory, output, decode: true)
         let status = a.status(strict: strict)
         switch format {

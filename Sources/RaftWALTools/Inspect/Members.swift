@@ -94,7 +94,9 @@ public enum Members {
 extension Inspect {
     /// `members`: like `docker node ls`, as of the last index and as of the
     /// commit index; the local member is marked `*`.
-    public static func members(directory: String, format: OutputFormat, output: Output) throws(ToolFailure) -> ExitStatus {
+    public static func members(directory: String, format: OutputFormat, source: SourceOptions = SourceOptions(),
+                               output: Output) throws(ToolFailure) -> ExitStatus {
+        if let s = try foreignSource(directory, source) { return sourceMembers(s, format: format, output: output) }
         let a = try analyze(directory, output, keepLive: true)
         let r = Members.replay(a)
         switch format {

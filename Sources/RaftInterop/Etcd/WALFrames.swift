@@ -1,0 +1,101 @@
+import Foundation
+import RaftWAL
+
+/// Splits one etcd WAL file into frames.
+///
+/// Format: `{u64 LE length word}{walpb.Record, length bytes}{0-7 zero bytes}`
+/// repeated, each frame 8-aligned. The word's low 56 bits are the record
+/// size; its top byte is `0x80 | pad` when the record is padded. A zero word
+/// or the end of the file ends the file's log.
+///
+/// A frame is valid if and only if: its length word is non-zero, the
+/// record and its padding fit in the bytes left in the file, and the
+/// record decodes (the CRC chain is checked by ``WALReader``).
+struct WALFrames {
+    struct Frame {
+        var offset: UInt64
+        var length: UInt64
+        var padding: Int
+        /// The encoded `Record` bytes.
+        var record: Data
+        var frameBytes: UInt64 { 8 + length + UInt64(padding) }
+    }
+
+    enum Stop: Equatable {
+        /// A zero length word at `offset`: preallocated space follows.
+        case zeros(offset: UInt64)
+        /// The file ends exactly on a frame boundary.
+        case eof(offset: UInt64)
+        /// A frame that cannot be read: `why`, from `offset` to the end of the file.
+        case bad(offset: UInt64, why: String)
+    }
+
+    let data: Data
+    var offset: UInt64 = 0
+
+    init(_ data: Data) { self.data = data }
+
+    var size: UInt64 { UInt64(data.count) }
+
+    /// The next frame, or why the file's log ends here.
+    mutating func next() -> Result<Frame, StopError> {
+        let left = size - offset
+        if left == 0 { return .failure(StopError(.eof(offset: offset))) }
+        if left < 8 {
+            // A short length word: zeros are the end of preallocated space, anything else a torn word.
+            if bytes(offset, left).allSatisfy({ $0 == 0 }) { return .failure(StopError(.zeros(offset: offset))) }
+            return .failure(StopError(.bad(offset: offset, why: "a \(left)-byte length word at the end of the file")))
+        }
+        let word = u64(offset)
+        if word == 0 { return .failure(StopError(.zeros(offset: offset))) }
+        let length = word & 0x00FF_FFFF_FFFF_FFFF
+        let top = UInt8(word >> 56)
+        let padding = top & 0x80 != 0 ? Int(top & 0x07) : 0
+        // Bounded by the bytes present before anything is sliced (etcd since 2022 does the same).
+        guard length <= left - 8, UInt64(padding) <= left - 8 - length else {
+            return .failure(StopError(.bad(offset: offset, why: "length word claims \(length) + \(padding) bytes; \(left - 8) left in the file")))
+        }
+        if top & 0x80 == 0 && top != 0 {
+            return .failure(StopError(.bad(offset: offset, why: String(format: "length word has top byte 0x%02x (neither 0 nor 0x80|pad)", top))))
+        }
+        let start = data.startIndex + Int(offset) + 8
+        let frame = Frame(offset: offset, length: length, padding: padding, record: data[start..<(start + Int(length))])
+        offset += frame.frameBytes
+        return .success(frame)
+    }
+
+    /// etcd's torn-write rule: a bad frame is torn when some 512-byte
+    /// sector it touches is, within the frame, all zeros (the write never
+    /// reached that sector).
+    func isTorn(from frameOffset: UInt64, bytes frameBytes: UInt64) -> Bool {
+        let end = min(size, frameOffset + frameBytes)
+        var at = frameOffset
+        while at < end {
+            let sectorEnd = min(end, (at / 512 + 1) * 512)
+            if bytes(at, sectorEnd - at).allSatisfy({ $0 == 0 }) { return true }
+            at = sectorEnd
+        }
+        return false
+    }
+
+    func bytes(_ at: UInt64, _ count: UInt64) -> Data {
+        let s = data.startIndex + Int(at)
+        return data[s..<(s + Int(count))]
+    }
+
+    func u64(_ at: UInt64) -> UInt64 {
+        var v: UInt64 = 0
+        let s = data.startIndex + Int(at)
+        for k in 0..<8 { v |= UInt64(data[s + k]) << (8 * UInt64(k)) }
+        return v
+    }
+
+    struct StopError: Error { var stop: Stop; init(_ s: Stop) { stop = s } }
+}
+
+/// CRC-32C through the project's one implementation (`RaftWAL.CRC32C`).
+enum RunningCRC {
+    static func extend(_ crc: UInt32, _ data: Data) -> UInt32 {
+        data.withUnsafeBytes { CRC32C.extend(crc, $0) }
+    }
+}
