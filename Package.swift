@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "RaftWAL", targets: ["RaftWAL"]),
         .library(name: "RaftWALTesting", targets: ["RaftWALTesting"]),
         .library(name: "RaftWALTools", targets: ["RaftWALTools"]),
+        .library(name: "RaftInterop", targets: ["RaftInterop"]),
         .executable(name: "raft-inspect", targets: ["raft-inspect"]),
         .executable(name: "raft-recover", targets: ["raft-recover"]),
         .executable(name: "raft-torture", targets: ["raft-torture"]),

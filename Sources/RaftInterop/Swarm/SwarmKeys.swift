@@ -36,7 +36,12 @@ struct SwarmKeys {
     static func load(keyFile: String, label: String, unlockKey: String?) throws(InteropError) -> SwarmKeys {
         let data = try FileBytes.read(keyFile, label: label)
         guard data.count <= 1 << 20 else { throw .badKeyFile(file: label, why: "\(data.count) bytes: not a key file") }
-        let pem = try PEMBlock.parse(String(decoding: data, as: UTF8.self), file: label)
+        return try parse(String(decoding: data, as: UTF8.self), label: label, unlockKey: unlockKey)
+    }
+
+    /// Parses the key file's text.
+    static func parse(_ text: String, label: String, unlockKey: String?) throws(InteropError) -> SwarmKeys {
+        let pem = try PEMBlock.parse(text, file: label)
         var keys = SwarmKeys()
         keys.pemType = pem.type
         keys.kekVersion = pem.headers["kek-version"]
