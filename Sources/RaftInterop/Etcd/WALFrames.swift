@@ -78,6 +78,42 @@ struct WALFrames {
         return false
     }
 
+    /// The offset of the first frame after `offset` (8-aligned) that reads
+    /// as a record of a type etcd writes, with a CRC and a decodable
+    /// payload: evidence that the bytes at `offset` are damage, not the end
+    /// of the log. Bounded: at most `probes` candidate decodes.
+    func nextValidFrame(after offset: UInt64, probes: Int = 4096) -> UInt64? {
+        var at = (offset / 8 + 1) * 8
+        var tried = 0
+        while at + 8 <= size && tried < probes {
+            let word = u64(at)
+            let length = word & 0x00FF_FFFF_FFFF_FFFF
+            let top = UInt8(word >> 56)
+            let padding = top & 0x80 != 0 ? UInt64(top & 0x07) : 0
+            if length > 0, length <= size - at - 8, padding <= size - at - 8 - length, top & 0x78 == 0 {
+                tried += 1
+                let s = data.startIndex + Int(at) + 8
+                if let r = try? Raftinterop_Etcd_WalRecord(serializedBytes: data[s..<(s + Int(length))]),
+                   r.hasType, r.hasCrc, (1...5).contains(r.type), plausible(r) {
+                    return at
+                }
+            }
+            at += 8
+        }
+        return nil
+    }
+
+    /// A record whose payload decodes as its type says.
+    private func plausible(_ r: Raftinterop_Etcd_WalRecord) -> Bool {
+        switch r.type {
+        case 2: return (try? Raftinterop_Etcd_LogEntry(serializedBytes: r.data)).map { $0.hasIndex && $0.hasTerm } ?? false
+        case 3: return (try? Raftinterop_Etcd_HardStateRecord(serializedBytes: r.data)).map { $0.hasTerm && $0.hasCommit } ?? false
+        case 5: return (try? Raftinterop_Etcd_WalSnapshot(serializedBytes: r.data)) != nil
+        case 4: return r.data.isEmpty
+        default: return !r.data.isEmpty
+        }
+    }
+
     func bytes(_ at: UInt64, _ count: UInt64) -> Data {
         let s = data.startIndex + Int(at)
         return data[s..<(s + Int(count))]

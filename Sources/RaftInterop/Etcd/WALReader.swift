@@ -80,6 +80,8 @@ struct WALReader {
     private func readFile(_ data: Data, path: String, isLast: Bool, crc: inout UInt32, file: inout WALFile, scan: inout Scan) {
         var frames = WALFrames(data)
         var firstRecord = true
+        // After damage, the next valid frame's CRC cannot be checked (the chain is broken): it reseeds it.
+        var reseed = false
         while true {
             let frame: WALFrames.Frame
             switch frames.next() {
@@ -87,14 +89,21 @@ struct WALReader {
             case .failure(let stop):
                 switch stop.stop {
                 case .zeros(let at):
-                    file.end = "zeros"
-                    file.dataEndOffset = at
+                    if file.end != "damaged" { file.end = "zeros" }
+                    if file.end != "damaged" { file.dataEndOffset = at }
                 case .eof(let at):
-                    file.end = "eof"
-                    file.dataEndOffset = at
+                    if file.end != "damaged" { file.end = "eof" }
+                    if file.end != "damaged" { file.dataEndOffset = at }
                 case let .bad(at, why):
-                    badFrame(at: at, bytes: frames.size - at, why: why, torn: isLast && frames.isTorn(from: at, bytes: frames.size - at),
-                             isLast: isLast, path: path, file: &file, scan: &scan)
+                    // A frame cut by the end of the file: etcd's unexpected EOF, a torn write,
+                    // unless valid frames follow (then the length word itself is damaged).
+                    let next = frames.nextValidFrame(after: at)
+                    if badFrame(at: at, why: why, torn: isLast && next == nil, resumeAt: next, path: path, file: &file, scan: &scan),
+                       let next {
+                        frames.offset = next
+                        reseed = true
+                        continue
+                    }
                 }
                 return
             }
@@ -102,16 +111,21 @@ struct WALReader {
             do {
                 record = try PBRecord(serializedBytes: frame.record)
             } catch {
-                badFrame(at: frame.offset, bytes: frame.frameBytes, why: "record does not decode (\(error))",
-                         torn: isLast && frames.isTorn(from: frame.offset, bytes: frame.frameBytes), isLast: isLast,
-                         path: path, file: &file, scan: &scan)
+                let next = frames.nextValidFrame(after: frame.offset)
+                let torn = isLast && frames.isTorn(from: frame.offset, bytes: frame.frameBytes)
+                if badFrame(at: frame.offset, why: "record does not decode (\(error))", torn: torn, resumeAt: next,
+                            path: path, file: &file, scan: &scan), let next {
+                    frames.offset = next
+                    reseed = true
+                    continue
+                }
                 return
             }
             var info = WALRecordInfo(file: path, offset: frame.offset, length: frame.length, padding: frame.padding,
                                      type: record.type, crc: record.crc, computedCRC: crc, crcOK: true, detail: "")
             if record.type == WALRecordType.crc {
                 // The value the previous file ended with; 0 at the start of the log (nothing to check).
-                if crc != 0 && record.crc != crc {
+                if crc != 0 && record.crc != crc && !reseed {
                     info.crcOK = false
                     scan.findings.append(SourceFinding(.damage, "crc-chain", file: path, offset: frame.offset,
                         String(format: "crc record holds %08x, the previous file ended with %08x", record.crc, crc)))
@@ -125,42 +139,56 @@ struct WALReader {
                 info.detail = String(format: "seed %08x", record.crc)
             } else {
                 let next = RunningCRC.extend(crc, record.data)
-                info.computedCRC = next
-                if next != record.crc {
+                info.computedCRC = reseed ? record.crc : next
+                if next != record.crc && !reseed {
                     info.crcOK = false
                     if keepRecords { scan.records.append(info) }
-                    badFrame(at: frame.offset, bytes: frame.frameBytes,
-                             why: String(format: "crc mismatch: record says %08x, data gives %08x", record.crc, next),
-                             torn: isLast && frames.isTorn(from: frame.offset, bytes: frame.frameBytes), isLast: isLast,
-                             path: path, file: &file, scan: &scan)
+                    let resume = frames.nextValidFrame(after: frame.offset)
+                    let torn = isLast && frames.isTorn(from: frame.offset, bytes: frame.frameBytes)
+                    if badFrame(at: frame.offset, why: String(format: "crc mismatch: record says %08x, data gives %08x", record.crc, next),
+                                torn: torn, resumeAt: resume, path: path, file: &file, scan: &scan), let resume {
+                        frames.offset = resume
+                        reseed = true
+                        continue
+                    }
                     return
                 }
-                crc = next
+                crc = record.crc
                 info.detail = payload(record, frame: frame, path: path, file: &file, scan: &scan)
             }
+            reseed = false
             firstRecord = false
             file.recordCount += 1
-            file.dataEndOffset = frames.offset
+            if file.end != "damaged" { file.dataEndOffset = frames.offset }
             if keepRecords { scan.records.append(info) }
         }
     }
 
-    /// A frame that does not read. In the last file with an all-zero sector
-    /// inside it, it is a torn write (etcd repairs it by cutting): a notice.
-    /// Anywhere else, damage.
-    private func badFrame(at: UInt64, bytes: UInt64, why: String, torn: Bool, isLast: Bool, path: String,
-                          file: inout WALFile, scan: inout Scan) {
-        file.end = torn ? "torn" : "damaged"
-        file.dataEndOffset = at
-        file.damagedBytes = file.fileBytes - at
-        if torn {
+    /// A frame that does not read. In the last file, torn (etcd's repair
+    /// cuts it): a notice. Anywhere else, or when valid frames follow in the
+    /// same file, damage; reading resumes at `resumeAt`. Returns true when
+    /// the caller should resume.
+    private func badFrame(at: UInt64, why: String, torn: Bool, resumeAt: UInt64?, path: String,
+                          file: inout WALFile, scan: inout Scan) -> Bool {
+        if torn && resumeAt == nil {
+            if file.end != "damaged" {
+                file.end = "torn"
+                file.dataEndOffset = at
+            }
+            file.damagedBytes += file.fileBytes - at
             scan.findings.append(SourceFinding(.notice, "torn-tail", file: path, offset: at, bytes: file.fileBytes - at,
                 "torn write at the end of the last WAL file (\(why)); etcd's repair cuts the file here"))
-        } else {
-            let where_ = isLast ? "in the last WAL file, with no all-zero sector (not a torn write)" : "in a WAL file that is not the last"
-            scan.findings.append(SourceFinding(.damage, "bad-frame", file: path, offset: at, bytes: bytes,
-                "\(why), \(where_); the rest of the file is unreadable"))
+            return false
         }
+        let end = resumeAt ?? file.fileBytes
+        if file.end != "damaged" { file.dataEndOffset = at }
+        file.end = "damaged"
+        file.damagedBytes += end - at
+        let after = resumeAt.map { "; valid frames resume at offset \($0), read on with the CRC chain reseeded (etcd stops here)" }
+            ?? "; no valid frame follows in the file"
+        scan.findings.append(SourceFinding(.damage, "bad-frame", file: path, offset: at, bytes: end - at,
+            "\(why)" + (torn ? "" : ", not a torn write") + after))
+        return resumeAt != nil
     }
 
     /// Decodes a CRC-valid record's payload into the scan; returns a short description.

@@ -69,9 +69,6 @@ public struct LogSourceReader {
         reader.keepRecords = options.keepRecords
         reader.open = { data, _ in opener.open(data) }
         let scan = try reader.run()
-        if scan.files.isEmpty {
-            throw .notASource(directory: directory, why: "\(loc.walLabel) holds no *.wal file")
-        }
 
         var swarmNodes: [SwarmNode]?
         var swarmNodesIndex: UInt64 = 0
@@ -93,6 +90,9 @@ public struct LogSourceReader {
             }
         }
         let snaps = loc.snapDirectory == nil ? ([], []) : try snapReader.run()
+        if scan.files.isEmpty && snaps.0.isEmpty {
+            throw .notASource(directory: directory, why: "\(loc.walLabel) holds no *.wal file and there is no snapshot")
+        }
 
         var source = LogSource(kind: loc.kind, version: "", directory: directory, walDirectory: loc.walLabel,
                                snapDirectory: loc.snapLabel, identity: identity)
@@ -104,6 +104,12 @@ public struct LogSourceReader {
         source.walSnapshots = scan.snapshots
         source.snapshots = snaps.0
         source.findings = scan.findings
+        if scan.files.isEmpty {
+            let stray = scan.others.map(\.0).joined(separator: ", ")
+            source.findings.append(SourceFinding(.damage, "missing-wal", file: loc.walLabel,
+                "snapshot files but no WAL file: the hard state and every entry after the snapshot are lost"
+                    + (stray.isEmpty ? "" : " (files present: \(stray))")))
+        }
         source.otherFiles = scan.others.map { (loc.walLabel + "/" + $0.0, $0.1) } + snaps.1.map { ((loc.snapLabel ?? "") + "/" + $0.0, $0.1) }
         source.swarmNodes = swarmNodes
         source.swarmNodesIndex = swarmNodes == nil ? nil : swarmNodesIndex

@@ -5,6 +5,7 @@
 /// | case | severity |
 /// |---|---|
 /// | entries before the first held one, not covered by a valid snapshot | damage |
+/// | a hole inside the log (after damage), below a usable snapshot | notice; else damage (from the reader) |
 /// | hard state commit beyond the last index | damage |
 /// | a snapshot file that does not verify | damage (notice when a newer one verifies) |
 /// | the newest WAL snapshot record has no file, and the log does not cover what follows the newest usable one | damage, else notice |
@@ -18,6 +19,14 @@ enum SourceChecks {
         let commit = s.hardState?.commit ?? 0
         let usable = s.snapshots.first { $0.problem == nil }
         let usableIndex = usable?.index ?? 0
+
+        // A hole in the log that a usable snapshot file replaces is not a loss.
+        for k in s.findings.indices where s.findings[k].kind == "index-gap" {
+            if let r = s.findings[k].indexes, r.upperBound <= usableIndex {
+                s.findings[k].severity = .notice
+                s.findings[k].message = "entries \(formatIndexes(r)) are missing from the log, but the snapshot at \(usableIndex) replaces them"
+            }
+        }
 
         for (k, f) in s.snapshots.enumerated() {
             if let p = f.problem {
@@ -82,6 +91,10 @@ enum SourceChecks {
             }
         }
         flush()
+    }
+
+    static func formatIndexes(_ r: ClosedRange<UInt64>) -> String {
+        r.lowerBound == r.upperBound ? "\(r.lowerBound)" : "\(r.lowerBound)...\(r.upperBound)"
     }
 
     /// True when every index in `from...to` is a live entry.
