@@ -108,6 +108,8 @@ public struct EncryptionInfo: Sendable {
     /// Entries that no key opened.
     public var undecryptable = 0
     public var autolocked = false
+    /// Autolocked and no unlock key given: nothing was decrypted.
+    public var locked = false
     /// The key file's `kek-version` header.
     public var kekVersion: String?
 

@@ -11,10 +11,14 @@ public struct LogSourceReader {
         public var unlockKey: String?
         /// Keep every record (for `segments --records`).
         public var keepRecords = false
-        public init(kind: SourceKind? = nil, unlockKey: String? = nil, keepRecords: Bool = false) {
+        /// Read a locked swarm without its unlock key: framing, CRCs and
+        /// plaintext metadata only (`verify`, `segments`, `hardstate`).
+        public var allowLocked = false
+        public init(kind: SourceKind? = nil, unlockKey: String? = nil, keepRecords: Bool = false, allowLocked: Bool = false) {
             self.kind = kind
             self.unlockKey = unlockKey
             self.keepRecords = keepRecords
+            self.allowLocked = allowLocked
         }
     }
 
@@ -43,10 +47,18 @@ public struct LogSourceReader {
         var identity = SourceIdentity()
         var keys: SwarmKeys?
         var encryption: EncryptionInfo?
+        var lockedNote: SourceFinding?
         if loc.kind == .swarm, let root = loc.swarmRoot {
             let prefix = loc.walLabel.hasPrefix("swarm/") ? "swarm/" : ""
-            keys = try SwarmKeys.load(keyFile: root + "/certificates/swarm-node.key",
-                                      label: prefix + "certificates/swarm-node.key", unlockKey: options.unlockKey)
+            do throws(InteropError) {
+                keys = try SwarmKeys.load(keyFile: root + "/certificates/swarm-node.key",
+                                          label: prefix + "certificates/swarm-node.key", unlockKey: options.unlockKey)
+            } catch .locked(let file) where options.allowLocked {
+                // No key: nothing is decrypted; the CRC chain and the framing need none.
+                keys = SwarmKeys(deks: [], autolocked: true, locked: true)
+                lockedNote = SourceFinding(.notice, "locked", file: file,
+                    "the swarm is autolocked and no --unlock-key was given: entries and snapshots were checked (framing, CRC) but not decrypted")
+            }
             var info = EncryptionInfo()
             info.autolocked = keys!.autolocked
             info.kekVersion = keys!.kekVersion
@@ -75,6 +87,11 @@ public struct LogSourceReader {
         var snapReader = SnapReader(directory: loc.snapDirectory ?? "", label: loc.snapLabel ?? "")
         if let keys {
             snapReader.openData = { data, file in
+                if keys.locked {
+                    file.note = "not decrypted (autolocked, no --unlock-key)"
+                    file.dataBytes = UInt64(data.count)
+                    return
+                }
                 let opened = keys.open(data)
                 guard let plain = opened.plaintext else {
                     file.problem = "snapshot data cannot be decrypted: \(opened.problem ?? "")"
@@ -104,6 +121,7 @@ public struct LogSourceReader {
         source.walSnapshots = scan.snapshots
         source.snapshots = snaps.0
         source.findings = scan.findings
+        if let lockedNote { source.findings.append(lockedNote) }
         if scan.files.isEmpty {
             let stray = scan.others.map(\.0).joined(separator: ", ")
             source.findings.append(SourceFinding(.damage, "missing-wal", file: loc.walLabel,
@@ -130,6 +148,7 @@ public struct LogSourceReader {
             info.algorithms = opener.algorithms
             info.openedBy = opener.openedBy
             info.undecryptable = source.entries.filter { $0.plaintext == nil }.count
+            info.locked = keys?.locked ?? false
             source.encryption = info
         case .etcd:
             if let meta = scan.metadata, let m = EtcdPayloads.metadata(meta) {

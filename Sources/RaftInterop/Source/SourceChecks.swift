@@ -80,7 +80,7 @@ enum SourceChecks {
             runStart = nil
             runEnd = nil
         }
-        for e in s.entries {
+        for e in s.entries where !(s.encryption?.locked ?? false) {
             if e.plaintext == nil {
                 let sameSide = runStart.map { ($0.index <= usableIndex) == (e.index <= usableIndex) } ?? true
                 if !sameSide { flush() }

@@ -19,6 +19,8 @@ struct SwarmKeys {
     var autolocked = false
     var kekVersion: String?
     var pemType = ""
+    /// Autolocked and opened without the unlock key: no DEK.
+    var locked = false
 
     /// Decodes `SWMKEY-1-…` into the 32-byte KEK.
     static func kek(fromUnlockKey key: String) throws(InteropError) -> [UInt8] {
@@ -82,6 +84,7 @@ struct SwarmKeys {
         guard let record = try? PBEncrypted(serializedBytes: envelope) else {
             return (nil, nil, -1, "data is not a MaybeEncryptedRecord")
         }
+        if locked { return (nil, nil, record.algorithm, "not decrypted: the swarm is autolocked (pass --unlock-key)") }
         if record.algorithm == Ciphers.none { return (record.data, "none", Ciphers.none, nil) }
         guard record.algorithm == Ciphers.secretbox || record.algorithm == Ciphers.fernet else {
             return (nil, nil, record.algorithm, "unknown algorithm \(record.algorithm)")

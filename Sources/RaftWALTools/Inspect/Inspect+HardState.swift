@@ -5,7 +5,7 @@ extension Inspect {
     /// read, and whether the commit index is within the log.
     public static func hardState(directory: String, format: OutputFormat, source: SourceOptions = SourceOptions(),
                                  output: Output) throws(ToolFailure) -> ExitStatus {
-        if let s = try foreignSource(directory, source) { return sourceHardState(s, format: format, output: output) }
+        if let s = try foreignSource(directory, source, allowLocked: true) { return sourceHardState(s, format: format, output: output) }
         let a = try analyze(directory, output)
         let hs = a.hardState
         let limit = max(a.lastIndex, a.newestValidSnapshot?.index ?? 0)

@@ -6,7 +6,7 @@ extension Inspect {
     /// size, compression, CRC, index range) and every damaged range.
     public static func segments(directory: String, format: OutputFormat, records: Bool, source: SourceOptions = SourceOptions(),
                                 output: Output) throws(ToolFailure) -> ExitStatus {
-        if let s = try foreignSource(directory, source, keepRecords: records) { return sourceSegments(s, format: format, records: records, output: output) }
+        if let s = try foreignSource(directory, source, keepRecords: records, allowLocked: true) { return sourceSegments(s, format: format, records: records, output: output) }
         var perSegment: [Int: [JSON]] = [:]
         var rows: [Int: [[String]]] = [:]
         let a = try analyze(directory, output) { event in

@@ -7,7 +7,7 @@ extension Inspect {
     /// shapes the engine handles exit 0 unless `strict`.
     public static func verify(directory: String, format: OutputFormat, strict: Bool, source: SourceOptions = SourceOptions(),
                               output: Output) throws(ToolFailure) -> ExitStatus {
-        if let s = try foreignSource(directory, source) { return sourceVerify(s, format: format, strict: strict, output: output) }
+        if let s = try foreignSource(directory, source, allowLocked: true) { return sourceVerify(s, format: format, strict: strict, output: output) }
         let a = try analyze(directory, output, decode: true)
         let status = a.status(strict: strict)
         switch format {

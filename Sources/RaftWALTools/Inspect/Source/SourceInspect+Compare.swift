@@ -35,7 +35,8 @@ extension Inspect {
                     .object([("index", .uint(i)), ("terms", .array(c.divergenceTerms.map { .optional($0) }))])
                 } ?? .null),
                 ("heldBySome", .array(c.partial.map { p in
-                    .object([("indexes", .range(p.indexes)), ("holders", .array(p.holders.map { .string(directories[$0]) }))])
+                    .object([("indexes", .range(p.indexes)), ("holders", .array(p.holders.map { .string(directories[$0]) })),
+                             ("committedSomewhere", .bool(p.indexes.lowerBound <= (c.members.map(\.commit).max() ?? 0)))])
                 })),
                 ("mostCommitted", .array(c.mostCommitted.map { .string(directories[$0]) })),
                 ("recoverFrom", .optional(c.recommended.map { directories[$0] })),
@@ -58,7 +59,11 @@ extension Inspect {
             } else {
                 output.line("no divergence: every index held by more than one member has the same term everywhere")
             }
-            for p in c.partial { output.line("indexes \(formatRange(p.indexes)) held only by \(holders(p.holders))") }
+            let maxCommit = c.members.map(\.commit).max() ?? 0
+            for p in c.partial {
+                output.line("indexes \(formatRange(p.indexes)) held only by \(holders(p.holders))"
+                    + (p.indexes.lowerBound > maxCommit ? " (uncommitted: beyond every member's commit)" : ""))
+            }
             output.line("highest commit: \(holders(c.mostCommitted)) (commit \(c.members[c.mostCommitted.first ?? 0].commit))")
             if let r = c.recommended { output.line("recover from: \(directories[r]): \(c.recommendationReason)") }
         }

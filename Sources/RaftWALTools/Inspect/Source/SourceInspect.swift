@@ -20,12 +20,14 @@ extension Inspect {
 
     /// The etcd or Swarm log in `directory`, or nil when it is a RaftWAL
     /// directory (or `--source raftwal`). Unreadable input is exit 2.
-    static func foreignSource(_ directory: String, _ options: SourceOptions, keepRecords: Bool = false) throws(ToolFailure) -> LogSource? {
+    static func foreignSource(_ directory: String, _ options: SourceOptions, keepRecords: Bool = false,
+                              allowLocked: Bool = false) throws(ToolFailure) -> LogSource? {
         if options.kind == .raftwal { return nil }
         let s: LogSource?
         do throws(InteropError) {
             s = try LogSourceReader(directory: directory,
-                                    options: .init(kind: options.kind, unlockKey: options.unlockKey, keepRecords: keepRecords)).read()
+                                    options: .init(kind: options.kind, unlockKey: options.unlockKey, keepRecords: keepRecords,
+                                                   allowLocked: allowLocked)).read()
         } catch {
             throw ToolFailure(error.description)
         }
@@ -66,7 +68,7 @@ extension Inspect {
 
     static func encryptionJSON(_ e: EncryptionInfo) -> JSON {
         .object([
-            ("autolocked", .bool(e.autolocked)),
+            ("autolocked", .bool(e.autolocked)), ("decrypted", .bool(!e.locked)),
             ("kekVersion", .optional(e.kekVersion)),
             ("keys", .array(e.keysTried.map { .string($0) })),
             ("algorithms", .object(e.algorithms.keys.sorted().map { ($0, .uint(UInt64(e.algorithms[$0]!))) })),
