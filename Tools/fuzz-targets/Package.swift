@@ -9,9 +9,10 @@ import Foundation
 let root = URL(fileURLWithPath: Context.packageDirectory).deletingLastPathComponent().deletingLastPathComponent()
 let rootIdentity = root.lastPathComponent.lowercased()
 
-func fuzzTarget(_ name: String, testing: Bool = false) -> Target {
+func fuzzTarget(_ name: String, testing: Bool = false, interop: Bool = false) -> Target {
     var dependencies: [Target.Dependency] = [.product(name: "RaftWAL", package: rootIdentity)]
     if testing { dependencies.append(.product(name: "RaftWALTesting", package: rootIdentity)) }
+    if interop { dependencies.append(.product(name: "RaftInterop", package: rootIdentity)) }
     return .executableTarget(name: name, dependencies: dependencies)
 }
 
@@ -25,5 +26,10 @@ let package = Package(
         fuzzTarget("fuzz-snapshot", testing: true),
         fuzzTarget("fuzz-confchange"),
         fuzzTarget("fuzz-open", testing: true),
+        // Decoders of etcd and Docker Swarm files (raft-inspect's foreign sources).
+        fuzzTarget("fuzz-etcd-wal", interop: true),
+        fuzzTarget("fuzz-etcd-snap", interop: true),
+        fuzzTarget("fuzz-swarm-payload", interop: true),
+        fuzzTarget("fuzz-swarm-keyfile", interop: true),
     ]
 )
