@@ -16,7 +16,8 @@ enum InspectSupport {
     /// Fixture names (directories under `Fixtures/`).
     static let fixtures: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/Fixtures")) ?? []
-        return names.filter { FileManager.default.inspectIsDirectory(root + "/Fixtures/" + $0) }.sorted()
+        // `interop` holds etcd and Docker Swarm data (InteropFixtureTests), not RaftWAL directories.
+        return names.filter { $0 != "interop" && FileManager.default.inspectIsDirectory(root + "/Fixtures/" + $0) }.sorted()
     }()
 
     /// The built `raft-inspect`: next to the running test bundle (`swift test`

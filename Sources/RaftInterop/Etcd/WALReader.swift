@@ -218,7 +218,7 @@ struct WALReader {
             if hs.term != 0 || hs.vote != 0 || hs.commit != 0 {
                 scan.hardState = SourceHardState(term: hs.term, vote: hs.vote, commit: hs.commit, file: path, offset: frame.offset)
             }
-            return "term \(hs.term) vote \(hs.vote) commit \(hs.commit)"
+            return "term \(hs.term) vote \(String(hs.vote, radix: 16)) commit \(hs.commit)"
         case WALRecordType.snapshot:
             guard let s = try? PBWalSnapshot(serializedBytes: record.data) else {
                 scan.findings.append(SourceFinding(.damage, "bad-snapshot-record", file: path, offset: frame.offset,
@@ -256,7 +256,7 @@ struct WALReader {
                 if !covered {
                     scan.findings.append(SourceFinding(.damage, "index-gap", file: path, offset: frame.offset,
                         indexes: (last.index + 1)...(e.index - 1),
-                        "entries \(last.index + 1)...\(e.index - 1) are missing and no snapshot record covers them"))
+                        "entr\(e.index - last.index > 2 ? "ies \(last.index + 1)...\(e.index - 1) are" : "y \(last.index + 1) is") missing and no snapshot record covers \(e.index - last.index > 2 ? "them" : "it")"))
                 }
             }
         }

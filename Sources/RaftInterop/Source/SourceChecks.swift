@@ -24,7 +24,7 @@ enum SourceChecks {
         for k in s.findings.indices where s.findings[k].kind == "index-gap" {
             if let r = s.findings[k].indexes, r.upperBound <= usableIndex {
                 s.findings[k].severity = .notice
-                s.findings[k].message = "entries \(formatIndexes(r)) are missing from the log, but the snapshot at \(usableIndex) replaces them"
+                s.findings[k].message = (r.count == 1 ? "entry \(r.lowerBound) is" : "entries \(formatIndexes(r)) are") + " missing from the log, but the snapshot at \(usableIndex) replaces \(r.count == 1 ? "it" : "them")"
             }
         }
 
