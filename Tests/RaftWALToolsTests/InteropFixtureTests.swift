@@ -217,6 +217,12 @@ import Testing
             try Inspect.verify(directory: dir, format: .json, strict: false, source: .init(unlockKey: try? Self.unlockKey()), output: o)
         }
         #expect(status == .healthy)
+        let (_, sc, _) = Self.run { o throws(ToolFailure) in
+            try Inspect.summary(directory: dir, format: .json, strict: false, source: .init(unlockKey: try? Self.unlockKey()), output: o)
+        }
+        let enc = (try InspectSupport.json(sc.out)["source"] as? [String: Any])?["encryption"] as? [String: Any]
+        #expect(enc?["autolocked"] as? Bool == true)
+        #expect((enc?["privateKey"] as? String)?.hasPrefix("opened with the unlock key") == true)
         // The entries sealed with the DEK that autolock rotated away are below the rotation snapshot: a notice.
         let notices = try InspectSupport.json(c.out)["notices"] as? [[String: Any]] ?? []
         #expect(notices.contains { $0["label"] as? String == "undecryptable" })

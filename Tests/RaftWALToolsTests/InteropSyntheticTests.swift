@@ -285,6 +285,39 @@ import Testing
         #expect(rows.first?["managerWithoutRaftMember"] as? Bool == false)
     }
 
+    /// After a force-new-cluster, the lost managers' Node objects stay role
+    /// manager in the store, but their raft members were removed: flagged.
+    @Test func managerWhoseRaftMemberWasRemovedIsFlagged() throws {
+        let tmp = InspectTempDir("swarm-fnc")
+        let root = tmp.path
+        for d in ["raft/wal-v3-encrypted", "raft/snap-v3-encrypted", "certificates"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
+        }
+        try SyntheticSwarm.keyFile(dek: Self.dek).write(toFile: root + "/certificates/swarm-node.key", atomically: true, encoding: .utf8)
+        let seal = { (p: Data) in Sealing.secretboxRecord(p, key: Self.dek) }
+        var w = SyntheticWAL()
+        w.metadata(SyntheticSwarm.member(raftID: 1, nodeID: "node1", addr: "127.0.0.1:2377"))
+        w.snapshot(index: 0, term: 0)
+        w.entry(index: 1, term: 1, type: 1, data: seal(SyntheticWAL.confChange(type: 0, node: 1, context: SyntheticSwarm.member(raftID: 1, nodeID: "node1", addr: "127.0.0.1:2377"))))
+        w.entry(index: 2, term: 2, data: seal(SyntheticSwarm.request([SyntheticSwarm.nodeAction(kind: 1, id: "node1", hostname: "m1", role: 1)])))
+        w.entry(index: 3, term: 2, data: seal(SyntheticSwarm.request([SyntheticSwarm.nodeAction(kind: 1, id: "node2", hostname: "m2", role: 1)])))
+        w.entry(index: 4, term: 2, type: 1, data: seal(SyntheticWAL.confChange(type: 0, node: 2, context: SyntheticSwarm.member(raftID: 2, nodeID: "node2", addr: "127.0.0.2:2377"))))
+        // Docker's force-new-cluster: RemoveNode with no context.
+        w.entry(index: 5, term: 3, type: 1, data: seal(SyntheticWAL.confChange(type: 1, node: 2, context: Data())))
+        w.hardState(term: 3, vote: 1, commit: 5)
+        try w.bytes.write(to: URL(fileURLWithPath: root + "/raft/wal-v3-encrypted/" + SyntheticWAL.walName(seq: 0, index: 0)))
+        let (status, c, _) = run { o throws(ToolFailure) in try Inspect.members(directory: root, format: .json, output: o) }
+        #expect(status == .healthy)
+        let json = try InspectSupport.json(c.out)
+        let rows = ((json["nodes"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
+        #expect(rows.first { $0["id"] as? String == "node2" }?["managerWithoutRaftMember"] as? Bool == true)
+        #expect(rows.first { $0["id"] as? String == "node1" }?["managerWithoutRaftMember"] as? Bool == false)
+        let last = json["asOfLastIndex"] as? [String: Any]
+        #expect((last?["removed"] as? [Int]) == [2])
+        let (_, text, _) = run { o throws(ToolFailure) in try Inspect.members(directory: root, format: .text, output: o) }
+        #expect(text.out.contains("NO: manager removed from raft"))
+    }
+
     @Test func compareFindsTheFirstDivergenceAndTheMemberToRecoverFrom() throws {
         var a = Self.healthyEtcd()
         a.entry(index: 6, term: 2, data: Data("put six".utf8))

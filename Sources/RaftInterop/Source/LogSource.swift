@@ -112,6 +112,8 @@ public struct EncryptionInfo: Sendable {
     public var locked = false
     /// The key file's `kek-version` header.
     public var kekVersion: String?
+    /// Autolocked: whether the unlock key also opened the node's TLS private key.
+    public var privateKey: String?
 
     public init() {}
 }

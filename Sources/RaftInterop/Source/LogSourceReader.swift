@@ -62,6 +62,7 @@ public struct LogSourceReader {
             var info = EncryptionInfo()
             info.autolocked = keys!.autolocked
             info.kekVersion = keys!.kekVersion
+            info.privateKey = keys!.privateKey
             info.keysTried = keys!.deks.map(\.name)
             encryption = info
             do throws(InteropError) {

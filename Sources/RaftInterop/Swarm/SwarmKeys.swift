@@ -21,6 +21,8 @@ struct SwarmKeys {
     var pemType = ""
     /// Autolocked and opened without the unlock key: no DEK.
     var locked = false
+    /// Autolocked: whether the unlock key also opened the PKCS#8 private key, or why not.
+    var privateKey: String?
 
     /// Decodes `SWMKEY-1-…` into the 32-byte KEK.
     static func kek(fromUnlockKey key: String) throws(InteropError) -> [UInt8] {
@@ -75,6 +77,14 @@ struct SwarmKeys {
             keys.deks.append((header, [UInt8](dek)))
         }
         if keys.deks.isEmpty { throw .badKeyFile(file: label, why: "no raft-dek header: not a Swarm manager's key file") }
+        if pem.type == "ENCRYPTED PRIVATE KEY", let kek {
+            do {
+                _ = try EncryptedPrivateKey.open(der: pem.body, password: kek)
+                keys.privateKey = "opened with the unlock key (PKCS#8 PBES2: PBKDF2-HMAC-SHA1, AES-256-CBC)"
+            } catch {
+                keys.privateKey = "not opened with the unlock key: \(error)"
+            }
+        }
         return keys
     }
 

@@ -48,6 +48,7 @@ extension Inspect {
                         + (e.undecryptable > 0 ? "; \(e.undecryptable) entries undecryptable" : "")])
                     t.add(["keys", "\(e.keysTried.joined(separator: ", ")) from swarm-node.key, kek-version \(e.kekVersion ?? "?")"
                         + (e.autolocked ? ", autolocked (opened with --unlock-key)" : ", not autolocked")])
+                    if let pk = e.privateKey { t.add(["private key", pk]) }
                 }
             } else {
                 t.add(["member", "\(id.raftID.map(rid) ?? "?")  cluster \(id.clusterID ?? "?")"])

@@ -69,7 +69,7 @@ extension Inspect {
     static func encryptionJSON(_ e: EncryptionInfo) -> JSON {
         .object([
             ("autolocked", .bool(e.autolocked)), ("decrypted", .bool(!e.locked)),
-            ("kekVersion", .optional(e.kekVersion)),
+            ("kekVersion", .optional(e.kekVersion)), ("privateKey", .optional(e.privateKey)),
             ("keys", .array(e.keysTried.map { .string($0) })),
             ("algorithms", .object(e.algorithms.keys.sorted().map { ($0, .uint(UInt64(e.algorithms[$0]!))) })),
             ("openedBy", .object(e.openedBy.keys.sorted().map { ($0, .uint(UInt64(e.openedBy[$0]!))) })),
