@@ -364,6 +364,17 @@ import Testing
         #expect(status == .damage || failure?.status == .usage)
     }
 
+    @Test func aSymlinkNamedLikeAWALFileIsAFindingNeverFollowed() throws {
+        let tmp = InspectTempDir("etcd-symlink")
+        let dir = try Self.etcdDirectory(tmp, files: [Self.healthyEtcd().bytes])
+        let link = dir + "/member/wal/" + SyntheticWAL.walName(seq: 1, index: 6)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/dev/zero")
+        let (status, c, _) = run { o throws(ToolFailure) in try Inspect.verify(directory: dir, format: .json, strict: false, output: o) }
+        #expect(status == .damage)
+        let problems = try InspectSupport.json(c.out)["problems"] as? [[String: Any]] ?? []
+        #expect(problems.contains { $0["label"] as? String == "not-a-file" && ($0["file"] as? String)?.hasSuffix(SyntheticWAL.walName(seq: 1, index: 6)) == true })
+    }
+
     @Test func unlockKeyParsingRejectsMalformedKeys() {
         #expect(throws: InteropError.self) { try SwarmKeys.kek(fromUnlockKey: "SWMKEY-2-abc") }
         #expect(throws: InteropError.self) { try SwarmKeys.kek(fromUnlockKey: "SWMKEY-1-abc") }

@@ -58,6 +58,12 @@ struct WALReader {
                 scan.findings.append(SourceFinding(.damage, "sequence-gap", file: path,
                     "WAL file sequence jumps from \(names[k - 1].seq) to \(n.seq): a file is missing"))
             }
+            guard FileBytes.isRegularFile(directory + "/" + n.name) else {
+                // A FIFO, device or symbolic link named like a WAL file is never opened.
+                scan.findings.append(SourceFinding(.damage, "not-a-file", file: path,
+                    "named like a WAL file but not a regular file: not read"))
+                continue
+            }
             let data = try FileBytes.read(directory + "/" + n.name, label: path)
             var file = WALFile(name: n.name, seq: n.seq, firstIndexFromName: n.index, fileBytes: UInt64(data.count))
             readFile(data, path: path, isLast: k == names.count - 1, crc: &crc, file: &file, scan: &scan)
