@@ -50,7 +50,8 @@ import Testing
         #expect(json["lastIndex"] as? Int == 5)
         #expect((json["source"] as? [String: Any])?["kind"] as? String == "etcd")
         #expect((json["source"] as? [String: Any])?["memberIDHex"] as? String == "8e9e05c52164694d")
-        let members = (json["members"] as? [String: Any])?["members"] as? [[String: Any]]
+        let members = json["members"] as? [[String: Any]]
+        #expect(json["membersAsOfIndex"] as? Int == 5)
         #expect(members?.first?["name"] as? String == "default")
         #expect(members?.first?["address"] as? String == "http://127.0.0.1:2380")
         let (v, vc, _) = run { o throws(ToolFailure) in try Inspect.verify(directory: dir, format: .text, strict: false, output: o) }

@@ -27,7 +27,11 @@ extension Inspect {
                     .object([("name", .string(f.name)), ("index", .uint(f.index)), ("term", .uint(f.term)),
                              ("bytes", .uint(f.fileBytes)), ("valid", .bool(f.problem == nil))])
                 })),
-                ("members", sourceMembersJSON(members)),
+                // Same shape as a RaftWAL summary's: the member list, the index it is as of, why it may be incomplete.
+                ("members", (sourceMembersJSON(members).objectValue("members")) ?? .array([])),
+                ("membersAsOfIndex", .uint(members.index)),
+                ("membersProblem", .optional(members.problem)),
+                ("removedMembers", .array(members.removed.map { .uint($0) })),
                 ("healthy", .bool(status == .healthy)),
                 ("verdict", .string(s.verdict(strict: strict))),
                 ("findings", .array(s.findings.map(\.json))),
