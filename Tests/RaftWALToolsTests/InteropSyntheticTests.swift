@@ -376,6 +376,22 @@ import Testing
         #expect(problems.contains { $0["label"] as? String == "not-a-file" && ($0["file"] as? String)?.hasSuffix(SyntheticWAL.walName(seq: 1, index: 6)) == true })
     }
 
+    /// During a DEK rotation the key file holds raft-dek-pending too; swarmkit tries it first.
+    @Test func entriesSealedWithThePendingKeyOpenWithIt() throws {
+        let tmp = InspectTempDir("swarm-pending")
+        let dir = try Self.swarmDirectory(tmp, oldKeyBelow: 3)
+        // The old DEK is the current one, the new one pending: every entry opens.
+        try SyntheticSwarm.keyFile(dek: Self.oldDEK, pending: Self.dek)
+            .write(toFile: dir + "/certificates/swarm-node.key", atomically: true, encoding: .utf8)
+        let (status, c, _) = run { o throws(ToolFailure) in try Inspect.summary(directory: dir, format: .json, strict: false, output: o) }
+        #expect(status == .healthy)
+        let enc = (try InspectSupport.json(c.out)["source"] as? [String: Any])?["encryption"] as? [String: Any]
+        let opened = enc?["openedBy"] as? [String: Int]
+        #expect(opened?["raft-dek"] == 3)
+        #expect(opened?["raft-dek-pending"] == 2)
+        #expect(enc?["undecryptableEntries"] as? Int == 0)
+    }
+
     @Test func unlockKeyParsingRejectsMalformedKeys() {
         #expect(throws: InteropError.self) { try SwarmKeys.kek(fromUnlockKey: "SWMKEY-2-abc") }
         #expect(throws: InteropError.self) { try SwarmKeys.kek(fromUnlockKey: "SWMKEY-1-abc") }
