@@ -64,18 +64,21 @@ struct WALFrames {
         return .success(frame)
     }
 
-    /// etcd's torn-write rule: a bad frame is torn when some 512-byte
-    /// sector it touches is, within the frame, all zeros (the write never
-    /// reached that sector).
+    /// etcd's torn-write rule: a bad frame is torn when the bytes of its
+    /// record and padding, split at 512-byte sector boundaries of the file,
+    /// hold a chunk that is all zeros (the write never reached that sector).
     func isTorn(from frameOffset: UInt64, bytes frameBytes: UInt64) -> Bool {
+        // As etcd's decoder: the chunks are of the record and its padding, after the length word.
         let end = min(size, frameOffset + frameBytes)
-        var at = frameOffset
-        while at < end {
-            let sectorEnd = min(end, (at / 512 + 1) * 512)
-            if bytes(at, sectorEnd - at).allSatisfy({ $0 == 0 }) { return true }
-            at = sectorEnd
+        return data.withUnsafeBytes { raw in
+            var at = min(end, frameOffset + 8)
+            while at < end {
+                let sectorEnd = min(end, (at / 512 + 1) * 512)
+                if !raw[Int(at)..<Int(sectorEnd)].contains(where: { $0 != 0 }) { return true }
+                at = sectorEnd
+            }
+            return false
         }
-        return false
     }
 
     /// The offset of the first frame after `offset` (8-aligned) that reads
@@ -86,7 +89,9 @@ struct WALFrames {
         var at = (offset / 8 + 1) * 8
         var tried = 0
         while at + 8 <= size && tried < probes {
-            let word = u64(at)
+            // Zero words (preallocated space) are skipped without decoding anything.
+            let word = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: Int(at), as: UInt64.self)) }
+            if word == 0 { at += 8; continue }
             let length = word & 0x00FF_FFFF_FFFF_FFFF
             let top = UInt8(word >> 56)
             let padding = top & 0x80 != 0 ? UInt64(top & 0x07) : 0
