@@ -13,7 +13,8 @@ enum InspectSupport {
 
     static let goldenDirectory = root + "/Tests/RaftWALToolsTests/Golden"
 
-    /// Fixture names (directories under `Fixtures/`).
+    /// Fixture names (directories under `Fixtures/`), except `interop`: real Docker
+    /// Swarm / etcd data with its own README (`Tools/make-interop-fixtures`).
     static let fixtures: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/Fixtures")) ?? []
         // `interop` holds etcd and Docker Swarm data (InteropFixtureTests), not RaftWAL directories.

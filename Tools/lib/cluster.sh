@@ -12,6 +12,25 @@
 #   dk manager-1 swarm init --advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:2377
 #   dockerd_stop manager-1
 #
+# Functions (each documented where it is defined):
+#   setup      cluster_init PURPOSE; cluster_cleanup (the trap); cluster_require_packages
+#   messages   cluster_log MSG; cluster_fail MSG (exit 1); cluster_step NAME (timed steps,
+#              appended to $CLUSTER_TIMINGS if set); cluster_in_ns CMD...
+#   processes  cluster_stop_pid PID [TIMEOUT]; cluster_leftover_pids
+#   dockerd    dockerd_seed NAME SWARM_DIR; dockerd_start NAME IP [ARGS...];
+#              dockerd_wait NAME [TIMEOUT]; dockerd_stop NAME [TIMEOUT];
+#              dockerd_stop_all NAME...; dockerd_dir / dockerd_swarm_dir / dockerd_pid /
+#              dockerd_ip NAME; dk NAME ARGS...; dk_t SECONDS NAME ARGS...
+#   swarm      swarm_node_id NAME; swarm_leader NAME; swarm_wait_leader NAME [TIMEOUT]
+#              [NOT_HOSTNAME]; swarm_wait_status NAME HOSTNAME STATUS [TIMEOUT];
+#              swarm_capture NAME OUTDIR
+#   etcd       etcd_seed NAME DATA_DIR; etcd_start NAME IP INITIAL_CLUSTER [ARGS...];
+#              etcd_wait NAME [TIMEOUT]; etcd_stop NAME [TIMEOUT]; ectl NAME ARGS...;
+#              etcd_dir / etcd_pid / etcd_ip NAME; etcd_capture NAME OUTDIR
+# NAME may have a group prefix ("quorum/manager-1"); the last component is the
+# daemon's hostname (dockerd) or --name (etcd). Environment: CLUSTER_KEEP=1 keeps
+# the work dir (logs: CLUSTER_DIR/NAME/dockerd.log, etcd.log).
+#
 # Everything a script starts lives under one work dir (CLUSTER_DIR, short, under
 # /tmp so unix socket paths stay below 108 bytes) and in one network namespace
 # (CLUSTER_NS). On exit, even on failure or Ctrl-C, cluster_cleanup stops every
@@ -190,6 +209,7 @@ dockerd_start() {
     local d="$CLUSTER_DIR/$name" label="rw-${name//\//-}"
     mkdir -p "$d/data" "$d/x"
     echo "$ip" >"$d/ip"
+    # shellcheck disable=SC2016 # $0 and $@ are the inner sh's
     nsenter --net="/run/netns/$CLUSTER_NS" unshare --uts sh -c 'hostname "$0"; exec "$@"' "${name##*/}" \
         dockerd --data-root "$d/data" --exec-root "$d/x" -H "unix://$d/docker.sock" \
         --pidfile "$d/docker.pid" --containerd-namespace "$label" \
@@ -203,6 +223,17 @@ dockerd_start() {
 }
 
 dockerd_ip() { cat "$CLUSTER_DIR/$1/ip"; }
+
+# dockerd_seed NAME SWARM_DIR: before the first dockerd_start of NAME, copies a
+# manager's swarm state (e.g. a fixture: raft/, certificates/, state.json,
+# docker-state.json) into NAME's data root, so the daemon starts on it. The
+# copy is the daemon's to change; SWARM_DIR is never touched.
+dockerd_seed() {
+    local name="$1" src="$2" d="$CLUSTER_DIR/$1/data/swarm"
+    [ -d "$src/raft" ] || cluster_fail "dockerd_seed: $src has no raft/"
+    mkdir -p "$d"
+    cp -a "$src/raft" "$src/certificates" "$src/state.json" "$src/docker-state.json" "$d/"
+}
 
 # dk NAME DOCKER_ARGS...: the docker CLI against NAME's socket.
 dk() { local name="$1"; shift; docker -H "unix://$CLUSTER_DIR/$name/docker.sock" "$@"; }
@@ -296,17 +327,21 @@ swarm_capture() {
     dk "$name" node ls >"$out/node-ls.txt"
     dk "$name" node ls --format '{{json .}}' >"$out/node-ls.jsonl"
     ids=$(dk "$name" node ls -q)
+    # IDs are single words: $ids splits on purpose (here and below).
     # shellcheck disable=SC2086
     dk "$name" node inspect $ids >"$out/node-inspect.json"
     dk "$name" service ls >"$out/service-ls.txt"
     dk "$name" service ls --format '{{json .}}' >"$out/service-ls.jsonl"
     ids=$(dk "$name" service ls -q)
+    # shellcheck disable=SC2086
     if [ -n "$ids" ]; then dk "$name" service inspect $ids >"$out/service-inspect.json"; else echo '[]' >"$out/service-inspect.json"; fi
     dk "$name" secret ls --format '{{json .}}' >"$out/secret-ls.jsonl"
     ids=$(dk "$name" secret ls -q)
+    # shellcheck disable=SC2086
     if [ -n "$ids" ]; then dk "$name" secret inspect $ids >"$out/secret-inspect.json"; else echo '[]' >"$out/secret-inspect.json"; fi
     dk "$name" config ls --format '{{json .}}' >"$out/config-ls.jsonl"
     ids=$(dk "$name" config ls -q)
+    # shellcheck disable=SC2086
     if [ -n "$ids" ]; then dk "$name" config inspect $ids >"$out/config-inspect.json"; else echo '[]' >"$out/config-inspect.json"; fi
     dk "$name" info --format '{{json .Swarm}}' >"$out/info-swarm.json"
 }
@@ -318,6 +353,16 @@ swarm_capture() {
 etcd_dir() { echo "$CLUSTER_DIR/$1/data"; }
 etcd_pid() { cat "$CLUSTER_DIR/$1/pid" 2>/dev/null; }
 etcd_ip() { cat "$CLUSTER_DIR/$1/ip"; }
+
+# etcd_seed NAME DATA_DIR: before the first etcd_start of NAME, copies an etcd
+# data dir (one holding member/) into NAME's data dir. DATA_DIR is never touched.
+# Start it with the same --name (the last component of NAME) and peer URL it had.
+etcd_seed() {
+    local name="$1" src="$2" d="$CLUSTER_DIR/$1/data"
+    [ -d "$src/member/wal" ] || cluster_fail "etcd_seed: $src has no member/wal"
+    mkdir -p "$d"
+    cp -a "$src/member" "$d/"
+}
 
 # etcd_start NAME IP INITIAL_CLUSTER [EXTRA_ETCD_ARGS...]: starts an etcd member
 # in the namespace; its etcd --name is the last component of NAME. INITIAL_CLUSTER is etcd's --initial-cluster value
