@@ -146,7 +146,7 @@ sc_objects() {
         dk_t 20 "$n" secret ls --format 'secret {{.ID}} {{.Name}}' || return 1
         dk_t 20 "$n" config ls --format 'config {{.ID}} {{.Name}}' || return 1
         dk_t 20 "$n" network ls --no-trunc --filter scope=swarm --format 'network {{.ID}} {{.Name}}' || return 1
-    } | sed 's/,$//' | sort >"$out"
+    } | sed -E 's/,$//; s/ +$//' | sort >"$out"
 }
 
 # sc_table TITLE COL FILE [COL FILE...]: the objects of several captures side by
