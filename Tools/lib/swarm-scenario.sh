@@ -69,6 +69,8 @@ sc_show() { printf -- '-- %s\n' "$1"; sed 's/^/   /' "$2"; }
 # sc_run CMD...: prints "$ CMD" (the tool paths shortened), runs it, indents its output.
 sc_run() {
     local shown="$*" rc=0 out
+    # dk_t SECONDS NAME ARGS... is shown as the docker command it runs
+    [ "$1" = dk_t ] && shown="docker ${*:4}"
     shown=${shown//"$BIN/"/}
     shown=${shown//"$CLUSTER_DIR/"/}
     printf '   $ %s\n' "$shown"
