@@ -204,6 +204,30 @@ import Testing
         #expect(source["clusterIDHex"] as? String == String((header["cluster_id"] as! NSNumber).uint64Value, radix: 16))
     }
 
+    /// Replaying the decoded puts and deletes of etcd's log gives exactly
+    /// the keys and values `etcdctl get --prefix` returned.
+    @Test func etcdEntriesReplayToTheKeysEtcdReturned() throws {
+        let source = try #require(try LogSourceReader(directory: Self.path("etcd-single")).read())
+        var kv: [String: Data] = [:]
+        for e in source.entries where e.kind == .normal {
+            guard let p = e.plaintext, let r = EtcdRequest.decode(p) else { continue }
+            if r.operation == "put", let k = r.key { kv[k] = r.value ?? Data() }
+            if r.operation == "delete-range", let k = r.key, r.rangeEnd == nil { kv[k] = nil }
+        }
+        let all = try Self.jsonFile(Self.path("etcd-single/captured/get-all.json")) as! [String: Any]
+        var expected: [String: Data] = [:]
+        for item in all["kvs"] as! [[String: Any]] {
+            let key = String(decoding: Data(base64Encoded: item["key"] as! String)!, as: UTF8.self)
+            expected[key] = Data(base64Encoded: item["value"] as? String ?? "") ?? Data()
+        }
+        #expect(!expected.isEmpty)
+        #expect(kv == expected)
+        let (_, c, _) = Self.run { o throws(ToolFailure) in
+            try Inspect.entries(directory: Self.path("etcd-single"), format: .text, filter: .init(from: 5, to: 5), output: o)
+        }
+        #expect(c.out.contains("put /raftwal/fixture/key-01"))
+    }
+
     @Test func autolockedSwarmOpensWithTheCurrentKeyOnly() throws {
         let dir = Self.path("swarm-autolock")
         let (_, _, none) = Self.run { o throws(ToolFailure) in try Inspect.entries(directory: dir, format: .text, filter: .init(), output: o) }

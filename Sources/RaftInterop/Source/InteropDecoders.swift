@@ -19,13 +19,14 @@ public enum InteropDecoders {
         return file.problem
     }
 
-    /// Decodes bytes as every Swarm plaintext the reader meets: a raft
-    /// request, a snapshot, a conf change (v1 and v2) with its context, and
+    /// Decodes bytes as every entry plaintext the reader meets: a Swarm raft
+    /// request, an etcd request (v3 or v2), a Swarm snapshot, a conf change (v1 and v2) with its context, and
     /// an encryption envelope opened with a fixed key (both ciphers).
     public static func swarmPayload(_ bytes: [UInt8]) -> Int {
         let data = Data(bytes)
         var n = 0
         if let r = SwarmRequest.decode(data, reveal: false) { n += r.changes.count }
+        if EtcdRequest.decode(data) != nil { n += 1 }
         var file = SnapshotFile(name: "fuzz.snap", term: 1, index: 1, fileBytes: 0)
         n += SwarmPayloads.fill(&file, plaintext: data)?.count ?? 0
         n += DecodedConfChange.decode(data, kind: .confChange, context: SwarmPayloads.memberContext)?.count ?? 0

@@ -13,7 +13,7 @@ extension Inspect {
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(a.directory)),
+                ("directory", .string(a.directory)), ("source", raftWALSourceJSON),
                 ("term", .uint(hs.term)), ("vote", .uint(hs.vote)), ("commit", .uint(hs.commit)),
                 ("file", .optional(a.hardStateFile)), ("offset", .optional(a.hardStateOffset)),
                 ("lastIndex", .uint(a.lastIndex)), ("lastTerm", .uint(a.lastTerm)),

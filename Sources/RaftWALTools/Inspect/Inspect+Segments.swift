@@ -29,7 +29,7 @@ extension Inspect {
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(a.directory)),
+                ("directory", .string(a.directory)), ("source", raftWALSourceJSON),
                 ("segments", .array(a.segments.enumerated().map { k, s in segmentJSON(s, records: records ? perSegment[k] ?? [] : nil) })),
                 ("findings", .array(a.findings.filter { f in a.segments.contains { $0.name == f.file } }.map(\.json))),
             ]).pretty())

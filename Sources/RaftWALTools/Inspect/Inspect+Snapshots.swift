@@ -27,7 +27,7 @@ extension Inspect {
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(directory)),
+                ("directory", .string(directory)), ("source", raftWALSourceJSON),
                 ("snapshots", .array(list.map { s in
                     .object([
                         ("name", .string(s.name)), ("index", .uint(s.index)), ("term", .uint(s.term)),

@@ -58,7 +58,7 @@ extension Inspect {
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(a.directory)),
+                ("directory", .string(a.directory)), ("source", raftWALSourceJSON),
                 ("entries", .uint(s.perType.values.reduce(0) { $0 + $1.entries })),
                 ("dataBytes", .uint(s.perType.values.reduce(0) { $0 + $1.bytes })),
                 ("perTerm", .array(terms.map { t in

@@ -21,7 +21,7 @@ extension Inspect {
 
     static func summaryJSON(_ a: LogAnalysis, members: Members.Result, strict: Bool) -> JSON {
         .object([
-            ("directory", .string(a.directory)),
+            ("directory", .string(a.directory)), ("source", raftWALSourceJSON),
             ("identity", identityJSON(a.identity)),
             ("firstIndex", .optional(a.firstIndex)),
             ("lastIndex", .uint(a.lastIndex)),

@@ -13,7 +13,7 @@ extension Inspect {
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(a.directory)),
+                ("directory", .string(a.directory)), ("source", raftWALSourceJSON),
                 ("healthy", .bool(status == .healthy)),
                 ("strict", .bool(strict)),
                 ("verdict", .string(a.verdict(strict: strict))),

@@ -102,7 +102,7 @@ extension Inspect {
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(a.directory)),
+                ("directory", .string(a.directory)), ("source", raftWALSourceJSON),
                 ("self", .optional(a.identity?.memberID)),
                 ("asOfLastIndex", Members.asOfJSON(r.asOfLast)),
                 ("asOfCommitIndex", Members.asOfJSON(r.asOfCommit)),

@@ -63,7 +63,7 @@ extension RecoverReport {
                                  + (e.committed ? " COMMITTED" : ""))
                 }
             }
-            for r in droppedRanges { row("dropped", "indexes \(r.first)...\(r.last) (unreadable or after the damage)") }
+            for r in droppedRanges { row("dropped", (r.first == r.last ? "index \(r.first)" : "indexes \(r.first)...\(r.last)") + " (unreadable or after the damage)") }
             row("committed?", droppedIncludesCommitted ? "YES: entries at or below the commit index are dropped" : "no: every dropped entry is above the commit index")
         }
         for a in added { row("added", "\(a.index) term \(a.term) \(a.change)") }

@@ -81,6 +81,23 @@ extension Inspect {
             return EntryDescription(text: text, json: json)
         }
         if p.isEmpty { return EntryDescription(text: "(empty: a new leader's first entry)", json: .object([("empty", .bool(true))])) }
+        if s.kind == .etcd {
+            guard let r = EtcdRequest.decode(p) else {
+                return EntryDescription(text: DataRendering.utf8.render([UInt8](p), width: 64) ?? "", json: .null)
+            }
+            var text = r.operation + (r.detail.map { r.operation == "v2" ? " \($0)" : "" } ?? "")
+            if let k = r.key { text += " " + DataRendering.printable(k) }
+            if let e = r.rangeEnd { text += " ... " + DataRendering.printable(e) }
+            if let v = r.value { text += " value=" + (DataRendering.utf8.render([UInt8](v), width: 40) ?? "") + " (\(v.count) bytes)" }
+            if let d = r.detail, r.operation != "v2" { text += " " + d }
+            return EntryDescription(text: text, json: .object([
+                ("request", .object([
+                    ("operation", .string(r.operation)), ("id", .string(rid(r.id))), ("key", .optional(r.key)),
+                    ("rangeEnd", .optional(r.rangeEnd)), ("valueBytes", .optional(r.value.map { UInt64($0.count) })),
+                    ("detail", .optional(r.detail)),
+                ])),
+            ]))
+        }
         guard s.kind == .swarm else { return EntryDescription(text: DataRendering.utf8.render([UInt8](p), width: 64) ?? "", json: .null) }
         guard let r = SwarmRequest.decode(p, reveal: reveal) else {
             return EntryDescription(text: "<not a Swarm raft request>", json: .null)

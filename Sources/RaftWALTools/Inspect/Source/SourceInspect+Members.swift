@@ -11,7 +11,7 @@ extension Inspect {
         switch format {
         case .json:
             var fields: [(String, JSON)] = [
-                ("directory", .string(s.directory)), ("source", .string(s.kind.rawValue)),
+                ("directory", .string(s.directory)), ("source", sourceBriefJSON(s)),
                 ("self", .optional(s.identity.raftID)),
                 ("asOfLastIndex", sourceMembersJSON(last)), ("asOfCommitIndex", sourceMembersJSON(commit)),
             ]

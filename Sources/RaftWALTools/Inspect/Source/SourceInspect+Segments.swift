@@ -13,7 +13,7 @@ extension Inspect {
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(s.directory)), ("source", .string(s.kind.rawValue)),
+                ("directory", .string(s.directory)), ("source", sourceBriefJSON(s)),
                 ("segments", .array(s.walFiles.map { f in
                     var fields: [(String, JSON)] = [
                         ("name", .string(f.name)), ("path", .string(path(f))), ("seq", .uint(f.seq)),

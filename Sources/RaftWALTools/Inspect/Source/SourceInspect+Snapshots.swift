@@ -7,7 +7,7 @@ extension Inspect {
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(s.directory)), ("source", .string(s.kind.rawValue)),
+                ("directory", .string(s.directory)), ("source", sourceBriefJSON(s)),
                 ("snapshots", .array(s.snapshots.map { f in
                     .object([
                         ("name", .string(f.name)), ("index", .uint(f.index)), ("term", .uint(f.term)),

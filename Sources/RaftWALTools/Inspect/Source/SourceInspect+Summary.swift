@@ -95,7 +95,7 @@ extension Inspect {
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(s.directory)), ("source", .string(s.kind.rawValue)),
+                ("directory", .string(s.directory)), ("source", sourceBriefJSON(s)),
                 ("term", .optional(h?.term)), ("vote", .optional(h?.vote)), ("commit", .optional(h?.commit)),
                 ("file", .optional(h?.file)), ("offset", .optional(h?.offset)),
                 ("lastIndex", .uint(s.lastIndex)), ("lastTerm", .uint(s.lastTerm)), ("commitWithinLog", .bool(ok)),

@@ -53,7 +53,7 @@ extension Inspect {
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(s.directory)), ("source", .string(s.kind.rawValue)),
+                ("directory", .string(s.directory)), ("source", sourceBriefJSON(s)),
                 ("entries", .uint(UInt64(s.entries.count))), ("replacedEntries", .uint(UInt64(s.replaced.count))),
                 ("perTerm", .array(terms.map { .object([("term", .uint($0)), ("entries", .uint(perTerm[$0]!.0)), ("bytes", .uint(perTerm[$0]!.1))]) })),
                 ("perType", .array(perType.keys.sorted().map { .object([("type", .string($0)), ("entries", .uint(perType[$0]!.0)), ("bytes", .uint(perType[$0]!.1))]) })),

@@ -66,6 +66,15 @@ extension Inspect {
         return .object(fields)
     }
 
+    /// Every JSON document names its source: `{"kind", "version"}` (the
+    /// full object, with identity and encryption, in `summary` and `verify`).
+    static func sourceBriefJSON(_ s: LogSource) -> JSON {
+        .object([("kind", .string(s.kind.rawValue)), ("version", .string(s.version))])
+    }
+
+    /// The `source` object of a RaftWAL directory's documents.
+    static let raftWALSourceJSON = JSON.object([("kind", .string("raftwal")), ("version", .string("RaftWAL segment format (docs/FORMAT.md)"))])
+
     static func encryptionJSON(_ e: EncryptionInfo) -> JSON {
         .object([
             ("autolocked", .bool(e.autolocked)), ("decrypted", .bool(!e.locked)),

@@ -155,7 +155,9 @@ public struct ForeignRecover: Sendable {
         // Identity: the WAL metadata (plaintext RaftMember / etcd Metadata), copied as it is.
         guard let metaRecord = src.records.first(where: { $0.type == WALRecordType.metadata }) else {
             throw .damage(.corrupted(file: root + "/" + relativeWAL(loc), offset: nil, indexes: nil, reason: "no readable WAL metadata record"),
-                          advice: "Without it the member's own raft ID is unknown: restore this manager from another one (leave and join again).")
+                          advice: loc.kind == .swarm
+                ? "Without it the manager's own raft ID is unknown: restore this manager from another one (docker swarm leave --force, then join again)."
+                : "Without it the member's own ID is unknown: restore this member from a healthy one (etcdctl member remove/add, or etcdutl snapshot restore).")
         }
         var bytes = WALRecordBytes(directory: root)
         let metadata: Data
@@ -305,7 +307,14 @@ public struct ForeignRecover: Sendable {
         let snapDir = relativeSnap(loc)
         for s in src.snapshots {
             let name = String(s.name.split(separator: "/").last!)
-            if s.problem == nil && s.index <= usable.baseIndex { plan.snapCopies.append(name) } else { plan.snapBroken.append(name) }
+            if s.problem == nil && s.index == usable.baseIndex {
+                plan.snapCopies.append(name)
+            } else if s.problem == nil && s.index < usable.baseIndex {
+                // Useless without the entries between it and the base, which the new WAL does not hold.
+                plan.report.notes.append("older snapshot \(s.name) not carried (the new WAL starts at \(usable.baseIndex)); it stays in the source")
+            } else {
+                plan.snapBroken.append(name)
+            }
         }
         if snapDir == nil { plan.snapCopies = [] }
         return plan
@@ -341,6 +350,7 @@ public struct ForeignRecover: Sendable {
                         plan.report.backupFiles.append(joinPath(staging.finalPath, rel + ".broken"))
                         continue
                     }
+                    if name.hasSuffix(".snap") && !plan.snapCopies.contains(name) { continue }
                 }
                 try staging.copyFile(from: joinPath(root, rel), to: rel)
             }
