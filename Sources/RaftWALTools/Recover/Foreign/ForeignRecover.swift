@@ -344,6 +344,9 @@ public struct ForeignRecover: Sendable {
                     if command == .repair && rel.hasSuffix(".wal") {
                         try staging.copyFile(from: joinPath(root, rel), to: rel + ".broken")
                         plan.report.backupFiles.append(joinPath(staging.finalPath, rel + ".broken"))
+                    } else if !rel.hasSuffix(".wal") {
+                        // 0.tmp (a preallocated next segment), old .broken copies: the daemon's, not the log's.
+                        plan.report.notes.append("\(rel) not carried (not a WAL file of the log)")
                     }
                     continue
                 }
