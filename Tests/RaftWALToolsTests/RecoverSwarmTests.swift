@@ -216,3 +216,90 @@ private typealias W = SwarmRecoverSupport
         #expect(try W.tree(root) == before)
     }
 }
+
+/// force-new-cluster's commit index and damage rules on Swarm managers.
+@Suite struct RecoverSwarmCommitTests {
+    func forceNewCluster(_ dir: String, _ out: String, applied: UInt64? = nil, acceptDataLoss: Bool = false) throws(RecoverError) -> RecoverReport {
+        try ForeignRecover(source: dir, command: .forceNewCluster, options: W.options(.directory(out), acceptDataLoss: acceptDataLoss),
+                           appliedIndex: applied).run()
+    }
+
+    @Test func appliedIndexAboveThePersistedCommitKeepsThoseEntries() throws {
+        let (root, dir) = try W.copy("swarm-quorum-lost/" + W.survivor())
+        let before = try W.read(dir)
+        let last = before.entries.last!.index
+        #expect(last == before.hardState!.commit + 1)
+        let report = try forceNewCluster(dir, root + "/new", applied: last)
+        #expect(report.commitIndex == last)
+        #expect(report.dropped.isEmpty)
+        #expect(report.added.first?.index == last + 1)
+        let after = try W.read(root + "/new")
+        #expect(after.entry(at: last)?.plaintext == before.entry(at: last)?.plaintext)
+        #expect(after.hardState?.commit == last + 2)
+    }
+
+    @Test func appliedIndexBeyondTheLogIsAUsageError() throws {
+        let (root, dir) = try W.copy("swarm-quorum-lost/" + W.survivor())
+        let error = W.failure { () throws(RecoverError) in try forceNewCluster(dir, root + "/new", applied: 1000) }
+        #expect(error?.exitCode == 2)
+        #expect(error?.description.contains("--applied-index 1000") == true)
+    }
+
+    /// dockerd refuses this WAL; force-new-cluster carries it in one go (the damage is covered by the snapshot).
+    @Test func forceNewClusterOnAWALDamagedBelowTheSnapshotLosesNothing() throws {
+        let (root, dir) = try W.copy("damaged/swarm-crc-covered")
+        let report = try forceNewCluster(dir, root + "/new")
+        #expect(report.outcome == .done && !report.droppedIncludesCommitted)
+        #expect(try W.read(root + "/new").damage.isEmpty)
+    }
+
+    @Test func forceNewClusterOnCommittedDamageIsRefusedWithExit1UnlessDataLossIsAccepted() throws {
+        let (root, dir) = try W.copy("damaged/swarm-crc-uncovered")
+        let refused = try forceNewCluster(dir, root + "/new")
+        #expect(refused.outcome == .refused && refused.exitStatus == 1)
+        #expect(!FileManager.default.fileExists(atPath: root + "/new"))
+        let done = try forceNewCluster(dir, root + "/new", acceptDataLoss: true)
+        #expect(done.outcome == .done)
+        let after = try W.read(root + "/new")
+        #expect(after.damage.isEmpty)
+        #expect(after.hardState?.commit == after.lastIndex)
+    }
+}
+
+/// The `raft-recover` executable on Swarm and etcd directories: the CLI the
+/// shell proof (`Tools/swarm-recover-proof`) calls.
+@Suite struct RecoverSwarmCLITests {
+    func run(_ args: [String]) throws -> ToolProcess.Run {
+        try ToolProcess.run(try #require(RecoverCLITests.executable, "raft-recover is not built next to the tests"), args)
+    }
+
+    @Test func forceNewClusterOnASwarmDirectoryPrintsTheJSONReportItWrites() throws {
+        let (root, dir) = try W.copy("swarm-quorum-lost/" + W.survivor())
+        let r = try run(["force-new-cluster", dir, "--output", root + "/new", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try String(contentsOfFile: root + "/new/raft-recover-report.json", encoding: .utf8) == r.stdout)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(report["sourceKind"] as? String == "swarm")
+        #expect((report["membershipAfter"] as? [Any])?.count == 1)
+        #expect((report["added"] as? [Any])?.count == 2)
+    }
+
+    @Test func exitStatusesOnSwarmAndEtcdDirectories() throws {
+        let (root, _) = try W.copy("damaged/swarm-crc-uncovered")
+        let refused = try run(["repair", root + "/swarm", "--output", root + "/out"])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.contains("REFUSED") && refused.stdout.contains("COMMITTED"))
+        let (eroot, edir) = try W.copy("etcd-single", as: "etcd")
+        let etcd = try run(["force-new-cluster", edir, "--output", eroot + "/new"])
+        #expect(etcd.status == 2)
+        #expect(etcd.stderr.contains("etcdutl snapshot restore"))
+        let (aroot, adir) = try W.copy("swarm-autolock")
+        let locked = try run(["force-new-cluster", adir, "--output", aroot + "/new", "--dry-run"])
+        #expect(locked.status == 2)
+        #expect(locked.stderr.contains("--unlock-key"))
+        let key = try String(contentsOfFile: adir + "/unlock-key.txt", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let unlocked = try run(["force-new-cluster", adir, "--output", aroot + "/new", "--dry-run", "--unlock-key", key, "--source", "swarm"])
+        #expect(unlocked.status == 0, "\(unlocked.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: aroot + "/new"))
+    }
+}

@@ -83,7 +83,7 @@ public struct ForeignRecover: Sendable {
         let staging = Staging(fs: options.fileSystem, source: root, target: options.target)
         if let done = try previousRun(staging, root: root, loc: loc) { return done }
 
-        let walFiles = FileBytes_list(loc.walDirectory).filter { $0.hasSuffix(".wal") }.map { loc.walDirectory + "/" + $0 }
+        let walFiles = realDirectoryNames(loc.walDirectory).filter { $0.hasSuffix(".wal") }.map { loc.walDirectory + "/" + $0 }
         if let busy = ForeignLockProbe.holder(walFiles: walFiles, root: root, kind: loc.kind.rawValue) {
             throw .environment(.invalidArgument(busy))
         }
@@ -335,11 +335,18 @@ public struct ForeignRecover: Sendable {
             // Everything but the WAL and snapshot files, byte for byte (certificates, keys, state.json, etcd's db, ...).
             for rel in try treeFiles(fs, root) {
                 if rel == Staging.reportName { continue }
+                if isSpecialFile(joinPath(root, rel)) {
+                    plan.report.notes.append("\(rel) is not a regular file (a symbolic link, FIFO or device): not carried")
+                    continue
+                }
                 if rel.hasPrefix(walRel + "/") {
                     // The old WAL files: kept as .broken by repair (every byte it cut), left to the source/backup otherwise.
                     if command == .repair && rel.hasSuffix(".wal") {
                         try staging.copyFile(from: joinPath(root, rel), to: rel + ".broken")
                         plan.report.backupFiles.append(joinPath(staging.finalPath, rel + ".broken"))
+                    } else if !rel.hasSuffix(".wal") {
+                        // 0.tmp (a preallocated next segment), old .broken copies: the daemon's, not the log's.
+                        plan.report.notes.append("\(rel) not carried (not a WAL file of the log)")
                     }
                     continue
                 }
@@ -430,6 +437,13 @@ func walDigest(_ fs: any FileSystem, _ dir: String) throws(WALError) -> String {
 }
 
 /// Names in a real directory (the reader's world), sorted.
-func FileBytes_list(_ dir: String) -> [String] {
+func realDirectoryNames(_ dir: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+}
+
+/// True unless `path` is a symbolic link, FIFO, socket or device: such a file
+/// in the source tree is never opened (a FIFO would block) and not carried.
+func isSpecialFile(_ path: String) -> Bool {
+    guard let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType else { return false }
+    return type != .typeRegular && type != .typeDirectory
 }
