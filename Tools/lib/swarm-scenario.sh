@@ -5,7 +5,8 @@
 #
 #   tools      sc_tools                    builds raft-inspect and raft-recover, sets
 #                                          $INSPECT and $RECOVER (RAFTWAL_BIN=DIR skips the build)
-#   bound      sc_watchdog SECONDS           SIGTERM to the script after SECONDS
+#   time       sc_watchdog SECONDS         SIGTERM to the script after SECONDS (cleanup runs)
+#              sc_elapsed T0               seconds since T0 (cluster_now), one decimal
 #   checks     sc_check DESCRIPTION CMD... PASS/FAIL line; failures counted in SC_FAILS
 #              sc_summary                  the checks' totals; returns 1 if any failed
 #   printing   sc_header TITLE; sc_show TITLE FILE (indented); sc_run CMD... (echoes
