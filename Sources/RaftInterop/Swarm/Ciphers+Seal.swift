@@ -3,8 +3,9 @@ import Crypto
 import _CryptoExtras
 import Foundation
 
-/// Sealing, the inverse of ``Ciphers``: only for tests that build Swarm
-/// directories (the tools never write Swarm data).
+/// Sealing, the inverse of ``Ciphers``: for tests that build Swarm
+/// directories, and for the entries `raft-recover force-new-cluster` adds
+/// (``SwarmSealer``).
 package enum Sealing {
     /// A secretbox `MaybeEncryptedRecord` (algorithm 1) holding `plaintext`.
     package static func secretboxRecord(_ plaintext: Data, key: [UInt8]) -> Data {
