@@ -303,3 +303,34 @@ private typealias W = SwarmRecoverSupport
         #expect(!FileManager.default.fileExists(atPath: aroot + "/new"))
     }
 }
+
+/// A dockerd that runs on the data root is found even before it locks the WAL.
+@Suite struct RecoverSwarmDaemonTests {
+    @Test func forceNewClusterRefusesWhileADockerdRunsWithThisDataRoot() throws {
+        let (root, _) = try W.copy("swarm-quorum-lost/" + W.survivor(), as: "docker/swarm")
+        // A stand-in process named dockerd (its comm) whose command line names the data root.
+        let fake = root + "/bin/dockerd"
+        try FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: URL(fileURLWithPath: "/bin/sh").resolvingSymlinksInPath().path, toPath: fake)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: fake)
+        // `read` waits on a pipe inside the shell itself (no child process); closing the pipe ends it
+        // (signals may be blocked in a process the test runner spawns).
+        p.arguments = ["-c", "read line; :", "--data-root", root + "/docker"]
+        let stdin = Pipe()
+        p.standardInput = stdin
+        try p.run()
+        defer {
+            try? stdin.fileHandleForWriting.close()
+            p.waitUntilExit()
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+        let error = W.failure { () throws(RecoverError) in
+            try ForeignRecover(source: root + "/docker/swarm", command: .forceNewCluster, options: W.options(.directory(root + "/new"))).run()
+        }
+        #expect(error?.exitCode == 2)
+        #expect(error?.description.contains("dockerd (pid \(p.processIdentifier))") == true)
+        #expect(error?.description.contains("systemctl stop docker") == true)
+        #expect(!FileManager.default.fileExists(atPath: root + "/new"))
+    }
+}
