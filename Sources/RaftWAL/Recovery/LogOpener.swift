@@ -55,16 +55,21 @@ struct LogOpener {
     /// was not a consistent cut; it is done once more from a new listing.
     /// A failure that repeats, or that came with no change, is the answer.
     private func readOnlyRebuild() throws(WALError) -> Result {
-        let before = try? fs.listDirectory(directory)
-        var report = RecoveryReport()
-        do {
-            return try rebuild(&report)
-        } catch {
-            guard let before, let now = try? fs.listDirectory(directory), Set(now) != Set(before) else { throw error }
-            var again = RecoveryReport()
-            var result = try rebuild(&again)
-            result.report.writtenDuringRead.append("the directory's files changed during the read (\(error.description)); read again")
-            return result
+        var notes: [String] = []
+        var attempt = 1
+        while true {
+            let before = try? fs.listDirectory(directory)
+            var report = RecoveryReport()
+            do {
+                var result = try rebuild(&report)
+                result.report.writtenDuringRead.append(contentsOf: notes)
+                return result
+            } catch {
+                // Up to 4 reads: a writer that compacts continuously can change the names again.
+                guard attempt < 4, let before, let now = try? fs.listDirectory(directory), Set(now) != Set(before) else { throw error }
+                notes.append("the directory's files changed during read \(attempt) (\(error.description)); read again")
+                attempt += 1
+            }
         }
     }
 
