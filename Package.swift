@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "RaftWAL", targets: ["RaftWAL"]),
         .library(name: "RaftWALTesting", targets: ["RaftWALTesting"]),
+        .library(name: "RaftInterop", targets: ["RaftInterop"]),
         .executable(name: "raft-inspect", targets: ["raft-inspect"]),
         .executable(name: "raft-recover", targets: ["raft-recover"]),
         .executable(name: "raft-torture", targets: ["raft-torture"]),
@@ -18,6 +19,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         // `swift package generate-documentation` (DocC); a plugin, not linked.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        // Docker Swarm / etcd interop (raft-inspect on their data directories).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
     ],
     targets: [
         // C shims: Debian's liblz4 and a CRC32C with an SSE4.2 path.
@@ -25,6 +30,10 @@ let package = Package(
             name: "CLZ4", pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]),
         .target(name: "CCRC32C"),
+        // Debian's libsodium: NaCl secretbox (XSalsa20-Poly1305), the cipher of Swarm's raft log.
+        .systemLibrary(
+            name: "CSodium", pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]),
 
         // The engine: the only public storage API.
         .target(
@@ -38,11 +47,24 @@ let package = Package(
         // tests, the crash fuzzer and users' own CI.
         .target(name: "RaftWALTesting", dependencies: ["RaftWAL"]),
 
+        // Readers of other Raft logs: etcd's WAL and snapshots, Docker Swarm's
+        // encrypted raft state. Read-only; the engine does not depend on it.
+        .target(
+            name: "RaftInterop",
+            dependencies: [
+                "RaftWAL", "CSodium",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            exclude: ["Proto/defs"]),
+
         // Logic of the command-line tools, callable from tests (a target, not a
         // product: its API is `package`, no semver promise).
         .target(
             name: "RaftWALTools",
-            dependencies: ["RaftWAL", "RaftWALTesting"]),
+            dependencies: ["RaftWAL", "RaftWALTesting", "RaftInterop"]),
 
         // The tools' shared entry point: parse, run, map errors to exit statuses.
         .target(
@@ -55,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "raft-inspect",
             dependencies: [
-                "RaftWALTools",
+                "RaftWALTools", "RaftInterop",
                 "ToolMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -85,7 +107,7 @@ let package = Package(
         .executableTarget(name: "make-fixtures", dependencies: ["RaftWALTesting"]),
 
         .testTarget(name: "RaftWALTests", dependencies: ["RaftWAL", "RaftWALTesting"]),
-        .testTarget(name: "RaftWALToolsTests", dependencies: ["RaftWALTools", "RaftWAL", "RaftWALTesting"],
+        .testTarget(name: "RaftWALToolsTests", dependencies: ["RaftWALTools", "RaftWAL", "RaftWALTesting", "RaftInterop"],
                     exclude: ["Golden"]),  // raft-inspect golden outputs, read from the source tree
     ]
 )

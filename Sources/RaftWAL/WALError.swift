@@ -3,7 +3,7 @@
 /// Errors say *where*: the file, the byte offset, the index range and what
 /// was expected. A torn tail is not an error (recovery cuts it and reports it
 /// in ``RecoveryReport``); damage that recovery may not silently repair is
-/// ``corrupted(file:offset:indexes:reason:)``.
+/// ``corrupted(file:offset:indexes:reason:label:)``.
 public enum WALError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The requested index is below the first index still held (it was
     /// compacted into a snapshot). Mirrors etcd's `ErrCompacted`.
@@ -12,8 +12,10 @@ public enum WALError: Error, Equatable, Sendable, CustomStringConvertible {
     case unavailable(requested: UInt64, lastIndex: UInt64)
     /// Bytes on disk fail a check. `offset` is the byte offset in `file`
     /// (nil when the problem concerns the whole file or the directory);
-    /// `indexes` names the Raft indexes affected when they are known.
-    case corrupted(file: String, offset: UInt64?, indexes: ClosedRange<UInt64>?, reason: String)
+    /// `indexes` names the Raft indexes affected when they are known;
+    /// `label` is the row of the recovery decision table (`docs/RECOVERY.md`)
+    /// when an open refused the directory (nil for a single record or file read).
+    case corrupted(file: String, offset: UInt64?, indexes: ClosedRange<UInt64>?, reason: String, label: RecoveryLabel? = nil)
     /// A system call failed. `errno` is the C error number, `operation` the call.
     case io(errno: Int32, operation: String, path: String)
     /// Another process holds the writer lock of the directory.
@@ -47,7 +49,7 @@ public enum WALError: Error, Equatable, Sendable, CustomStringConvertible {
             return "index \(requested) is compacted (first index is \(first))"
         case let .unavailable(requested, last):
             return "index \(requested) is unavailable (last index is \(last))"
-        case let .corrupted(file, offset, indexes, reason):
+        case let .corrupted(file, offset, indexes, reason, _):
             var s = "corrupted: \(file)"
             if let offset { s += " at offset \(offset)" }
             if let indexes { s += " (indexes \(indexes.lowerBound)...\(indexes.upperBound))" }
@@ -72,6 +74,20 @@ public enum WALError: Error, Equatable, Sendable, CustomStringConvertible {
             let at = index.map { " at index \($0)" } ?? ""
             return "conf-change entry\(at) is not a RaftWAL ConfChange encoding (intact bytes, not damage): \(reason)"
         }
+    }
+
+    /// The recovery decision table's row when an open refused the directory.
+    public var recoveryLabel: RecoveryLabel? {
+        if case let .corrupted(_, _, _, _, label) = self { return label }
+        return nil
+    }
+
+    /// This error with the table row `label` (a `corrupted` error only).
+    func labeled(_ label: RecoveryLabel) -> WALError {
+        if case let .corrupted(file, offset, indexes, reason, _) = self {
+            return .corrupted(file: file, offset: offset, indexes: indexes, reason: reason, label: label)
+        }
+        return self
     }
 
     /// True for damage found in bytes on disk.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RaftInterop
 import RaftWALTools
 import ToolMain
 
@@ -8,9 +9,12 @@ import ToolMain
 struct RaftInspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raft-inspect",
-        abstract: "See everything in a RaftWAL data directory, read-only, in text or JSON.",
+        abstract: "See everything in a RaftWAL, etcd or Docker Swarm data directory, read-only, in text or JSON.",
         discussion: """
             Never modifies the directory and takes no lock: safe on a live directory and on a copy.
+            The directory may be a RaftWAL data directory, an etcd data directory (member/wal, member/snap)
+            or a bare etcd WAL directory, or a Docker Swarm state directory (/var/lib/docker/swarm, or the
+            --data-root above it); the kind is detected, or forced with --source.
             A damaged directory is inspected as far as it can be read.
 
             Exit status: 0 healthy, 1 damage found, 2 usage or environment error.
@@ -19,7 +23,7 @@ struct RaftInspect: ParsableCommand {
             """,
         version: raftWALVersion,
         subcommands: [Summary.self, Segments.self, Entries.self, HardStateCommand.self, Snapshots.self, Members.self,
-                      Verify.self, Stats.self],
+                      Verify.self, Stats.self, Compare.self],
         defaultSubcommand: nil)
 
     /// Runs the command with the tools' conventions (`runAsTool`).
@@ -27,6 +31,7 @@ struct RaftInspect: ParsableCommand {
 }
 
 extension OutputFormat: ExpressibleByArgument {}
+extension SourceKind: ExpressibleByArgument {}
 extension DataRendering: ExpressibleByArgument {}
 
 /// Options every subcommand takes.
@@ -34,8 +39,26 @@ struct Common: ParsableArguments {
     @Argument(help: "The data directory.")
     var directory: String
 
+    @OptionGroup var source: SourceSelection
+
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
+}
+
+/// How to read the directory: its kind, the Swarm unlock key, secrets.
+struct SourceSelection: ParsableArguments {
+    @Option(help: "The directory's kind: raftwal, etcd or swarm (default: detected).")
+    var source: SourceKind?
+
+    @Option(name: .customLong("unlock-key"),
+            help: "A locked swarm's unlock key, SWMKEY-1-... (`docker swarm unlock-key` prints it).")
+    var unlockKey: String?
+
+    @Flag(name: .customLong("show-secrets"),
+          help: "Show Swarm secret and config data and the cluster's keys (redacted to a length and a hash by default).")
+    var showSecrets = false
+
+    var options: Inspect.SourceOptions { .init(kind: source, unlockKey: unlockKey, showSecrets: showSecrets) }
 }
 
 /// Runs a subcommand's logic and turns its status into the exit code.
@@ -54,7 +77,7 @@ struct Summary: ParsableCommand {
     var strict = false
 
     func run() throws {
-        try finish { (o) throws(ToolFailure) in try Inspect.summary(directory: common.directory, format: common.format, strict: strict, output: o) }
+        try finish { (o) throws(ToolFailure) in try Inspect.summary(directory: common.directory, format: common.format, strict: strict, source: common.source.options, output: o) }
     }
 }
 
@@ -66,7 +89,7 @@ struct Segments: ParsableCommand {
     var records = false
 
     func run() throws {
-        try finish { (o) throws(ToolFailure) in try Inspect.segments(directory: common.directory, format: common.format, records: records, output: o) }
+        try finish { (o) throws(ToolFailure) in try Inspect.segments(directory: common.directory, format: common.format, records: records, source: common.source.options, output: o) }
     }
 }
 
@@ -79,7 +102,7 @@ struct Entries: ParsableCommand {
     @Option(help: "Only entries of this term.") var term: UInt64?
     @Option(help: "Only entries of this type: normal or conf-change.") var type: String?
     @Option(help: "At most this many entries.") var limit: Int?
-    @Option(help: "Payload rendering: none, hex, utf8 or base64 (default utf8 for text, base64 for json).")
+    @Option(help: "Payload rendering: none, hex, utf8 or base64 (default utf8 for text, base64 for json). etcd/Swarm: the (decrypted) plaintext, shown in text only when this is given.")
     var data: DataRendering?
     @Option(help: "Cut rendered payloads to this many characters, 0 for no limit (default 64 for text, 0 for json).")
     var width: Int?
@@ -98,7 +121,7 @@ struct Entries: ParsableCommand {
         let filter = Inspect.EntryFilter(
             from: from, to: to, term: term, kind: type.map { $0 == "normal" ? .normal : .confChange }, limit: limit,
             data: data ?? (json ? .base64 : .utf8), width: width ?? (json ? 0 : 64))
-        try finish { (o) throws(ToolFailure) in try Inspect.entries(directory: common.directory, format: common.format, filter: filter, output: o) }
+        try finish { (o) throws(ToolFailure) in try Inspect.entries(directory: common.directory, format: common.format, filter: filter, source: common.source.options, dataGiven: data != nil, output: o) }
     }
 }
 
@@ -108,7 +131,7 @@ struct HardStateCommand: ParsableCommand {
     @OptionGroup var common: Common
 
     func run() throws {
-        try finish { (o) throws(ToolFailure) in try Inspect.hardState(directory: common.directory, format: common.format, output: o) }
+        try finish { (o) throws(ToolFailure) in try Inspect.hardState(directory: common.directory, format: common.format, source: common.source.options, output: o) }
     }
 }
 
@@ -126,7 +149,7 @@ struct Snapshots: ParsableCommand {
 
     func run() throws {
         try finish { (o) throws(ToolFailure) in
-            try Inspect.snapshots(directory: common.directory, format: common.format, extract: extract, outputPath: output, output: o)
+            try Inspect.snapshots(directory: common.directory, format: common.format, extract: extract, outputPath: output, source: common.source.options, output: o)
         }
     }
 }
@@ -137,7 +160,7 @@ struct Members: ParsableCommand {
     @OptionGroup var common: Common
 
     func run() throws {
-        try finish { (o) throws(ToolFailure) in try Inspect.members(directory: common.directory, format: common.format, output: o) }
+        try finish { (o) throws(ToolFailure) in try Inspect.members(directory: common.directory, format: common.format, source: common.source.options, output: o) }
     }
 }
 
@@ -156,7 +179,7 @@ struct Verify: ParsableCommand {
     var strict = false
 
     func run() throws {
-        try finish { (o) throws(ToolFailure) in try Inspect.verify(directory: common.directory, format: common.format, strict: strict, output: o) }
+        try finish { (o) throws(ToolFailure) in try Inspect.verify(directory: common.directory, format: common.format, strict: strict, source: common.source.options, output: o) }
     }
 }
 
@@ -166,6 +189,33 @@ struct Stats: ParsableCommand {
     @OptionGroup var common: Common
 
     func run() throws {
-        try finish { (o) throws(ToolFailure) in try Inspect.stats(directory: common.directory, format: common.format, output: o) }
+        try finish { (o) throws(ToolFailure) in try Inspect.stats(directory: common.directory, format: common.format, source: common.source.options, output: o) }
+    }
+}
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Several members' logs side by side: divergence, entries only some hold, the member to recover from.",
+        discussion: """
+            For each directory (one per member, any kind): last index and term, commit, snapshot, membership.
+            Then the first index where the logs diverge (entries of different terms), the index ranges only
+            some members hold, the members with the highest commit, and the member to recover from after
+            quorum loss: the most up-to-date log that holds every entry any member committed.
+            Exit 1 when any directory is damaged.
+            """)
+    @Argument(help: "Two or more data directories, one per member.")
+    var directories: [String]
+    @OptionGroup var source: SourceSelection
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func validate() throws {
+        if directories.count < 2 { throw ValidationError("compare needs at least two directories") }
+    }
+
+    func run() throws {
+        try finish { (o) throws(ToolFailure) in
+            try Inspect.compare(directories: directories, format: format, source: source.options, output: o)
+        }
     }
 }

@@ -20,6 +20,9 @@ struct RaftRecover: ParsableCommand {
         Exit status: 0 done (or nothing to do), 1 damage the command cannot use or a \
         repair that would drop committed entries, 2 usage or environment error \
         (not a RaftWAL directory, locked by a running process, output exists).
+        DIR may also be a Docker Swarm manager's state directory (<data-root>/swarm, or the \
+        data root) or, for repair, an etcd data directory: the result is a new etcd-format WAL \
+        that the daemon accepts (see docs/RECOVER.md, "Docker Swarm managers").
         See docs/RECOVER.md for the quorum-loss procedure.
         """,
         version: raftWALVersion,
@@ -31,6 +34,19 @@ struct RaftRecover: ParsableCommand {
 
 enum Format: String, ExpressibleByArgument, CaseIterable {
     case text, json
+}
+
+enum SourceKindOption: String, ExpressibleByArgument, CaseIterable {
+    case swarm, etcd, raftwal
+}
+
+/// Options for Docker Swarm manager and etcd member directories.
+struct ForeignOptions: ParsableArguments {
+    @Option(name: .long, help: "The kind of directory: swarm, etcd or raftwal (detected by default).")
+    var source: SourceKindOption?
+
+    @Option(name: .long, help: "Autolocked swarm: the unlock key, SWMKEY-1-... (from `docker swarm unlock-key`).")
+    var unlockKey: String?
 }
 
 struct CommonOptions: ParsableArguments {
@@ -100,8 +116,13 @@ struct ForceNewClusterCommand: ParsableCommand {
     @Option(name: .long, help: "The state machine's applied index, when it is above the persisted commit index.")
     var appliedIndex: UInt64?
 
-    @Option(name: .long, help: "The new cluster ID (32 hex digits; random by default).")
+    @Option(name: .long, help: "The new cluster ID (32 hex digits; random by default). RaftWAL directories only.")
     var clusterID: String?
+
+    @OptionGroup var foreign: ForeignOptions
+
+    @Flag(name: .long, help: "Swarm: go on when damage reaches committed entries no snapshot covers (they are dropped and listed).")
+    var acceptDataLoss = false
 
     func validate() throws {
         try common.validate(defaultInPlace: false)
@@ -109,6 +130,14 @@ struct ForceNewClusterCommand: ParsableCommand {
     }
 
     func run() throws {
+        if ForeignRecover.handles(common.directory, sourceKind: foreign.source?.rawValue) {
+            var options = common.options()
+            options.acceptDataLoss = acceptDataLoss
+            let command = ForeignRecover(source: common.directory, command: .forceNewCluster, options: options,
+                                         sourceKind: foreign.source?.rawValue, unlockKey: foreign.unlockKey, appliedIndex: appliedIndex)
+            try finish(common.format) { () throws(RecoverError) in try command.run() }
+            return
+        }
         let command = ForceNewCluster(source: common.directory, options: common.options(), member: member,
                                       appliedIndex: appliedIndex, clusterID: clusterID.flatMap { ClusterID(hex: $0) })
         try finish(common.format) { () throws(RecoverError) in try command.run() }
@@ -130,11 +159,19 @@ struct RepairCommand: ParsableCommand {
     @Flag(name: .long, help: "Cut even when entries at or below the commit index are dropped.")
     var acceptDataLoss = false
 
+    @OptionGroup var foreign: ForeignOptions
+
     func validate() throws { try common.validate(defaultInPlace: true) }
 
     func run() throws {
         var options = common.options()
         options.acceptDataLoss = acceptDataLoss
+        if ForeignRecover.handles(common.directory, sourceKind: foreign.source?.rawValue) {
+            let command = ForeignRecover(source: common.directory, command: .repair, options: options,
+                                         sourceKind: foreign.source?.rawValue, unlockKey: foreign.unlockKey)
+            try finish(common.format) { () throws(RecoverError) in try command.run() }
+            return
+        }
         let command = Repair(source: common.directory, options: options)
         try finish(common.format) { () throws(RecoverError) in try command.run() }
     }

@@ -66,7 +66,10 @@ struct ConcurrentProposersTests {
         try Self.checkDurable(dir, got: got.withLock { $0 }, total: threads * each)
     }
 
-    @Test func eightTasksProposingAsyncAllSucceedShareSyncsAndSurviveAReopen() async throws {
+    /// Coalescing is not asserted here: the tasks run on the cooperative pool,
+    /// which the rest of a parallel test run can saturate (the threads test and
+    /// the mixed test assert it).
+    @Test func eightTasksProposingAsyncAllSucceedAndSurviveAReopen() async throws {
         let dir = TempDir("proposers")
         let log = try RaftLog.open(directory: dir.path, options: Self.diskLikeOptions())
         let tasks = 8, each = 40
@@ -87,7 +90,7 @@ struct ConcurrentProposersTests {
         }
         let stats = log.statistics
         #expect(stats.appends == UInt64(tasks * each))
-        #expect(stats.records < stats.appends, "coalesced: \(stats.records) records for \(stats.appends) appends")
+        #expect(stats.records <= stats.appends)
         log.close()
         try Self.checkDurable(dir, got: got, total: tasks * each)
     }

@@ -17,16 +17,21 @@ struct RecoveryTableTests {
     static func fixture(_ name: String) -> String { fixturesRoot + "/" + name }
 
     /// Each fixture opens (read-only, strict) with exactly the expected label,
-    /// or is refused with an error naming a file.
+    /// or is refused with an error that carries that label and names a file.
     @Test(arguments: Fixtures.specs)
     func strictReadOnlyOpenMeetsTheFixturesLabel(_ spec: Fixtures.Spec) throws {
         let dir = Self.fixture(spec.name)
         if spec.refused {
-            #expect {
+            do {
                 _ = try RaftLog.open(directory: dir, options: .readOnly)
-            } throws: { error in
-                guard case WALError.corrupted(let file, _, _, let reason) = error else { return false }
-                return !file.isEmpty && !reason.isEmpty
+                Issue.record("\(spec.name): the strict open accepted a directory of row \(spec.label.rawValue)")
+            } catch {
+                guard case let .corrupted(file, _, _, reason, label) = error else {
+                    Issue.record("\(spec.name): refused with \(error), not a corruption")
+                    return
+                }
+                #expect(label == spec.label, "\(spec.name): refused as \(label?.rawValue ?? "no label"), the table says \(spec.label.rawValue)")
+                #expect(!file.isEmpty && !reason.isEmpty)
             }
             // The tool mode opens it and names the label.
             var options = LogOptions.readOnly
@@ -96,8 +101,8 @@ struct RecoveryTableTests {
         #expect {
             _ = try RaftLog.open(directory: dir, options: .readOnly)
         } throws: { error in
-            guard case let WALError.corrupted(file, offset, indexes, reason) = error else { return false }
-            return file == tail && offset == victim.offset && indexes == victim.indexes
+            guard case let WALError.corrupted(file, offset, indexes, reason, label) = error else { return false }
+            return label == .corruptRecord && file == tail && offset == victim.offset && indexes == victim.indexes
                 && reason.contains("checksum mismatch") && reason.contains("followed by a valid record")
         }
     }

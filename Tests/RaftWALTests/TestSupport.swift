@@ -43,7 +43,7 @@ enum ExpectedError {
         switch (self, error) {
         case let (.invalidArgument(text), .invalidArgument(why)): return why.contains(text)
         case let (.io(code), .io(errno, _, _)): return errno == code
-        case let (.corrupted(text), .corrupted(_, _, _, reason)): return reason.contains(text)
+        case let (.corrupted(text), .corrupted(_, _, _, reason, _)): return reason.contains(text)
         case (.foreignConfChange, .foreignConfChange): return true
         default: return false
         }

@@ -68,10 +68,10 @@ struct InspectFixtureVerifyTests {
             #expect(doc["healthy"] as? Bool == false)
             let mine = try #require(problems.first { $0["label"] as? String == label },
                                     "\(fixture): no \(label) problem in \(problems)")
-            if case let .corrupted(file, offset, _, _)? = engineError {
+            if case let .corrupted(file, offset, _, _, _)? = engineError {
                 #expect(mine["file"] as? String == file, "\(fixture): file")
                 if let offset { #expect((mine["offset"] as? NSNumber)?.uint64Value == offset, "\(fixture): offset") }
-            } else if let s = damagedSnapshot, case let .corrupted(file, offset, _, _)? = s.problem {
+            } else if let s = damagedSnapshot, case let .corrupted(file, offset, _, _, _)? = s.problem {
                 #expect(mine["file"] as? String == file)
                 #expect((mine["offset"] as? NSNumber)?.uint64Value == offset)
             } else {

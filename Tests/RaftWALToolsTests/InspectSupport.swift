@@ -17,6 +17,7 @@ enum InspectSupport {
     /// Swarm / etcd data with its own README (`Tools/make-interop-fixtures`).
     static let fixtures: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/Fixtures")) ?? []
+        // `interop` holds etcd and Docker Swarm data (InteropFixtureTests), not RaftWAL directories.
         return names.filter { $0 != "interop" && FileManager.default.inspectIsDirectory(root + "/Fixtures/" + $0) }.sorted()
     }()
 

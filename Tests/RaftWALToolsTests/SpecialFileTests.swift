@@ -28,7 +28,7 @@ private typealias S = RecoverTestSupport
         #expect(sourceLocation: sourceLocation) {
             _ = try RaftLog.open(directory: dir, options: options)
         } throws: { error in
-            guard case let WALError.corrupted(f, o, _, why) = error else { return false }
+            guard case let WALError.corrupted(f, o, _, why, _) = error else { return false }
             return f.hasSuffix(file) && o == offset && why.contains(reason)
         }
     }

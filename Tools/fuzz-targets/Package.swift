@@ -10,9 +10,12 @@ let root = URL(fileURLWithPath: Context.packageDirectory).deletingLastPathCompon
 let rootIdentity = root.lastPathComponent.lowercased()
 
 // Each target calls its body in RaftWALTesting's `FuzzTargets` (SPI), which
-// reaches the engine's package-level decoders.
-func fuzzTarget(_ name: String) -> Target {
-    .executableTarget(name: name, dependencies: [.product(name: "RaftWALTesting", package: rootIdentity)])
+// reaches the engine's package-level decoders; the etcd/Swarm targets use the
+// RaftInterop product's decoders.
+func fuzzTarget(_ name: String, interop: Bool = false) -> Target {
+    var dependencies: [Target.Dependency] = [.product(name: "RaftWALTesting", package: rootIdentity)]
+    if interop { dependencies.append(.product(name: "RaftInterop", package: rootIdentity)) }
+    return .executableTarget(name: name, dependencies: dependencies)
 }
 
 let package = Package(
@@ -25,5 +28,10 @@ let package = Package(
         fuzzTarget("fuzz-snapshot"),
         fuzzTarget("fuzz-confchange"),
         fuzzTarget("fuzz-open"),
+        // Decoders of etcd and Docker Swarm files (raft-inspect's foreign sources).
+        fuzzTarget("fuzz-etcd-wal", interop: true),
+        fuzzTarget("fuzz-etcd-snap", interop: true),
+        fuzzTarget("fuzz-swarm-payload", interop: true),
+        fuzzTarget("fuzz-swarm-keyfile", interop: true),
     ]
 )

@@ -31,18 +31,10 @@
     public static func encodeBatchRecord(_ entries: [Entry], hardState: HardState?, compression: Bool = true,
                                          salt: UInt64, offset: UInt64) -> [UInt8] {
         precondition(!entries.isEmpty, "a batch record carries at least one entry")
-        var body: [UInt8] = []
-        let meta = BatchCodec.encode(entries[...], hardState: hardState, body: &body)
-        var stored: [UInt8] = []
-        let compressed = compression && body.count >= 64 && body.withUnsafeBytes { LZ4.compress($0, into: &stored) }
-        let payload = compressed ? stored : body
-        let metaBytes = meta.encoded()
+        let batch = BatchRecordCodec.prepare(entries, hardState: hardState, compression: compression, emptyAt: 0)
         var out: [UInt8] = []
-        out.reserveCapacity(Layout.alignUp(Layout.recordHeaderBytes + metaBytes.count + payload.count))
-        payload.withUnsafeBytes { p in
-            RecordFrame.encode(type: .batch, firstIndex: entries[0].index, entryCount: entries.count, meta: metaBytes,
-                               body: p, rawLength: body.count, compressed: compressed, salt: salt, offset: offset, into: &out)
-        }
+        out.reserveCapacity(batch.recordBytes)
+        batch.frame(salt: salt, offset: offset, into: &out)
         return out
     }
 
@@ -74,7 +66,7 @@
 
     /// Verifies and decodes a batch record as the read path does.
     ///
-    /// - Throws: ``WALError/corrupted(file:offset:indexes:reason:)`` when the
+    /// - Throws: ``WALError/corrupted(file:offset:indexes:reason:label:)`` when the
     ///   header, checksum, compression or body is not valid.
     public static func decodeBatchRecord(_ record: [UInt8], salt: UInt64, offset: UInt64) throws(WALError) -> [Entry] {
         let file = "<benchmark record>"
@@ -88,7 +80,7 @@
             if let problem = RecordFrame.verify(header, record: exact, salt: salt, offset: offset) {
                 throw WALError.corrupted(file: file, offset: offset, indexes: nil, reason: problem.description)
             }
-            return try RaftLog.decodeBatch(RecordView(offset: offset, header: header, bytes: exact), file: file)
+            return try BatchRecordCodec.decode(RecordView(offset: offset, header: header, bytes: exact), file: file)
         }
     }
 }

@@ -6,7 +6,7 @@ extension RaftLog {
     /// - Throws: ``WALError/compacted(requested:firstIndex:)`` when `lo` is
     ///   below ``firstIndex``; ``WALError/unavailable(requested:lastIndex:)``
     ///   when `hi` is beyond ``lastIndex`` + 1;
-    ///   ``WALError/corrupted(file:offset:indexes:reason:)`` when a record
+    ///   ``WALError/corrupted(file:offset:indexes:reason:label:)`` when a record
     ///   fails its checksum or decoding (corrupted bytes are never returned).
     public func entries(_ lo: UInt64, _ hi: UInt64, maxBytes: Int = .max) throws(WALError) -> [Entry] {
         // Plan under the state lock (which records hold the range; no I/O but
@@ -205,7 +205,7 @@ extension RaftLog {
         let key = ReadCache.Key(segment: step.segment, offset: step.ref.offset)
         if let hit = stateLock.withLock({ readCache.batch(key) }) { return hit }
         let entries = try step.reader.withRecord(at: step.ref.offset) { (view) throws(WALError) -> [Entry] in
-            try Self.decodeBatch(view, file: step.segment)
+            try BatchRecordCodec.decode(view, file: step.segment)
         }
         guard entries.count == step.ref.entryCount, entries.first?.index == step.ref.firstIndex else {
             throw WALError.corrupted(file: step.segment, offset: step.ref.offset, indexes: nil,
@@ -213,44 +213,5 @@ extension RaftLog {
         }
         stateLock.withLock { readCache.insert(entries, for: key) }
         return entries
-    }
-
-    /// Decodes a verified batch record's entries.
-    static func decodeBatch(_ view: RecordView, file: String) throws(WALError) -> [Entry] {
-        var entries: [Entry] = []
-        entries.reserveCapacity(min(view.header.entryCount, 1 << 16))
-        try visitBatch(view, file: file) { entries.append($0); return true }
-        return entries
-    }
-
-    /// Decodes a verified batch record's entries one at a time into `visit`
-    /// (return false to stop), keeping none: a reader that only looks at each
-    /// entry (verify, stats, a listing with a limit) pays for one entry, not
-    /// for the 2^24 a checksum-valid header may claim.
-    static func visitBatch(_ view: RecordView, file: String, _ visit: (Entry) -> Bool) throws(WALError) {
-        let h = view.header
-        let range = h.entryCount > 0 ? h.firstIndex...(h.firstIndex + UInt64(h.entryCount) - 1) : nil
-        func bad(_ why: String) -> WALError { .corrupted(file: file, offset: view.offset, indexes: range, reason: why) }
-        guard h.type == .batch else { throw bad("expected a batch record, found \(h.type.name)") }
-        let meta: BatchMeta
-        do { meta = try BatchMeta.decode(view.meta, firstIndex: h.firstIndex, entryCount: h.entryCount) } catch {
-            throw bad("batch meta: \(error.reason)")
-        }
-        var raw: [UInt8]? = nil
-        if h.compressed {
-            raw = LZ4.decompress(view.storedBody, rawLength: h.rawLength)
-            if raw == nil { throw bad("body is not valid LZ4 of \(h.rawLength) bytes") }
-        }
-        let decoded: Result<Int, DecodeFailure>
-        if let raw {
-            decoded = raw.withUnsafeBytes { b in
-                Result { () throws(DecodeFailure) in try BatchCodec.visit(b, firstIndex: h.firstIndex, count: h.entryCount, runs: meta.termRuns, visit) }
-            }
-        } else {
-            decoded = Result { () throws(DecodeFailure) in
-                try BatchCodec.visit(view.storedBody, firstIndex: h.firstIndex, count: h.entryCount, runs: meta.termRuns, visit)
-            }
-        }
-        if case .failure(let error) = decoded { throw bad("batch body at byte \(error.offset): \(error.reason)") }
     }
 }

@@ -3,22 +3,13 @@ extension RaftLog {
     /// segment over first when the record does not fit. Writer lock held.
     /// Any failure fail-stops the log.
     func writeBatch(_ entries: [Entry], hardState: HardState?) throws(WALError) {
-        var body: [UInt8] = []
-        let meta = BatchCodec.encode(entries[...], hardState: hardState, body: &body)
-        var stored: [UInt8] = []
-        let compressed = options.compression && body.count >= 64 && body.withUnsafeBytes { LZ4.compress($0, into: &stored) }
-        let payload = compressed ? stored : body
-        let firstIndex = entries.first?.index ?? (stateLock.withLock { state.lastIndex } + 1)
-        let metaBytes = meta.encoded()
-        let row = BatchRef(offset: 0, firstIndex: firstIndex, entryCount: entries.count, recordBytes: 0, type: .batch)
-        try writeRecord(recordBytes: Layout.alignUp(Layout.recordHeaderBytes + metaBytes.count + payload.count), row: row,
-                        hardState: hardState) { salt, offset, out in
-            payload.withUnsafeBytes { p in
-                RecordFrame.encode(type: .batch, firstIndex: firstIndex, entryCount: entries.count, meta: metaBytes,
-                                   body: p, rawLength: body.count, compressed: compressed, salt: salt, offset: offset, into: &out)
-            }
+        let emptyAt = entries.isEmpty ? stateLock.withLock { state.lastIndex } + 1 : 0
+        let batch = BatchRecordCodec.prepare(entries, hardState: hardState, compression: options.compression, emptyAt: emptyAt)
+        let row = BatchRef(offset: 0, firstIndex: batch.firstIndex, entryCount: batch.entryCount, recordBytes: 0, type: .batch)
+        try writeRecord(recordBytes: batch.recordBytes, row: row, hardState: hardState) { salt, offset, out in
+            batch.frame(salt: salt, offset: offset, into: &out)
         } apply: { shape in
-            _ = shape.applyBatch(firstIndex: firstIndex, entryCount: entries.count, meta: meta)
+            _ = shape.applyBatch(firstIndex: batch.firstIndex, entryCount: batch.entryCount, meta: batch.meta)
         }
     }
 

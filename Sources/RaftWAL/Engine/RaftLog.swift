@@ -62,11 +62,11 @@ public final class RaftLog: @unchecked Sendable {
     ///
     /// Recovery follows the decision table in `docs/RECOVERY.md`: a torn
     /// tail is cut (and reported in ``recoveryReport``); any other damage
-    /// throws ``WALError/corrupted(file:offset:indexes:reason:)`` in
+    /// throws ``WALError/corrupted(file:offset:indexes:reason:label:)`` in
     /// ``RecoveryMode/strict`` mode.
     ///
     /// - Throws: ``WALError/locked(path:by:)`` when another writer holds the
-    ///   directory, ``WALError/corrupted(file:offset:indexes:reason:)``,
+    ///   directory, ``WALError/corrupted(file:offset:indexes:reason:label:)``,
     ///   ``WALError/notALog(path:reason:)``, ``WALError/io(errno:operation:path:)``.
     public static func open(directory: String, options: LogOptions = LogOptions()) throws(WALError) -> RaftLog {
         let opened = try LogOpener(directory: directory, options: options).open()

@@ -109,6 +109,23 @@ public struct POSIXFileSystem: FileSystem {
     }
 
     public func lockExclusive(_ path: String, owner: String?) throws(WALError) -> any DirectoryLock {
+        // A lock this process released a moment ago can still be held by a
+        // child forked meanwhile by another thread (the descriptor lives in
+        // the child until its exec closes it, O_CLOEXEC or not): when the
+        // holder named in the file is this process, try again for up to 200 ms.
+        var attempt = 0
+        while true {
+            do throws(WALError) {
+                return try lockOnce(path, owner: owner)
+            } catch {
+                guard case let .locked(_, by) = error, by.hasPrefix("pid=\(getpid()) "), attempt < 40 else { throw error }
+                attempt += 1
+                pause(nanos: 5_000_000)
+            }
+        }
+    }
+
+    private func lockOnce(_ path: String, owner: String?) throws(WALError) -> any DirectoryLock {
         let fd = try retrying("open", path) { Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno

@@ -11,7 +11,7 @@ package enum Decoders {
     /// and entries, the reset meta, the seal meta or the batch table.
     ///
     /// - Returns: the record's summary and, for a batch, its entries.
-    /// - Throws: ``WALError/corrupted(file:offset:indexes:reason:)`` naming
+    /// - Throws: ``WALError/corrupted(file:offset:indexes:reason:label:)`` naming
     ///   `file` and `offset` for any bytes that are not a valid record.
     package static func record(_ input: [UInt8], salt: UInt64 = 0, offset: UInt64 = UInt64(Layout.segmentHeaderBytes),
                               resealChecksum: Bool = false, file: String = "<bytes>") throws(WALError) -> (RecordInfo, [Entry]) {
@@ -33,7 +33,7 @@ package enum Decoders {
             let info = SegmentInspector.info(view)
             switch checked.type {
             case .batch:
-                return (info, try RaftLog.decodeBatch(view, file: file))
+                return (info, try BatchRecordCodec.decode(view, file: file))
             case .reset:
                 do throws(DecodeFailure) { _ = try ResetMeta.decode(view.meta) } catch { throw bad("reset meta: \(error.reason)") }
             case .seal:
@@ -54,7 +54,7 @@ package enum Decoders {
     /// checksums). With `resealChecksums`, the header and body checksums are
     /// recomputed over the input first, when the input is long enough to hold them.
     ///
-    /// - Throws: ``WALError/corrupted(file:offset:indexes:reason:)`` naming `file`.
+    /// - Throws: ``WALError/corrupted(file:offset:indexes:reason:label:)`` naming `file`.
     package static func snapshotFile(_ input: [UInt8], resealChecksums: Bool = false, file: String = "<bytes>") throws(WALError) -> Snapshot {
         var bytes = input
         let headerBytes = SnapshotFile.headerBytes

@@ -117,7 +117,7 @@ package struct SegmentInspector {
                     let header = view.header, offset = view.offset
                     entries = BatchEntries { (visit) throws(WALError) in
                         try bytes.withBytes { (raw) throws(WALError) in
-                            try RaftLog.visitBatch(RecordView(offset: offset, header: header, bytes: raw), file: file, visit)
+                            try BatchRecordCodec.visit(RecordView(offset: offset, header: header, bytes: raw), file: file, visit)
                         }
                     }
                 } else {

@@ -55,16 +55,21 @@ struct LogOpener {
     /// was not a consistent cut; it is done once more from a new listing.
     /// A failure that repeats, or that came with no change, is the answer.
     private func readOnlyRebuild() throws(WALError) -> Result {
-        let before = try? fs.listDirectory(directory)
-        var report = RecoveryReport()
-        do {
-            return try rebuild(&report)
-        } catch {
-            guard let before, let now = try? fs.listDirectory(directory), Set(now) != Set(before) else { throw error }
-            var again = RecoveryReport()
-            var result = try rebuild(&again)
-            result.report.writtenDuringRead.append("the directory's files changed during the read (\(error.description)); read again")
-            return result
+        var notes: [String] = []
+        var attempt = 1
+        while true {
+            let before = try? fs.listDirectory(directory)
+            var report = RecoveryReport()
+            do {
+                var result = try rebuild(&report)
+                result.report.writtenDuringRead.append(contentsOf: notes)
+                return result
+            } catch {
+                // Up to 4 reads: a writer that compacts continuously can change the names again.
+                guard attempt < 4, let before, let now = try? fs.listDirectory(directory), Set(now) != Set(before) else { throw error }
+                notes.append("the directory's files changed during read \(attempt) (\(error.description)); read again")
+                attempt += 1
+            }
         }
     }
 
@@ -96,7 +101,7 @@ struct LogOpener {
         if segmentNames.isEmpty {
             if !snapshots.isEmpty {
                 throw .corrupted(file: directory, offset: nil, indexes: nil,
-                                 reason: "snapshot files but no segment file: the log's segments are lost")
+                                 reason: "snapshot files but no segment file: the log's segments are lost", label: .missingSegment)
             }
             guard writable else { throw .notALog(path: directory, reason: "no segment files") }
             let state = try createLog()
@@ -140,7 +145,7 @@ struct LogOpener {
             identity = last.header.identity
         } else {
             // Not even the first header reads: nothing to keep.
-            throw headerFailure!.error
+            throw headerFailure!.error.labeled(headerFailure!.label)
         }
         if headerFailure == nil {
             for (k, r) in readers.enumerated() where r.header.identity != identity {
@@ -208,7 +213,8 @@ struct LogOpener {
                 why += " (damaged: " + report.damagedSnapshots.map { "\($0.name): \($0.problem?.description ?? "")" }.joined(separator: "; ") + ")"
             }
             if !orphans.isEmpty { why += "; segments before seq \(candidates[0].header.seq) are missing" }
-            throw .corrupted(file: candidates[0].name, offset: nil, indexes: 1...required, reason: why)
+            report.note(.missingSegment)
+            throw .corrupted(file: candidates[0].name, offset: nil, indexes: 1...required, reason: why, label: .missingSegment)
         }
         if !orphans.isEmpty {
             report.note(.orphanSegments)
@@ -218,7 +224,7 @@ struct LogOpener {
             let why = "hard state commit \(built.hardState.commit) is beyond the last index \(built.shape.lastIndex)"
             if options.recovery == .strict {
                 report.note(.commitBeyondLog)
-                throw .corrupted(file: built.segments.last?.name ?? directory, offset: nil, indexes: nil, reason: why)
+                throw .corrupted(file: built.segments.last?.name ?? directory, offset: nil, indexes: nil, reason: why, label: .commitBeyondLog)
             }
             // Truncate mode: entries up to the commit index are gone; say so,
             // and lower the commit to what the log holds (persisted by a writer).
@@ -266,9 +272,9 @@ struct LogOpener {
             // segment, C3): nothing precedes it, so nothing can be kept.
             guard let f = firstFailure else { preconditionFailure("no segment to replay and no failure") }
             report.note(f.label)
-            guard options.recovery == .truncateAtFirstCorruption else { throw f.error }
+            guard options.recovery == .truncateAtFirstCorruption else { throw f.error.labeled(f.label) }
             throw .corrupted(file: names.first ?? directory, offset: f.offset, indexes: nil,
-                             reason: "nothing precedes the first bad record: \(f.error.description)")
+                             reason: "nothing precedes the first bad record: \(f.error.description)", label: f.label)
         }
         var out = Replayed(segments: [], shape: LogShape(continuingAfter: first.header.firstIndex - 1),
                            hardState: first.header.hardState)
@@ -373,7 +379,7 @@ struct LogOpener {
         if failure == nil, let f = firstFailure, f.position >= readers.count { failure = f }
         guard let failure else { return out }
         report.note(failure.label)
-        guard options.recovery == .truncateAtFirstCorruption else { throw failure.error }
+        guard options.recovery == .truncateAtFirstCorruption else { throw failure.error.labeled(failure.label) }
         // Truncate mode: keep what came before the failure, report what is dropped.
         var dropped = DroppedRecords(segment: names[failure.position], offset: keptPrefix ? failure.offset : 0,
                                      problem: failure.error.description, indexes: [], includesCommitted: false, backups: [])
@@ -403,7 +409,7 @@ struct LogOpener {
         report.dropped = dropped
         if out.segments.isEmpty {
             throw .corrupted(file: names[0], offset: failure.offset, indexes: nil,
-                             reason: "nothing precedes the first bad record: \(failure.error.description)")
+                             reason: "nothing precedes the first bad record: \(failure.error.description)", label: failure.label)
         }
         out.cut = (failure.position, keptPrefix ? failure.offset : nil)
         return out

@@ -93,6 +93,12 @@ package indirect enum JSON: Sendable, Equatable {
 }
 
 extension JSON {
+    /// The value of `key` when this is an object that has it.
+    package func objectValue(_ key: String) -> JSON? {
+        guard case let .object(fields) = self else { return nil }
+        return fields.first { $0.0 == key }?.1
+    }
+
     /// `nil` becomes `null`.
     package static func optional(_ v: UInt64?) -> JSON { v.map { .uint($0) } ?? .null }
     package static func optional(_ v: String?) -> JSON { v.map { .string($0) } ?? .null }

@@ -48,25 +48,39 @@ package struct Analyzer {
     /// When the pass fails or finds damage and the directory's segment and
     /// snapshot names changed meanwhile (a live writer compacted files away
     /// or rolled over), the pass was not a consistent cut: it runs once more
-    /// from a new listing (`docs/TOOLS.md`, "A live directory"). Damage
-    /// found twice, or with no change, is reported.
+    /// from a new listing (`docs/TOOLS.md`, "A live directory"), up to
+    /// ``maxPasses`` passes (a writer that compacts continuously can change
+    /// the names again during the second pass). Damage found with no change
+    /// of names during its pass is reported.
     package func run() throws(ToolFailure) -> LogAnalysis {
-        let listing = try list()
-        let first: Result<LogAnalysis, ToolFailure>
-        do { first = .success(try run(listing)) } catch { first = .failure(error) }
-        let why: String
-        switch first {
-        case .success(let a) where a.damage.isEmpty: return a
-        case .success(let a): why = a.damage[0].line
-        case .failure(let error): why = error.message
+        var listing = try list()
+        var reruns: [String] = []
+        var pass = 1
+        while true {
+            let outcome: Result<LogAnalysis, ToolFailure>
+            do { outcome = .success(try run(listing)) } catch { outcome = .failure(error) }
+            let why: String
+            switch outcome {
+            case .success(var a) where a.damage.isEmpty:
+                a.writtenDuringInspection.append(contentsOf: reruns)
+                return a
+            case .success(let a): why = a.damage[0].line
+            case .failure(let error): why = error.message
+            }
+            guard pass < Self.maxPasses, let now = try? list(),
+                  now.segments != listing.segments || now.snapshots != listing.snapshots else {
+                var result = try outcome.get()
+                result.writtenDuringInspection.append(contentsOf: reruns)
+                return result
+            }
+            reruns.append("files were removed or added during pass \(pass) (\(why)): inspected again")
+            listing = now
+            pass += 1
         }
-        guard let now = try? list(), now.segments != listing.segments || now.snapshots != listing.snapshots else {
-            return try first.get()
-        }
-        var a = try run(now)
-        a.writtenDuringInspection.append("files were removed or added during the first pass (\(why)): inspected again")
-        return a
     }
+
+    /// Passes over a directory whose names keep changing before the last result is reported.
+    static let maxPasses = 4
 
     private func list() throws(ToolFailure) -> DirectoryListing {
         do { return try DirectoryListing(directory: directory, fileSystem: fs) } catch {
@@ -568,7 +582,7 @@ package struct Analyzer {
     }
 
     private func errorFile(_ error: WALError) -> String? {
-        if case let .corrupted(file, _, _, _) = error { return file == directory ? nil : file }
+        if case let .corrupted(file, _, _, _, _) = error { return file == directory ? nil : file }
         return nil
     }
 }

@@ -65,18 +65,18 @@ package struct Finding: Sendable, Equatable {
 extension WALError {
     /// The byte offset a `corrupted` error names.
     var offset: UInt64? {
-        if case let .corrupted(_, offset, _, _) = self { return offset }
+        if case let .corrupted(_, offset, _, _, _) = self { return offset }
         return nil
     }
 
     /// The reason of a `corrupted` error without the file prefix, else the description.
     var reason: String {
-        if case let .corrupted(_, _, _, reason) = self { return reason }
+        if case let .corrupted(_, _, _, reason, _) = self { return reason }
         return description
     }
 
     var indexes: ClosedRange<UInt64>? {
-        if case let .corrupted(_, _, indexes, _) = self { return indexes }
+        if case let .corrupted(_, _, indexes, _, _) = self { return indexes }
         return nil
     }
 }

@@ -33,7 +33,11 @@ extension Inspect {
     /// `entries`: the log's entries in index order (entries replaced by a
     /// later append are not shown), filtered, one table row or one JSON
     /// Lines object each, streamed as they are read.
-    package static func entries(directory: String, format: OutputFormat, filter: EntryFilter, output: Output) throws(ToolFailure) -> ExitStatus {
+    package static func entries(directory: String, format: OutputFormat, filter: EntryFilter, source: SourceOptions = SourceOptions(),
+                               dataGiven: Bool = false, output: Output) throws(ToolFailure) -> ExitStatus {
+        if let s = try foreignSource(directory, source) {
+            return sourceEntries(s, format: format, filter: filter, showSecrets: source.showSecrets, dataGiven: dataGiven, output: output)
+        }
         if let from = filter.from, let to = filter.to, from > to {
             throw ToolFailure("--from \(from) is after --to \(to)")
         }

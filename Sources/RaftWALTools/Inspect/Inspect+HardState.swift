@@ -3,7 +3,9 @@ import RaftWAL
 extension Inspect {
     /// `hardstate`: the persisted term, vote and commit, where they were
     /// read, and whether the commit index is within the log.
-    package static func hardState(directory: String, format: OutputFormat, output: Output) throws(ToolFailure) -> ExitStatus {
+    package static func hardState(directory: String, format: OutputFormat, source: SourceOptions = SourceOptions(),
+                                 output: Output) throws(ToolFailure) -> ExitStatus {
+        if let s = try foreignSource(directory, source, allowLocked: true) { return sourceHardState(s, format: format, output: output) }
         let a = try analyze(directory, output)
         let hs = a.hardState
         let limit = max(a.lastIndex, a.newestValidSnapshot?.index ?? 0)
@@ -11,7 +13,7 @@ extension Inspect {
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(a.directory)),
+                ("directory", .string(a.directory)), ("source", raftWALSourceJSON),
                 ("term", .uint(hs.term)), ("vote", .uint(hs.vote)), ("commit", .uint(hs.commit)),
                 ("file", .optional(a.hardStateFile)), ("offset", .optional(a.hardStateOffset)),
                 ("lastIndex", .uint(a.lastIndex)), ("lastTerm", .uint(a.lastTerm)),

@@ -4,7 +4,9 @@ extension Inspect {
     /// `segments`: one row per segment with its header fields, records and
     /// byte ranges; with `records`, every record (offset, length, stored/raw
     /// size, compression, CRC, index range) and every damaged range.
-    package static func segments(directory: String, format: OutputFormat, records: Bool, output: Output) throws(ToolFailure) -> ExitStatus {
+    package static func segments(directory: String, format: OutputFormat, records: Bool, source: SourceOptions = SourceOptions(),
+                                output: Output) throws(ToolFailure) -> ExitStatus {
+        if let s = try foreignSource(directory, source, keepRecords: records, allowLocked: true) { return sourceSegments(s, format: format, records: records, output: output) }
         var perSegment: [Int: [JSON]] = [:]
         var rows: [Int: [[String]]] = [:]
         let a = try analyze(directory, output) { event in
@@ -27,7 +29,7 @@ extension Inspect {
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(a.directory)),
+                ("directory", .string(a.directory)), ("source", raftWALSourceJSON),
                 ("segments", .array(a.segments.enumerated().map { k, s in segmentJSON(s, records: records ? perSegment[k] ?? [] : nil) })),
                 ("findings", .array(a.findings.filter { f in a.segments.contains { $0.name == f.file } }.map(\.json))),
             ]).pretty())

@@ -6,7 +6,11 @@ extension Inspect {
     /// `extract`, writes that snapshot's data to `outputPath` (which must not
     /// exist and must be outside the data directory), or to stdout when it is `-`.
     package static func snapshots(directory: String, format: OutputFormat, extract: UInt64?, outputPath: String?,
-                                 output: Output) throws(ToolFailure) -> ExitStatus {
+                                 source: SourceOptions = SourceOptions(), output: Output) throws(ToolFailure) -> ExitStatus {
+        if let s = try foreignSource(directory, source) {
+            if extract != nil { throw ToolFailure("--extract reads RaftWAL snapshots only; \(directory) is \(s.kind.rawValue)") }
+            return sourceSnapshots(s, format: format, output: output)
+        }
         let listing: DirectoryListing
         do { listing = try DirectoryListing(directory: directory) } catch { throw ToolFailure(error.description) }
         guard listing.looksLikeALog else {
@@ -23,7 +27,7 @@ extension Inspect {
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(directory)),
+                ("directory", .string(directory)), ("source", raftWALSourceJSON),
                 ("snapshots", .array(list.map { s in
                     .object([
                         ("name", .string(s.name)), ("index", .uint(s.index)), ("term", .uint(s.term)),

@@ -33,7 +33,9 @@ extension Inspect {
 
     /// `stats`: entries and bytes per term and per type, the distribution of
     /// batch sizes (entries per batch), and the compression ratio.
-    package static func stats(directory: String, format: OutputFormat, output: Output) throws(ToolFailure) -> ExitStatus {
+    package static func stats(directory: String, format: OutputFormat, source: SourceOptions = SourceOptions(),
+                             output: Output) throws(ToolFailure) -> ExitStatus {
+        if let s = try foreignSource(directory, source) { return sourceStats(s, format: format, output: output) }
         let a = try analyze(directory, output, keepLive: true)
         var s = Stats()
         for b in a.liveBatches ?? [] { s.addBatch(entries: Int(b.lastIndex - b.firstIndex + 1)) }
@@ -56,7 +58,7 @@ extension Inspect {
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(a.directory)),
+                ("directory", .string(a.directory)), ("source", raftWALSourceJSON),
                 ("entries", .uint(s.perType.values.reduce(0) { $0 + $1.entries })),
                 ("dataBytes", .uint(s.perType.values.reduce(0) { $0 + $1.bytes })),
                 ("perTerm", .array(terms.map { t in

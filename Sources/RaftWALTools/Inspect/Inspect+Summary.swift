@@ -4,7 +4,9 @@ extension Inspect {
     /// `summary`: segments, index range, last term, hard state, snapshots,
     /// membership, bytes and compression, and a one-line health verdict.
     /// Exit 1 when the verdict is not healthy (with `strict`, also for crash shapes).
-    package static func summary(directory: String, format: OutputFormat, strict: Bool, output: Output) throws(ToolFailure) -> ExitStatus {
+    package static func summary(directory: String, format: OutputFormat, strict: Bool, source: SourceOptions = SourceOptions(),
+                               output: Output) throws(ToolFailure) -> ExitStatus {
+        if let s = try foreignSource(directory, source) { return sourceSummary(s, format: format, strict: strict, output: output) }
         var a = try analyze(directory, output, keepLive: true)
         checkLastBatchDecodes(&a)
         let status = a.status(strict: strict)
@@ -34,7 +36,7 @@ extension Inspect {
 
     static func summaryJSON(_ a: LogAnalysis, members: Members.Result, strict: Bool) -> JSON {
         .object([
-            ("directory", .string(a.directory)),
+            ("directory", .string(a.directory)), ("source", raftWALSourceJSON),
             ("identity", identityJSON(a.identity)),
             ("firstIndex", .optional(a.firstIndex)),
             ("lastIndex", .uint(a.lastIndex)),

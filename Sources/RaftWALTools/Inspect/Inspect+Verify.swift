@@ -5,13 +5,15 @@ extension Inspect {
     /// problem with file, offset and index range, plus what the engine's
     /// strict open says. Exit 1 on damage; a torn tail and the other crash
     /// shapes the engine handles exit 0 unless `strict`.
-    package static func verify(directory: String, format: OutputFormat, strict: Bool, output: Output) throws(ToolFailure) -> ExitStatus {
+    package static func verify(directory: String, format: OutputFormat, strict: Bool, source: SourceOptions = SourceOptions(),
+                              output: Output) throws(ToolFailure) -> ExitStatus {
+        if let s = try foreignSource(directory, source, allowLocked: true) { return sourceVerify(s, format: format, strict: strict, output: output) }
         let a = try analyze(directory, output, decode: true)
         let status = a.status(strict: strict)
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(a.directory)),
+                ("directory", .string(a.directory)), ("source", raftWALSourceJSON),
                 ("healthy", .bool(status == .healthy)),
                 ("strict", .bool(strict)),
                 ("verdict", .string(a.verdict(strict: strict))),

@@ -94,13 +94,15 @@ package enum Members {
 extension Inspect {
     /// `members`: like `docker node ls`, as of the last index and as of the
     /// commit index; the local member is marked `*`.
-    package static func members(directory: String, format: OutputFormat, output: Output) throws(ToolFailure) -> ExitStatus {
+    package static func members(directory: String, format: OutputFormat, source: SourceOptions = SourceOptions(),
+                               output: Output) throws(ToolFailure) -> ExitStatus {
+        if let s = try foreignSource(directory, source) { return sourceMembers(s, format: format, output: output) }
         let a = try analyze(directory, output, keepLive: true)
         let r = Members.replay(a)
         switch format {
         case .json:
             output.line(JSON.object([
-                ("directory", .string(a.directory)),
+                ("directory", .string(a.directory)), ("source", raftWALSourceJSON),
                 ("self", .optional(a.identity?.memberID)),
                 ("asOfLastIndex", Members.asOfJSON(r.asOfLast)),
                 ("asOfCommitIndex", Members.asOfJSON(r.asOfCommit)),

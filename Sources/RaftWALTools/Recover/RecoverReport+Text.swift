@@ -7,7 +7,7 @@ extension RecoverReport {
     /// request itself is unsafe).
     package var exitStatus: Int32 {
         guard outcome == .refused else { return 0 }
-        return command == Repair.command ? 1 : 2
+        return command == Repair.command || sourceKind != nil ? 1 : 2
     }
 
     /// The report for a terminal: one fact per line, what was kept, dropped and written.
@@ -23,10 +23,18 @@ extension RecoverReport {
         }
         lines.append("raft-recover \(command): \(verb)")
         func row(_ label: String, _ value: String) { lines.append("  " + label.padding(toLength: 13, withPad: " ", startingAt: 0) + value) }
-        func id(_ i: Identity) -> String { "cluster \(i.clusterID) member \(i.memberID) epoch \(i.epoch)" }
-        func hs(_ h: HardState) -> String { "term \(h.term) vote \(h.vote) commit \(h.commit)" }
+        func id(_ i: Identity) -> String {
+            if let kind = sourceKind {
+                return "\(kind) cluster \(i.clusterID) raft ID \(String(i.memberID, radix: 16))" + (sourceNodeID.map { " node \($0)" } ?? "")
+            }
+            return "cluster \(i.clusterID) member \(i.memberID) epoch \(i.epoch)"
+        }
+        func hs(_ h: HardState) -> String {
+            "term \(h.term) vote \(sourceKind != nil ? String(h.vote, radix: 16) : String(h.vote)) commit \(h.commit)"
+        }
         func members(_ list: [MemberInfo]) -> String {
-            list.isEmpty ? "(none)" : list.map { "\($0.raftID) \($0.role) \($0.name)" }.joined(separator: ", ")
+            let hex = sourceKind != nil
+            return list.isEmpty ? "(none)" : list.map { "\(hex ? String($0.raftID, radix: 16) : String($0.raftID)) \($0.role) \($0.name)" }.joined(separator: ", ")
         }
         row("source", "\(source) (\(id(sourceIdentity)))")
         row("source log", "entries \(sourceFirstIndex)...\(sourceLastIndex), hard state \(hs(sourceHardState)); recovery \(sourceLabels.joined(separator: ", "))")
@@ -42,7 +50,7 @@ extension RecoverReport {
             }
             row("snapshot", s)
         }
-        if let kept { row("kept", "entries \(kept.first)...\(kept.last) (\(kept.count)), byte for byte with their terms") }
+        if let kept { row("kept", "entries \(kept.first)...\(kept.last) (\(kept.count)), byte for byte with their terms" + (sourceKind == "swarm" ? " (original ciphertext)" : "")) }
         if dropped.isEmpty && droppedRanges.isEmpty && !droppedIncludesCommitted {
             row("dropped", "nothing")
         } else {
@@ -55,7 +63,7 @@ extension RecoverReport {
                                  + (e.committed ? " COMMITTED" : ""))
                 }
             }
-            for r in droppedRanges { row("dropped", "indexes \(r.first)...\(r.last) (unreadable or after the damage)") }
+            for r in droppedRanges { row("dropped", (r.first == r.last ? "index \(r.first)" : "indexes \(r.first)...\(r.last)") + " (unreadable or after the damage)") }
             row("committed?", droppedIncludesCommitted ? "YES: entries at or below the commit index are dropped" : "no: every dropped entry is above the commit index")
         }
         for a in added { row("added", "\(a.index) term \(a.term) \(a.change)") }
@@ -65,6 +73,7 @@ extension RecoverReport {
         }
         if let resultHardState { row("hard state", hs(resultHardState)) }
         for b in backupFiles where b != backup { row("backup file", b) }
+        for w in written ?? [] { row("wrote", w) }
         for n in notes { row("note", n) }
         if let refusal { row("refused", refusal) }
         if outcome == .done || outcome == .alreadyDone { row("report", joinPath(output, "raft-recover-report.json")) }

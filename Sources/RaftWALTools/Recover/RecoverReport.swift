@@ -161,6 +161,17 @@ package struct RecoverReport: Codable, Sendable, Equatable {
     package var notes: [String]
     /// Why the command refused, when ``outcome`` is ``Outcome/refused``.
     package var refusal: String?
+    /// `swarm` or `etcd` when the source was a Docker Swarm manager or an etcd
+    /// member (nil: a RaftWAL directory). Their raft IDs print in hex.
+    package var sourceKind: String?
+    /// Swarm: the node ID (kept by the result).
+    package var sourceNodeID: String?
+    /// Foreign sources: CRC-32C (hex) of the source's WAL files, and of the
+    /// result's, so that a re-run recognizes its own earlier result.
+    package var sourceWALDigest: String?
+    package var resultWALDigest: String?
+    /// Foreign sources: files written into the result (relative paths).
+    package var written: [String]?
 
     init(command: String, source: String, output: String, dryRun: Bool, log: RaftLog) {
         self.command = command

@@ -11,7 +11,7 @@ import RaftWAL
 /// snapshot are the last acknowledged ones (or the interrupted operation's).
 ///
 /// Weak (after damage to synced data): the engine may refuse to open, or
-/// refuse to read, but only with ``WALError/corrupted(file:offset:indexes:reason:)``,
+/// refuse to read, but only with ``WALError/corrupted(file:offset:indexes:reason:label:)``,
 /// and every entry it does return is a version that was written at that index.
 enum TortureChecker {
     /// Index of the candidate the log matches, or the reasons it matches none.

@@ -1,0 +1,69 @@
+import Foundation
+import SwiftProtobuf
+
+typealias PBSnapFile = Raftinterop_Etcd_SnapFile
+typealias PBRaftSnapshot = Raftinterop_Etcd_RaftSnapshot
+
+/// Reads and verifies etcd-format `.snap` files.
+///
+/// Format: `snappb.snapshot{1 crc uint32, 2 data bytes}`; `crc` is CRC-32C
+/// of `data` alone; `data` is `raftpb.Snapshot{1 data, 2 metadata{1
+/// conf_state, 2 index, 3 term}}`; the name is `%016x-%016x.snap` (term, index).
+///
+/// A snapshot file is valid if and only if: it is non-empty, decodes, its
+/// CRC matches, its metadata decodes and agrees with its name.
+struct SnapReader {
+    let directory: String
+    let label: String
+    /// Opens the state-machine data (Swarm decrypts and decodes it into the
+    /// file's membership and counts; etcd keeps its size).
+    var openData: (Data, inout SnapshotFile) -> Void = { data, file in file.dataBytes = UInt64(data.count) }
+
+    func run() throws(InteropError) -> (files: [SnapshotFile], others: [(String, UInt64)]) {
+        var files: [SnapshotFile] = []
+        var others: [(String, UInt64)] = []
+        for name in FileBytes.list(directory) {
+            guard let (term, index) = parseHexPairName(name, ext: "snap") else {
+                if !name.hasPrefix(".") { others.append((name, FileBytes.size(directory + "/" + name))) }
+                continue
+            }
+            let path = directory + "/" + name
+            var file = SnapshotFile(name: label + "/" + name, term: term, index: index, fileBytes: FileBytes.size(path))
+            if !FileBytes.isRegularFile(path) {
+                file.problem = "not a regular file"
+            } else {
+                let data = try FileBytes.read(path, label: file.name)
+                verify(data, &file)
+            }
+            files.append(file)
+        }
+        files.sort { ($0.index, $0.term) > ($1.index, $1.term) }
+        return (files, others)
+    }
+
+    func verify(_ data: Data, _ file: inout SnapshotFile) {
+        if data.isEmpty { file.problem = "empty file"; return }
+        guard let snap = try? PBSnapFile(serializedBytes: data) else {
+            file.problem = "does not decode as a snap file"
+            return
+        }
+        let crc = RunningCRC.extend(0, snap.data)
+        guard snap.hasCrc, crc == snap.crc else {
+            file.problem = String(format: "crc mismatch: file says %08x, data gives %08x", snap.crc, crc)
+            return
+        }
+        file.crcOK = true
+        guard let raft = try? PBRaftSnapshot(serializedBytes: snap.data) else {
+            file.problem = "snapshot data does not decode as a raft snapshot"
+            return
+        }
+        let meta = raft.metadata
+        if meta.index != file.index || meta.term != file.term {
+            file.problem = "metadata says index \(meta.index) term \(meta.term); the name says index \(file.index) term \(file.term)"
+            return
+        }
+        file.voters = meta.confState.voters
+        file.learners = meta.confState.learners
+        openData(raft.data, &file)
+    }
+}

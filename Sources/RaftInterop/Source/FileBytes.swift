@@ -1,0 +1,48 @@
+import Foundation
+
+/// Reads whole files read-only, without locks: only regular files (a FIFO
+/// or device named like a WAL file is never opened), and never through a
+/// symbolic link the tool did not expect.
+enum FileBytes {
+    /// The file's bytes. Memory-mapped, so a 64 MB preallocated WAL segment
+    /// costs only the pages read.
+    static func read(_ path: String, label: String) throws(InteropError) -> Data {
+        guard isRegularFile(path) else {
+            throw .unreadable(file: label, why: "not a regular file")
+        }
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw .unreadable(file: label, why: (error as NSError).localizedDescription)
+        }
+    }
+
+    static func isRegularFile(_ path: String) -> Bool {
+        guard let attrs = try? FileManager.default.attributesOfItem(atPath: path) else { return false }
+        return (attrs[.type] as? FileAttributeType) == .typeRegular
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var dir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &dir) && dir.boolValue
+    }
+
+    /// Names in `dir`, sorted; empty when it cannot be listed.
+    static func list(_ dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+    }
+
+    static func size(_ path: String) -> UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
+    }
+}
+
+/// `%016x-%016x.<ext>`: the two numbers of an etcd WAL or snap file name.
+func parseHexPairName(_ name: String, ext: String) -> (UInt64, UInt64)? {
+    guard name.hasSuffix("." + ext) else { return nil }
+    let stem = name.dropLast(ext.count + 1)
+    let parts = stem.split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count == 2, parts[0].count == 16, parts[1].count == 16,
+          let a = UInt64(parts[0], radix: 16), let b = UInt64(parts[1], radix: 16) else { return nil }
+    return (a, b)
+}
