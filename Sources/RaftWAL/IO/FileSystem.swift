@@ -41,12 +41,19 @@ public protocol FileSystem: Sendable {
 
 /// What a directory entry is, as `lstat` sees it.
 public enum FileKind: String, Sendable, Equatable {
+    /// A regular file: the only kind the log opens.
     case regular = "a regular file"
+    /// A directory.
     case directory = "a directory"
+    /// A symbolic link (never followed).
     case symbolicLink = "a symbolic link"
+    /// A named pipe: opening it for reading would block.
     case fifo = "a FIFO"
+    /// A Unix socket.
     case socket = "a socket"
+    /// A character or block device.
     case device = "a device"
+    /// Any other kind of file.
     case other = "a special file"
 }
 
