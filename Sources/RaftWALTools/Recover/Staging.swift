@@ -122,22 +122,28 @@ struct Staging {
     func copyFiles(from directory: String) throws(WALError) {
         for name in try fs.listDirectory(directory).sorted()
         where name != Layout.lockFileName && !fs.isDirectory(joinPath(directory, name)) {
-            let from = try fs.open(joinPath(directory, name), access: .readOnly, create: false)
-            defer { from.close() }
-            let to = try fs.open(joinPath(stagingPath, name), access: .readWrite, create: true)
-            defer { to.close() }
-            try to.truncate(to: 0)
-            let size = try from.size()
-            var offset: UInt64 = 0
-            while offset < size {
-                let chunk = try from.read(at: offset, count: Int(min(size - offset, 1 << 20)))
-                if chunk.isEmpty { break }
-                try to.write(chunk, at: offset)
-                offset += UInt64(chunk.count)
-            }
-            try to.sync(dataOnly: false)
+            try copyContents(of: joinPath(directory, name), to: joinPath(stagingPath, name))
         }
         try fs.syncDirectory(stagingPath)
+    }
+
+    /// Copies the file `from` over `to` (created or emptied), in 1 MiB pieces,
+    /// and `fsync`s it; the caller syncs the directory.
+    func copyContents(of from: String, to: String) throws(WALError) {
+        let src = try fs.open(from, access: .readOnly, create: false)
+        defer { src.close() }
+        let dst = try fs.open(to, access: .readWrite, create: true)
+        defer { dst.close() }
+        try dst.truncate(to: 0)
+        let size = try src.size()
+        var offset: UInt64 = 0
+        while offset < size {
+            let chunk = try src.read(at: offset, count: Int(min(size - offset, 1 << 20)))
+            if chunk.isEmpty { break }
+            try dst.write(chunk, at: offset)
+            offset += UInt64(chunk.count)
+        }
+        try dst.sync(dataOnly: false)
     }
 
     /// Writes the report into the staging directory, atomically (temporary

@@ -62,22 +62,9 @@ extension Staging {
     /// Copies the file `from` (an absolute path) to `relative` inside the
     /// staging tree, byte for byte, in 1 MiB pieces; synced like ``writeFile(_:_:)``.
     func copyFile(from: String, to relative: String) throws(WALError) {
-        let src = try fs.open(from, access: .readOnly, create: false)
-        defer { src.close() }
         let path = joinPath(stagingPath, relative)
         try makeDirectory(parentRelative(relative))
-        let dst = try fs.open(path, access: .readWrite, create: true)
-        defer { dst.close() }
-        try dst.truncate(to: 0)
-        let size = try src.size()
-        var offset: UInt64 = 0
-        while offset < size {
-            let chunk = try src.read(at: offset, count: Int(min(size - offset, 1 << 20)))
-            if chunk.isEmpty { break }
-            try dst.write(chunk, at: offset)
-            offset += UInt64(chunk.count)
-        }
-        try dst.sync(dataOnly: false)
+        try copyContents(of: from, to: path)
         try fs.syncDirectory(parentDirectory(of: path))
     }
 
