@@ -6,7 +6,8 @@ public struct LogStatistics: Sendable, Equatable {
     public var appends: UInt64 = 0
     /// Entries written by those calls.
     public var entries: UInt64 = 0
-    /// Batch records written: one per group-commit round.
+    /// Records written: one per group-commit round, plus the reset record a
+    /// snapshot beyond the log writes and the hard state a truncating open persists.
     public var records: UInt64 = 0
     /// `fdatasync` calls made for those records (zero under ``SyncPolicy/none``).
     public var dataSyncs: UInt64 = 0
