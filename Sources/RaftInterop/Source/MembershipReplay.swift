@@ -8,6 +8,13 @@ public struct MembershipView: Sendable {
     public var removed: [UInt64] = []
     /// Why the view may be incomplete (a conf change that does not decrypt, a gap).
     public var problem: String?
+
+    public init(index: UInt64, snapshotIndex: UInt64? = nil, changesApplied: Int = 0, members: [SourceMember] = []) {
+        self.index = index
+        self.snapshotIndex = snapshotIndex
+        self.changesApplied = changesApplied
+        self.members = members
+    }
 }
 
 extension LogSource {
