@@ -138,6 +138,8 @@ public struct WALFile: Sendable {
     public var highestIndex: UInt64?
     public var damagedBytes: UInt64 = 0
 
+    /// A file as listed, before its records are scanned (the reader and the
+    /// RaftWAL adapter fill in the rest).
     public init(name: String, seq: UInt64, firstIndexFromName: UInt64, fileBytes: UInt64) {
         self.name = name
         self.seq = seq
