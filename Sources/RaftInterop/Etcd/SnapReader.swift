@@ -16,12 +16,20 @@ struct SnapReader {
     let directory: String
     let label: String
     /// Opens the state-machine data (Swarm decrypts and decodes it into the
-    /// file's membership and counts; etcd keeps its size).
-    var openData: (Data, inout SnapshotFile) -> Void = { data, file in file.dataBytes = UInt64(data.count) }
+    /// file's membership and counts; etcd keeps its size) and returns it
+    /// (Swarm: the plaintext; nil when it cannot be opened).
+    var openData: (Data, inout SnapshotFile) -> Data? = { data, file in
+        file.dataBytes = UInt64(data.count)
+        return data
+    }
+    /// The index of the snapshot whose opened data ``run()`` returns
+    /// (`snapshots --extract`); nil keeps none.
+    var keepDataOf: UInt64?
 
-    func run() throws(InteropError) -> (files: [SnapshotFile], others: [(String, UInt64)]) {
+    func run() throws(InteropError) -> (files: [SnapshotFile], others: [(String, UInt64)], kept: (name: String, data: Data)?) {
         var files: [SnapshotFile] = []
         var others: [(String, UInt64)] = []
+        var kept: (name: String, data: Data)?
         for name in FileBytes.list(directory) {
             guard let (term, index) = parseHexPairName(name, ext: "snap") else {
                 if !name.hasPrefix(".") { others.append((name, FileBytes.size(directory + "/" + name))) }
@@ -33,37 +41,41 @@ struct SnapReader {
                 file.problem = "not a regular file"
             } else {
                 let data = try FileBytes.read(path, label: file.name)
-                verify(data, &file)
+                let opened = verify(data, &file)
+                // Names sort by term first: the last valid file for the index has the highest term.
+                if index == keepDataOf, file.problem == nil, let opened { kept = (file.name, opened) }
             }
             files.append(file)
         }
         files.sort { ($0.index, $0.term) > ($1.index, $1.term) }
-        return (files, others)
+        return (files, others, kept)
     }
 
-    func verify(_ data: Data, _ file: inout SnapshotFile) {
-        if data.isEmpty { file.problem = "empty file"; return }
+    /// Verifies one file's bytes into `file`; returns the opened state-machine data.
+    @discardableResult
+    func verify(_ data: Data, _ file: inout SnapshotFile) -> Data? {
+        if data.isEmpty { file.problem = "empty file"; return nil }
         guard let snap = try? PBSnapFile(serializedBytes: data) else {
             file.problem = "does not decode as a snap file"
-            return
+            return nil
         }
         let crc = RunningCRC.extend(0, snap.data)
         guard snap.hasCrc, crc == snap.crc else {
             file.problem = String(format: "crc mismatch: file says %08x, data gives %08x", snap.crc, crc)
-            return
+            return nil
         }
         file.crcOK = true
         guard let raft = try? PBRaftSnapshot(serializedBytes: snap.data) else {
             file.problem = "snapshot data does not decode as a raft snapshot"
-            return
+            return nil
         }
         let meta = raft.metadata
         if meta.index != file.index || meta.term != file.term {
             file.problem = "metadata says index \(meta.index) term \(meta.term); the name says index \(file.index) term \(file.term)"
-            return
+            return nil
         }
         file.voters = meta.confState.voters
         file.learners = meta.confState.learners
-        openData(raft.data, &file)
+        return openData(raft.data, &file)
     }
 }

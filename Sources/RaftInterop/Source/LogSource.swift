@@ -41,6 +41,10 @@ public struct LogSource: Sendable {
     /// Swarm: the nodes in the newest readable snapshot's store, and its index.
     public var swarmNodes: [SwarmNode]?
     public var swarmNodesIndex: UInt64?
+    /// The opened state-machine data of one snapshot file (Swarm: the
+    /// decrypted store snapshot; etcd: the raft snapshot's `data`) and the
+    /// file's name; only when ``LogSourceReader/Options/keepSnapshotData`` asked.
+    public var snapshotData: (name: String, data: Data)?
 
     public var firstIndex: UInt64? { entries.first?.index }
     public var lastIndex: UInt64 { max(entries.last?.index ?? 0, newestWALSnapshot?.index ?? 0) }
@@ -133,6 +137,15 @@ public struct WALFile: Sendable {
     public var lowestIndex: UInt64?
     public var highestIndex: UInt64?
     public var damagedBytes: UInt64 = 0
+
+    /// A file as listed, before its records are scanned (the reader and the
+    /// RaftWAL adapter fill in the rest).
+    public init(name: String, seq: UInt64, firstIndexFromName: UInt64, fileBytes: UInt64) {
+        self.name = name
+        self.seq = seq
+        self.firstIndexFromName = firstIndexFromName
+        self.fileBytes = fileBytes
+    }
 }
 
 /// One framed record of a WAL file.

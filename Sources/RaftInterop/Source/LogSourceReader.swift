@@ -14,11 +14,16 @@ public struct LogSourceReader {
         /// Read a locked swarm without its unlock key: framing, CRCs and
         /// plaintext metadata only (`verify`, `segments`, `hardstate`).
         public var allowLocked = false
-        public init(kind: SourceKind? = nil, unlockKey: String? = nil, keepRecords: Bool = false, allowLocked: Bool = false) {
+        /// Keep the opened state-machine data of the snapshot at this index
+        /// (``LogSource/snapshotData``; `snapshots --extract`).
+        public var keepSnapshotData: UInt64?
+        public init(kind: SourceKind? = nil, unlockKey: String? = nil, keepRecords: Bool = false, allowLocked: Bool = false,
+                    keepSnapshotData: UInt64? = nil) {
             self.kind = kind
             self.unlockKey = unlockKey
             self.keepRecords = keepRecords
             self.allowLocked = allowLocked
+            self.keepSnapshotData = keepSnapshotData
         }
     }
 
@@ -86,17 +91,18 @@ public struct LogSourceReader {
         var swarmNodes: [SwarmNode]?
         var swarmNodesIndex: UInt64 = 0
         var snapReader = SnapReader(directory: loc.snapDirectory ?? "", label: loc.snapLabel ?? "")
+        snapReader.keepDataOf = options.keepSnapshotData
         if let keys {
             snapReader.openData = { data, file in
                 if keys.locked {
                     file.note = "not decrypted (autolocked, no --unlock-key)"
                     file.dataBytes = UInt64(data.count)
-                    return
+                    return nil
                 }
                 let opened = keys.open(data)
                 guard let plain = opened.plaintext else {
                     file.problem = "snapshot data cannot be decrypted: \(opened.problem ?? "")"
-                    return
+                    return nil
                 }
                 file.dataBytes = UInt64(plain.count)
                 file.note = "opened with \(opened.key ?? "?") (\(Ciphers.name(opened.algorithm)))"
@@ -105,9 +111,10 @@ public struct LogSourceReader {
                     swarmNodes = nodes
                     swarmNodesIndex = file.index
                 }
+                return plain
             }
         }
-        let snaps = loc.snapDirectory == nil ? ([], []) : try snapReader.run()
+        let snaps = loc.snapDirectory == nil ? ([], [], nil) : try snapReader.run()
         if scan.files.isEmpty && snaps.0.isEmpty {
             throw .notASource(directory: directory, why: "\(loc.walLabel) holds no *.wal file and there is no snapshot")
         }
@@ -131,6 +138,7 @@ public struct LogSourceReader {
         }
         source.otherFiles = scan.others.map { (loc.walLabel + "/" + $0.0, $0.1) } + snaps.1.map { ((loc.snapLabel ?? "") + "/" + $0.0, $0.1) }
         source.swarmNodes = swarmNodes
+        source.snapshotData = snaps.2
         source.swarmNodesIndex = swarmNodes == nil ? nil : swarmNodesIndex
 
         switch loc.kind {

@@ -8,6 +8,16 @@ public struct MembershipView: Sendable {
     public var removed: [UInt64] = []
     /// Why the view may be incomplete (a conf change that does not decrypt, a gap).
     public var problem: String?
+
+    /// A membership as of `index`, replayed from the snapshot at
+    /// `snapshotIndex` (nil: from the start of the log) plus `changesApplied`
+    /// conf changes (RaftWAL's replay enters the common model through this).
+    public init(index: UInt64, snapshotIndex: UInt64? = nil, changesApplied: Int = 0, members: [SourceMember] = []) {
+        self.index = index
+        self.snapshotIndex = snapshotIndex
+        self.changesApplied = changesApplied
+        self.members = members
+    }
 }
 
 extension LogSource {

@@ -1,14 +1,14 @@
+import RaftInterop
 import RaftWAL
 
 extension Inspect {
-    /// Counters `stats` reports, over the log's entries (replaced entries excluded).
+    /// Counters `stats` reports, over the log's entries (replaced entries excluded); per type in `stats` itself.
     package struct Stats: Sendable {
         package struct Bucket: Sendable {
             package var entries: UInt64 = 0
             package var bytes: UInt64 = 0
         }
         package var perTerm: [UInt64: Bucket] = [:]
-        package var perType: [EntryKind: Bucket] = [:]
         /// Live batches by entry count: upper bound of the bucket → batches.
         package var batchSizes: [(upTo: Int, batches: UInt64)] = Stats.bucketBounds.map { ($0, 0) }
         package var batches: UInt64 = 0
@@ -31,66 +31,101 @@ extension Inspect {
         }
     }
 
-    /// `stats`: entries and bytes per term and per type, the distribution of
-    /// batch sizes (entries per batch), and the compression ratio.
+    /// `stats`: entries and payload bytes per term and per type (replaced
+    /// entries excluded). RaftWAL adds the distribution of batch sizes
+    /// (entries per batch) and the compression ratio; etcd/Swarm the
+    /// replaced entries, Swarm store actions by kind, and bytes on disk.
     package static func stats(directory: String, format: OutputFormat, source: SourceOptions = SourceOptions(),
                              output: Output) throws(ToolFailure) -> ExitStatus {
-        if let s = try foreignSource(directory, source) { return sourceStats(s, format: format, output: output) }
-        let a = try analyze(directory, output, keepLive: true)
+        let v = try inspected(directory, source, output, keepLive: true)
         var s = Stats()
-        for b in a.liveBatches ?? [] { s.addBatch(entries: Int(b.lastIndex - b.firstIndex + 1)) }
+        var perType: [String: Stats.Bucket] = [:]
+        var perAction: [String: UInt64] = [:]
+        func count(term: UInt64, type: String, bytes: Int) {
+            s.perTerm[term, default: .init()].entries += 1
+            s.perTerm[term, default: .init()].bytes += UInt64(bytes)
+            perType[type, default: .init()].entries += 1
+            perType[type, default: .init()].bytes += UInt64(bytes)
+        }
         var failures: [String] = []
-        if let r = a.heldRange {
-            let bar = Progress(output: output, label: "reading", totalBytes: a.segmentBytes)
-            defer { bar.finish() }
-            try LiveEntries(analysis: a).forEach(in: r, onProgress: { done, _ in bar.update(done) },
-                                                 failed: { failures.append($0.description) }) { e in
-                s.perTerm[e.term, default: .init()].entries += 1
-                s.perTerm[e.term, default: .init()].bytes += UInt64(e.data.count)
-                s.perType[e.kind, default: .init()].entries += 1
-                s.perType[e.kind, default: .init()].bytes += UInt64(e.data.count)
-                return true
+        if let a = v.raftwal {
+            for b in a.liveBatches ?? [] { s.addBatch(entries: Int(b.lastIndex - b.firstIndex + 1)) }
+            if let r = a.heldRange {
+                let bar = Progress(output: output, label: "reading", totalBytes: a.segmentBytes)
+                defer { bar.finish() }
+                try LiveEntries(analysis: a).forEach(in: r, onProgress: { done, _ in bar.update(done) },
+                                                     failed: { failures.append($0.description) }) { e in
+                    count(term: e.term, type: e.kind == .confChange ? "conf-change" : "normal", bytes: e.data.count)
+                    return true
+                }
+            }
+        } else {
+            for e in v.log.entries {
+                count(term: e.term, type: e.kind.rawValue, bytes: e.plaintext?.count ?? e.storedBytes)
+                if v.kind == .swarm, e.kind == .normal, let p = e.plaintext, let r = SwarmRequest.decode(p, reveal: false) {
+                    for c in r.changes { perAction["\(c.action) \(c.collection)", default: 0] += 1 }
+                }
             }
         }
-        func typeName(_ k: EntryKind) -> String { k == .confChange ? "conf-change" : "normal" }
         let terms = s.perTerm.keys.sorted()
-        let kinds = EntryKind.allCases.filter { s.perType[$0] != nil }
+        let types = ["normal", "conf-change", "conf-change-v2"].filter { perType[$0] != nil }
         switch format {
         case .json:
-            output.line(JSON.object([
-                ("directory", .string(a.directory)), ("source", raftWALSourceJSON),
-                ("entries", .uint(s.perType.values.reduce(0) { $0 + $1.entries })),
-                ("dataBytes", .uint(s.perType.values.reduce(0) { $0 + $1.bytes })),
+            var fields: [(String, JSON)] = [
+                ("directory", .string(v.directory)), ("source", v.sourceJSON(full: false)),
+                ("entries", .uint(perType.values.reduce(0) { $0 + $1.entries })),
+                ("dataBytes", .uint(perType.values.reduce(0) { $0 + $1.bytes })),
                 ("perTerm", .array(terms.map { t in
                     .object([("term", .uint(t)), ("entries", .uint(s.perTerm[t]!.entries)), ("dataBytes", .uint(s.perTerm[t]!.bytes))])
                 })),
-                ("perType", .array(kinds.map { k in
-                    .object([("type", .string(typeName(k))), ("entries", .uint(s.perType[k]!.entries)), ("dataBytes", .uint(s.perType[k]!.bytes))])
+                ("perType", .array(types.map { k in
+                    .object([("type", .string(k)), ("entries", .uint(perType[k]!.entries)), ("dataBytes", .uint(perType[k]!.bytes))])
                 })),
-                ("batches", .uint(s.batches)),
-                ("batchSizes", .array(s.batchSizes.enumerated().filter { $0.element.batches > 0 }.map { k, b in
-                    .object([("entries", .string(Stats.label(k))), ("batches", .uint(b.batches))])
-                })),
-                ("storedBodyBytes", .uint(a.storedBodyBytes)), ("rawBodyBytes", .uint(a.rawBodyBytes)),
-                ("compressionRatio", .double(a.compressionRatio)),
-            ]).pretty())
+            ]
+            if let a = v.raftwal {
+                fields += [
+                    ("batches", .uint(s.batches)),
+                    ("batchSizes", .array(s.batchSizes.enumerated().filter { $0.element.batches > 0 }.map { k, b in
+                        .object([("entries", .string(Stats.label(k))), ("batches", .uint(b.batches))])
+                    })),
+                    ("storedBodyBytes", .uint(a.storedBodyBytes)), ("rawBodyBytes", .uint(a.rawBodyBytes)),
+                    ("compressionRatio", .double(a.compressionRatio)),
+                ]
+            } else {
+                fields += [
+                    ("replacedEntries", .uint(UInt64(v.log.replaced.count))),
+                    ("storeActions", .object(perAction.keys.sorted().map { ($0, .uint(perAction[$0]!)) })),
+                    ("walBytes", .uint(v.log.walBytes)), ("snapshotBytes", .uint(v.log.snapshotBytes)),
+                ]
+            }
+            output.line(JSON.object(fields).pretty())
         case .text:
+            if v.raftwal == nil {
+                output.line("\(v.log.entries.count) entries (\(v.log.replaced.count) replaced), WAL \(formatBytes(v.log.walBytes)), snapshots \(formatBytes(v.log.snapshotBytes))")
+            }
             var t = TextTable(["TERM", "ENTRIES", "DATA BYTES"], alignments: [.right, .right, .right])
             for term in terms { t.add([String(term), String(s.perTerm[term]!.entries), String(s.perTerm[term]!.bytes)]) }
             output.line(t.render())
             output.line()
             var k = TextTable(["TYPE", "ENTRIES", "DATA BYTES"], alignments: [.left, .right, .right])
-            for kind in kinds { k.add([typeName(kind), String(s.perType[kind]!.entries), String(s.perType[kind]!.bytes)]) }
+            for type in types { k.add([type, String(perType[type]!.entries), String(perType[type]!.bytes)]) }
             output.line(k.render())
-            output.line()
-            var b = TextTable(["ENTRIES/BATCH", "BATCHES"], alignments: [.right, .right])
-            for (i, bucket) in s.batchSizes.enumerated() where bucket.batches > 0 { b.add([Stats.label(i), String(bucket.batches)]) }
-            output.line(b.render())
-            output.line()
-            output.line("compression: \(formatFixed(a.compressionRatio, digits: 2))x (\(a.rawBodyBytes) raw body bytes stored in \(a.storedBodyBytes))")
+            if let a = v.raftwal {
+                output.line()
+                var b = TextTable(["ENTRIES/BATCH", "BATCHES"], alignments: [.right, .right])
+                for (i, bucket) in s.batchSizes.enumerated() where bucket.batches > 0 { b.add([Stats.label(i), String(bucket.batches)]) }
+                output.line(b.render())
+                output.line()
+                output.line("compression: \(formatFixed(a.compressionRatio, digits: 2))x (\(a.rawBodyBytes) raw body bytes stored in \(a.storedBodyBytes))")
+            } else if !perAction.isEmpty {
+                var t = TextTable(["STORE ACTION", "COUNT"], alignments: [.left, .right])
+                for k in perAction.keys.sorted() { t.add([k, String(perAction[k]!)]) }
+                output.line()
+                output.line(t.render())
+            }
         }
         for f in failures { output.err("raft-inspect: unreadable batch: \(f)\n") }
-        let status = noteDamage(a, output)
+        let status = noteDamage(v.log, output)
         return failures.isEmpty ? status : .damage
     }
 }

@@ -23,15 +23,6 @@ package enum Inspect {
         return try Analyzer(directory: directory, options: options).run()
     }
 
-    /// Tells stderr that damage was found, for subcommands whose stdout is data.
-    static func noteDamage(_ a: LogAnalysis, _ output: Output) -> ExitStatus {
-        let status = a.status(strict: false)
-        if status == .damage {
-            output.err("raft-inspect: damage found (\(a.damage.count) problem\(a.damage.count == 1 ? "" : "s")); run `raft-inspect verify \(a.directory)` for details\n")
-        }
-        return status
-    }
-
     static func identityJSON(_ id: LogIdentity?) -> JSON {
         guard let id else { return .null }
         return .object([("clusterID", .string(id.clusterID.description)), ("memberID", .uint(id.memberID)), ("epoch", .uint(id.epoch))])

@@ -1,3 +1,4 @@
+import RaftInterop
 import RaftWAL
 
 /// Membership replayed from the newest valid snapshot plus the later
@@ -91,46 +92,76 @@ package enum Members {
     }
 }
 
+extension Members.AsOf {
+    /// The replay in the common model (``MembershipView``), for `members`.
+    var view: MembershipView {
+        MembershipView(index: index, snapshotIndex: snapshotIndex, changesApplied: changesApplied,
+                       members: members.sorted.map {
+                           SourceMember(raftID: $0.raftID, name: $0.name, address: $0.address, learner: $0.role == .learner,
+                                        addedAt: $0.addedAtIndex)
+                       })
+    }
+}
+
 extension Inspect {
-    /// `members`: like `docker node ls`, as of the last index and as of the
-    /// commit index; the local member is marked `*`.
+    /// `members`: raft membership from the newest valid snapshot plus the
+    /// later conf changes, as of the last index and as of the commit index,
+    /// laid out like `docker node ls`, the local member marked `*`. For
+    /// Swarm, also the store's nodes, each joined with its raft member.
     package static func members(directory: String, format: OutputFormat, source: SourceOptions = SourceOptions(),
                                output: Output) throws(ToolFailure) -> ExitStatus {
-        if let s = try foreignSource(directory, source) { return sourceMembers(s, format: format, output: output) }
-        let a = try analyze(directory, output, keepLive: true)
-        let r = Members.replay(a)
+        let v = try inspected(directory, source, output, keepLive: true)
+        let s = v.log
+        let last: MembershipView?, commit: MembershipView?, problem: String?
+        if let a = v.raftwal {
+            let r = Members.replay(a)
+            (last, commit, problem) = (r.asOfLast?.view, r.asOfCommit?.view, r.problem)
+        } else {
+            last = s.membership(at: s.lastIndex)
+            commit = s.membership(at: min(s.hardState?.commit ?? s.lastIndex, s.lastIndex))
+            problem = nil
+        }
+        let nodes = last.flatMap { s.swarmNodeRows(membership: $0) }
+        // RaftWAL IDs are the application's numbers; etcd and Docker print theirs in hexadecimal.
+        let id: (UInt64) -> String = v.raftwal != nil ? { (n: UInt64) in String(n) } : { (n: UInt64) in rid(n) }
         switch format {
         case .json:
-            output.line(JSON.object([
-                ("directory", .string(a.directory)), ("source", raftWALSourceJSON),
-                ("self", .optional(a.identity?.memberID)),
-                ("asOfLastIndex", Members.asOfJSON(r.asOfLast)),
-                ("asOfCommitIndex", Members.asOfJSON(r.asOfCommit)),
-                ("problem", .optional(r.problem)),
-            ]).pretty())
+            var fields: [(String, JSON)] = [
+                ("directory", .string(v.directory)), ("source", v.sourceJSON(full: false)),
+                ("self", .optional(s.identity.raftID)),
+                ("asOfLastIndex", last.map(sourceMembersJSON) ?? .null),
+                ("asOfCommitIndex", commit.map(sourceMembersJSON) ?? .null),
+            ]
+            if v.raftwal != nil { fields.append(("problem", .optional(problem))) }
+            if let nodes { fields.append(("nodes", swarmNodesJSON(nodes))) }
+            output.line(JSON.object(fields).pretty())
         case .text:
-            let me = a.identity?.memberID
-            func table(_ title: String, _ v: Members.AsOf?) {
-                guard let v else { output.line("\(title): unknown"); return }
-                var origin = v.snapshotIndex.map { "snapshot \($0)" } ?? "the start of the log"
-                origin += " + \(v.changesApplied) conf change\(v.changesApplied == 1 ? "" : "s")"
-                output.line("\(title) \(v.index) (from \(origin)):")
-                var t = TextTable(["ID", "NAME", "ADDRESS", "ROLE", "ADDED AT"], alignments: [.left, .left, .left, .left, .right])
-                for m in v.members.sorted {
-                    t.add(["\(m.raftID)\(m.raftID == me ? " *" : "")", m.name.isEmpty ? "-" : m.name,
-                           m.address.isEmpty ? "-" : m.address, m.role == .voter ? "voter" : "learner",
-                           m.addedAtIndex == 0 ? "-" : String(m.addedAtIndex)])
+            let me = s.identity.raftID
+            let prefix = v.raftwal != nil ? "" : "raft members "
+            func table(_ title: String, _ m: MembershipView?) {
+                guard let m else { output.line("\(prefix)\(title): unknown"); return }
+                var origin = m.snapshotIndex.map { "snapshot \($0)" } ?? "the start of the log"
+                origin += " + \(m.changesApplied) conf change\(m.changesApplied == 1 ? "" : "s")"
+                output.line("\(prefix)\(title) \(m.index) (from \(origin)):")
+                var t = TextTable([v.raftwal != nil ? "ID" : "RAFT ID", v.kind == .swarm ? "NODE ID" : "NAME", "ADDRESS", "ROLE", "ADDED AT"],
+                                  alignments: [.left, .left, .left, .left, .right])
+                for x in m.members {
+                    t.add([id(x.raftID) + (x.raftID == me ? " *" : ""), x.name.isEmpty ? "-" : x.name, x.address.isEmpty ? "-" : x.address,
+                           x.learner ? "learner" : "voter", x.addedAt == 0 ? "-" : String(x.addedAt)])
                 }
                 output.line(t.render(indent: "  "))
+                if !m.removed.isEmpty { output.line("  removed: " + m.removed.map(rid).joined(separator: ", ")) }
+                if let p = m.problem { output.line("  " + output.style.warn(p)) }
             }
-            table("as of last index", r.asOfLast)
+            table("as of last index", last)
             output.line()
-            table("as of commit index", r.asOfCommit)
-            if let p = r.problem { output.line(); output.line(output.style.warn("membership: " + p)) }
+            table("as of commit index", commit)
+            if let p = problem { output.line(); output.line(output.style.warn("membership: " + p)) }
+            if let nodes { swarmNodesText(nodes, s, output) }
         }
-        if r.problem != nil && r.asOfLast == nil {
-            output.err("raft-inspect: membership unknown: \(r.problem!)\n")
+        if let p = problem, last == nil {
+            output.err("raft-inspect: membership unknown: \(p)\n")
         }
-        return noteDamage(a, output)
+        return noteDamage(s, output)
     }
 }

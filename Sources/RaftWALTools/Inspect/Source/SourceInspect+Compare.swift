@@ -71,15 +71,11 @@ extension Inspect {
     }
 
     /// A RaftWAL directory seen through the common model, for `compare`:
-    /// its live entries (index and term), hard state and snapshots.
+    /// the RaftWAL adapter (``LogSource/init(raftWAL:)``) plus its live
+    /// entries' indexes and terms (payloads are not kept).
     static func raftWALAsSource(_ directory: String, _ output: Output) throws(ToolFailure) -> LogSource {
         let a = try analyze(directory, output, keepLive: true)
-        var s = LogSource(kind: .raftwal, version: "RaftWAL", directory: directory, walDirectory: ".", snapDirectory: ".",
-                          identity: SourceIdentity())
-        s.identity.raftID = a.identity?.memberID
-        s.identity.clusterID = a.identity.map { "\($0.clusterID)" }
-        s.hardState = SourceHardState(term: a.hardState.term, vote: a.hardState.vote, commit: a.hardState.commit,
-                                      file: a.hardStateFile ?? "", offset: a.hardStateOffset ?? 0)
+        var s = LogSource(raftWAL: a)
         if let r = a.heldRange {
             var failure: String?
             try LiveEntries(analysis: a).forEach(in: r, onProgress: { _, _ in }, failed: { failure = $0.description }) { e in
@@ -88,13 +84,6 @@ extension Inspect {
                 return true
             }
             if let failure { s.findings.append(SourceFinding(.damage, "unreadable-batch", file: nil, failure)) }
-        }
-        for f in a.damage { s.findings.append(SourceFinding(.damage, f.label?.rawValue ?? "damage", file: f.file, offset: f.offset, f.message)) }
-        for snap in a.snapshots {
-            var f = SnapshotFile(name: snap.name, term: snap.term, index: snap.index, fileBytes: snap.fileBytes)
-            f.problem = snap.problem?.description
-            f.crcOK = snap.problem == nil
-            s.snapshots.append(f)
         }
         return s
     }

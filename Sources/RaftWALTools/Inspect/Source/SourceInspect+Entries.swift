@@ -2,60 +2,6 @@ import Foundation
 import RaftInterop
 
 extension Inspect {
-    /// `entries` of an etcd or Swarm log: decrypted, decoded (store actions,
-    /// conf changes with their context), a replaced entry noted, secrets redacted.
-    static func sourceEntries(_ s: LogSource, format: OutputFormat, filter: EntryFilter, showSecrets: Bool,
-                              dataGiven: Bool, output: Output) -> ExitStatus {
-        if format == .text { output.line(headerLine(filter).replacingOccurrences(of: "  DATA", with: "") + "  DECODED") }
-        var count = 0
-        var undecryptable = 0
-        for e in s.entries {
-            if let f = filter.from, e.index < f { continue }
-            if let t = filter.to, e.index > t { break }
-            if let t = filter.term, e.term != t { continue }
-            if let k = filter.kind {
-                if k == .normal && e.kind != .normal { continue }
-                if k == .confChange && e.kind == .normal { continue }
-            }
-            if let limit = filter.limit, count >= limit { break }
-            count += 1
-            if e.plaintext == nil { undecryptable += 1 }
-            let d = describe(e, in: s, reveal: showSecrets)
-            // The plaintext is shown only when asked (text) and never when it holds secrets unless --show-secrets.
-            let showData = format == .json || dataGiven
-            var rendered: String?
-            if showData, let p = e.plaintext {
-                rendered = d.sensitive && !showSecrets
-                    ? SensitivePlaceholder.text(p)
-                    : filter.data.render([UInt8](p), width: filter.width)
-            }
-            switch format {
-            case .json:
-                var fields: [(String, JSON)] = [
-                    ("index", .uint(e.index)), ("term", .uint(e.term)), ("type", .string(e.kind.rawValue)),
-                    ("size", .uint(UInt64(e.plaintext?.count ?? e.storedBytes))), ("storedBytes", .uint(UInt64(e.storedBytes))),
-                    ("file", .string(e.file)), ("offset", .uint(e.offset)),
-                    ("data", .optional(rendered)), ("redacted", .bool(d.sensitive && !showSecrets)),
-                    ("decoded", d.json),
-                ]
-                if let p = e.problem { fields.append(("problem", .string(p))) }
-                if !e.rewrote.isEmpty {
-                    fields.append(("rewrote", .array(e.rewrote.map { .object([("file", .string($0.file)), ("offset", .uint($0.offset)), ("term", .uint($0.term))]) })))
-                }
-                output.line(JSON.object(fields).render())
-            case .text:
-                var line = pad(String(e.index), 10, right: true) + "  " + pad(String(e.term), 6, right: true) + "  "
-                    + pad(e.kind == .normal ? "normal" : "conf-change", 11) + "  "
-                    + pad(String(e.plaintext?.count ?? e.storedBytes), 8, right: true) + "  " + d.text
-                for r in e.rewrote { line += "  [rewritten at offset \(e.offset); replaced term \(r.term) at \(r.file) offset \(r.offset)]" }
-                if let rendered { line += "  data=" + rendered }
-                output.line(line)
-            }
-        }
-        if undecryptable > 0 { output.err("raft-inspect: \(undecryptable) entr\(undecryptable == 1 ? "y" : "ies") could not be decrypted\n") }
-        return noteDamage(s, output)
-    }
-
     /// An entry's decoded meaning, as one line and as JSON.
     struct EntryDescription {
         var text: String

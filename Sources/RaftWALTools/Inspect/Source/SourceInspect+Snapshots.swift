@@ -1,54 +1,55 @@
+import Foundation
 import RaftInterop
 
 extension Inspect {
-    /// `snapshots` of an etcd or Swarm log: each .snap verified, its
-    /// metadata, membership, removed list and per-collection object counts.
-    static func sourceSnapshots(_ s: LogSource, format: OutputFormat, output: Output) -> ExitStatus {
-        switch format {
-        case .json:
-            output.line(JSON.object([
-                ("directory", .string(s.directory)), ("source", sourceBriefJSON(s)),
-                ("snapshots", .array(s.snapshots.map { f in
-                    .object([
-                        ("name", .string(f.name)), ("index", .uint(f.index)), ("term", .uint(f.term)),
-                        ("bytes", .uint(f.fileBytes)), ("crcOK", .bool(f.crcOK)), ("valid", .bool(f.problem == nil)),
-                        ("problem", .optional(f.problem)), ("inWAL", .bool(f.inWAL)),
-                        ("voters", .array(f.voters.map { .uint($0) })), ("learners", .array(f.learners.map { .uint($0) })),
-                        ("members", .array(f.members.map { m in
-                            .object([("raftID", .uint(m.raftID)), ("raftIDHex", .string(rid(m.raftID))),
-                                     ("nodeID", .string(m.name)), ("address", .string(m.address))])
-                        })),
-                        ("removed", .array(f.removed.map { .uint($0) })),
-                        ("objectCounts", .object(f.objectCounts.map { ($0.0, .uint(UInt64($0.1))) })),
-                        ("dataBytes", .uint(f.dataBytes)), ("note", .optional(f.note)),
-                    ])
-                })),
-                ("walSnapshotRecords", .array(s.walSnapshots.map { r in
-                    .object([("index", .uint(r.index)), ("term", .uint(r.term)), ("file", .string(r.file)), ("offset", .uint(r.offset))])
-                })),
-                ("otherFiles", .array(s.otherFiles.map { .object([("name", .string($0.name)), ("bytes", .uint($0.bytes))]) })),
-            ]).pretty())
-        case .text:
-            if s.snapshots.isEmpty { output.line("no snapshot files") }
-            for f in s.snapshots {
-                output.line("\(f.name): index \(f.index), term \(f.term), \(formatBytes(f.fileBytes)), "
-                    + (f.problem.map { output.style.bad("DAMAGED: " + $0) } ?? output.style.good("verified"))
-                    + (f.inWAL ? "" : ", no WAL record"))
-                if f.problem != nil { continue }
-                output.line("  voters: " + (f.voters.isEmpty ? "none" : f.voters.map(rid).joined(separator: ", "))
-                    + (f.learners.isEmpty ? "" : "; learners: " + f.learners.map(rid).joined(separator: ", ")))
-                for m in f.members { output.line("  member \(rid(m.raftID))  node \(m.name)  address \(m.address)") }
-                if !f.removed.isEmpty { output.line("  removed: " + f.removed.map(rid).joined(separator: ", ")) }
-                if !f.objectCounts.isEmpty {
-                    output.line("  store: " + f.objectCounts.filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }.joined(separator: ", "))
-                }
-                if let note = f.note { output.line("  \(note)") }
+    /// `snapshots --extract INDEX --output FILE` on an etcd or Swarm log:
+    /// the snapshot's state-machine data. Swarm: the decrypted store
+    /// snapshot (`api.Snapshot` protobuf: membership and every store object,
+    /// secret and config payloads and the cluster's keys in clear), so it
+    /// needs `--show-secrets`. etcd: the raft snapshot's `data` (etcd 3.x:
+    /// the v2 store, JSON); the key-value data lives in `snap/db` and
+    /// `*.snap.db` files, which are not part of a `.snap` and not extracted.
+    static func extractSourceSnapshot(_ s: LogSource, index: UInt64, outputPath: String?, showSecrets: Bool,
+                                      format: OutputFormat, output: Output) throws(ToolFailure) -> ExitStatus {
+        guard let outputPath else { throw ToolFailure("--extract needs --output FILE") }
+        let files = s.snapshots.filter { $0.index == index }
+        guard !files.isEmpty else {
+            throw ToolFailure("no snapshot at index \(index) (have: \(s.snapshots.map { String($0.index) }.joined(separator: ", ")))")
+        }
+        if s.kind == .swarm {
+            if s.encryption?.locked == true {
+                throw ToolFailure("the swarm is autolocked: --extract needs --unlock-key SWMKEY-1-... to decrypt the snapshot")
             }
-            output.line("WAL snapshot records: " + s.walSnapshots.map { "\($0.index)/\($0.term)" }.joined(separator: ", "))
-            if !s.otherFiles.isEmpty {
-                output.line("other files: " + s.otherFiles.map { "\($0.name) (\(formatBytes($0.bytes)))" }.joined(separator: ", "))
+            if !showSecrets {
+                let counts = files.first { $0.problem == nil }?.objectCounts ?? []
+                let secrets = counts.first { $0.0 == "secrets" }?.1 ?? 0, configs = counts.first { $0.0 == "configs" }?.1 ?? 0
+                throw ToolFailure("a Swarm snapshot is the whole store in clear: \(secrets) secret\(secrets == 1 ? "" : "s") and "
+                    + "\(configs) config\(configs == 1 ? "" : "s") with their payloads, and the cluster's keys (CA signing key, "
+                    + "unlock and network keys); pass --show-secrets to extract it anyway")
             }
         }
-        return noteDamage(s, output)
+        guard let kept = s.snapshotData else {
+            let bad = files[0]
+            output.err("raft-inspect: snapshot \(bad.name) is damaged: \(bad.problem ?? "its data could not be opened")\n")
+            return .damage
+        }
+        let file = files.first { $0.name == kept.name } ?? files[0]
+        var notes: [String] = []
+        switch s.kind {
+        case .swarm:
+            notes.append("this file holds the swarm's secrets, configs and keys in clear: protect it like the unlock key")
+        case .etcd:
+            let dbs = s.otherFiles.filter { $0.name.hasSuffix(".snap.db") || $0.name.hasSuffix("/db") }.map(\.name)
+            notes.append("etcd keeps the key-value data in the v3 backend (snap/db, and *.snap.db received from a leader), "
+                + "not in .snap files: not extracted" + (dbs.isEmpty ? "" : " (present: \(dbs.joined(separator: ", ")); copy them with cp)"))
+        case .raftwal:
+            break
+        }
+        let what = s.kind == .swarm ? "decrypted store snapshot" : "raft snapshot data"
+        return try writeExtract([UInt8](kept.data), directory: s.directory, outputPath: outputPath,
+                                what: "\(file.name) (index \(file.index), term \(file.term), \(what))",
+                                json: [("source", sourceBriefJSON(s)), ("snapshot", .string(file.name)), ("index", .uint(file.index)),
+                                       ("term", .uint(file.term)), ("content", .string(what))],
+                                notes: notes, format: format, output: output)
     }
 }

@@ -21,13 +21,13 @@ extension Inspect {
     /// The etcd or Swarm log in `directory`, or nil when it is a RaftWAL
     /// directory (or `--source raftwal`). Unreadable input is exit 2.
     static func foreignSource(_ directory: String, _ options: SourceOptions, keepRecords: Bool = false,
-                              allowLocked: Bool = false) throws(ToolFailure) -> LogSource? {
+                              allowLocked: Bool = false, keepSnapshotData: UInt64? = nil) throws(ToolFailure) -> LogSource? {
         if options.kind == .raftwal { return nil }
         let s: LogSource?
         do throws(InteropError) {
             s = try LogSourceReader(directory: directory,
                                     options: .init(kind: options.kind, unlockKey: options.unlockKey, keepRecords: keepRecords,
-                                                   allowLocked: allowLocked)).read()
+                                                   allowLocked: allowLocked, keepSnapshotData: keepSnapshotData)).read()
         } catch {
             throw ToolFailure(error.description)
         }
@@ -86,12 +86,6 @@ extension Inspect {
         ])
     }
 
-    static func sourceHardStateJSON(_ h: SourceHardState?) -> JSON {
-        guard let h else { return .null }
-        return .object([("term", .uint(h.term)), ("vote", .uint(h.vote)), ("commit", .uint(h.commit)),
-                        ("file", .string(h.file)), ("offset", .uint(h.offset))])
-    }
-
     static func sourceMembersJSON(_ v: MembershipView) -> JSON {
         .object([
             ("index", .uint(v.index)), ("snapshotIndex", .optional(v.snapshotIndex)),
@@ -143,7 +137,10 @@ extension LogSource {
             return naming ? count + " (first: \(damage[0].line))" : count
         }
         if notices.isEmpty { return "healthy" }
-        let kinds = Array(Set(notices.map(\.kind))).sorted().joined(separator: ", ")
-        return (strict ? "not clean (--strict): " : "healthy, with notices: ") + kinds
+        // A RaftWAL notice without a decision-table label is named by its message.
+        let kinds = Array(Set(notices.map(\.kind).filter { !$0.isEmpty })).sorted()
+        let what = kinds.isEmpty ? notices[0].message : kinds.joined(separator: ", ")
+        let intro = kind == .raftwal ? "healthy, with crash shapes the engine handles: " : "healthy, with notices: "
+        return (strict ? "not clean (--strict): " : intro) + what
     }
 }
