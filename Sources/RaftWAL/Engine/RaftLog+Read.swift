@@ -169,33 +169,13 @@ extension RaftLog {
 
     // MARK: Internals
 
-    /// A sealed segment's batch table, read through its seal (no lock held).
+    /// A sealed segment's batch table, read through its seal (no lock held);
+    /// rebuilt from the records when a crash kept the seal but not its table.
     static func loadBatchTable(_ reader: SegmentReader, _ seal: SealMeta) throws(WALError) -> [BatchRef] {
         do { return try reader.readBatchTable(seal) } catch {
-            // The batch table is redundant, and a seal written at once can be torn
-            // by a crash so that the seal survives but its table does not: rebuild
-            // the table from the records (found by `raft-torture sim`).
-            guard let rebuilt = try rebuildBatchTable(reader, seal) else { throw error }
+            guard let rebuilt = try reader.rebuildBatchTable(seal) else { throw error }
             return rebuilt
         }
-    }
-
-    /// The rows of a sealed segment, from a scan of its records; nil unless
-    /// the scan ends exactly where the seal says the batches end, with as
-    /// many batches as the seal counts.
-    static func rebuildBatchTable(_ reader: SegmentReader, _ seal: SealMeta) throws(WALError) -> [BatchRef]? {
-        var shape = LogShape(continuingAfter: reader.header.firstIndex - 1)
-        var rows: [BatchRef] = []
-        var consistent = true
-        var dataEnd = UInt64(Layout.segmentHeaderBytes)
-        _ = try reader.scan(from: dataEnd) { (view) throws(WALError) -> Bool in
-            if view.offset >= seal.batchTableOffset { return false }
-            if LogOpener.apply(view, to: &shape, rows: &rows) != nil { consistent = false }
-            dataEnd = view.offset + UInt64(view.header.recordBytes)
-            return consistent
-        }
-        guard consistent, dataEnd == seal.batchTableOffset, rows.count == seal.batchCount else { return nil }
-        return rows
     }
 
     /// Reads, verifies, decompresses and decodes a batch record, through the

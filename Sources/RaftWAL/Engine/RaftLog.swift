@@ -69,25 +69,20 @@ public final class RaftLog: @unchecked Sendable {
     ///   directory, ``WALError/corrupted(file:offset:indexes:reason:label:)``,
     ///   ``WALError/notALog(path:reason:)``, ``WALError/io(errno:operation:path:)``.
     public static func open(directory: String, options: LogOptions = LogOptions()) throws(WALError) -> RaftLog {
-        let opened = try LogOpener(directory: directory, options: options).open()
+        var opened = try LogOpener(directory: directory, options: options).open()
+        if let repairs = opened.repairs {
+            do { try repairBeforeUse(&opened, repairs, directory: directory, options: options) } catch {
+                for s in opened.state.segments { s.reader.handle.close() }
+                opened.lock?.release()
+                throw error
+            }
+        }
         let log = RaftLog(directory: directory, options: options, opened: opened)
         for label in opened.report.labels where label != .clean {
             options.logger.info("recovery: \(label.rawValue)", metadata: ["directory": "\(directory)"])
         }
-        if let hs = opened.pendingHardState, options.access == .readWrite {
-            // C7 in truncate mode: persist the commit lowered to what the log holds.
-            do {
-                try log.writerLock.withLock { () throws(WALError) in try log.writeBatch([], hardState: hs) }
-            } catch {
-                log.close()
-                throw error
-            }
-        }
-        if let reset = opened.pendingReset, options.access == .readWrite {
-            // S2/S3: make the restart after the snapshot durable before any append.
-            do {
-                try log.writerLock.withLock { () throws(WALError) in try log.writeReset(index: reset.index, term: reset.term) }
-            } catch {
+        if let repairs = opened.repairs {
+            do { try log.appendRecords(repairs) } catch {
                 log.close()
                 throw error
             }

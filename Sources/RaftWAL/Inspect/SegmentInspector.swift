@@ -31,6 +31,18 @@ package struct RecordInfo: Sendable, Equatable {
         entryCount > 0 ? firstIndex...(firstIndex + UInt64(entryCount) - 1) : nil
     }
 
+    /// ``indexes`` without the overflow trap: nil when the record holds no
+    /// entries or its first index is outside the format's bound.
+    package var safeIndexes: ClosedRange<UInt64>? {
+        guard entryCount > 0, Self.isPlausibleIndex(firstIndex) else { return nil }
+        return firstIndex...(firstIndex + UInt64(entryCount) - 1)
+    }
+
+    /// An index within the format's bound (`1 ... Layout.maxIndex`, `docs/FORMAT.md`).
+    /// A checksum-valid header can still carry any 64-bit value (a crafted
+    /// file): readers report it instead of trapping on `index ± 1`.
+    package static func isPlausibleIndex(_ index: UInt64) -> Bool { index >= 1 && index <= Layout.maxIndex }
+
     package static func == (a: RecordInfo, b: RecordInfo) -> Bool {
         a.offset == b.offset && a.type == b.type && a.recordBytes == b.recordBytes && a.firstIndex == b.firstIndex
             && a.entryCount == b.entryCount
@@ -55,21 +67,27 @@ package struct SegmentInspector {
         /// A valid record. `entries()` decodes its entries (batch records
         /// only); `entries.forEach` visits them without keeping them.
         case record(RecordInfo, entries: BatchEntries)
-        /// Bytes that are not a valid record, from `offset`, up to the next valid record or the end of data.
-        case damage(offset: UInt64, bytes: UInt64, problem: String)
+        /// Bytes that are not a valid record, from `offset`, up to the next
+        /// valid record or the end of data. `end` is how the decision table
+        /// reads it: torn (nothing valid after it), corrupt, or corrupt before
+        /// the segment's own seal (a torn seal write).
+        case damage(offset: UInt64, bytes: UInt64, problem: String, end: SegmentFacts.End)
     }
 
     /// How the segment's data ends.
-    package struct Summary: Sendable {
+    package struct Summary {
         /// Offset just past the last valid record before the first damage.
         package var endOffset: UInt64
-        package var end: ScanEnd
+        /// How the first pass ended: the decision table's input.
+        package var end: SegmentFacts.End
         package var sealed: Bool
         package var recordCount: Int
         /// Set when the bytes from this offset on were being written while
         /// the scan read them (a live writer; ``SegmentReader/wasWrittenDuringRead(at:)``):
         /// the scan ended there, as a clean end, without reporting them.
         package var writtenDuringScanFrom: UInt64?
+        /// The engine's replay of the segment up to the first damage.
+        package var facts: SegmentReplay
     }
 
     package init(directory: String, name: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) {
@@ -94,68 +112,82 @@ package struct SegmentInspector {
 
     package func close() { handle.close() }
 
+    /// The index range the damaged record at `offset` claims, when its header
+    /// parses within the format's bounds (a hint for reports, never trusted).
+    package func claimedIndexes(at offset: UInt64) -> ClosedRange<UInt64>? {
+        reader.flatMap { SegmentReplay.claimedIndexes($0, at: offset) }
+    }
+
     /// Scans every record in order. After damage the scan continues at the
     /// next valid record, so every problem in the file is reported.
     /// Return false from `visit` to stop early.
+    ///
+    /// The first pass, up to the first damage, is the engine's own segment
+    /// replay (`SegmentReplay`, as a read-only open of a live directory runs
+    /// it, the seal never trusted): its ``Summary/facts`` are what the
+    /// recovery decision table reads, so the inspector labels the segment as
+    /// the engine does. Later passes only go on past the damage.
     @discardableResult
     package func scan(_ visit: (Event) throws(WALError) -> Bool) throws(WALError) -> Summary {
         guard let reader else { throw headerProblem! }
         var count = 0
         var stopped = false
-        var first: SegmentScan? = nil
-        var from = UInt64(Layout.segmentHeaderBytes)
-        var writtenFrom: UInt64? = nil
-        while !stopped {
-            let scan = try reader.scan(from: from) { (view) throws(WALError) -> Bool in
-                count += 1
-                let info = Self.info(view)
-                let file = name
-                let entries: BatchEntries
-                if view.header.type == .batch {
-                    // Copy the record so the closure stays valid after the window moves.
-                    let bytes = Array(view.bytes)
-                    let header = view.header, offset = view.offset
-                    entries = BatchEntries { (visit) throws(WALError) in
-                        try bytes.withBytes { (raw) throws(WALError) in
-                            try BatchRecordCodec.visit(RecordView(offset: offset, header: header, bytes: raw), file: file, visit)
-                        }
+        let file = name
+        func record(_ view: RecordView) throws(WALError) -> Bool {
+            count += 1
+            let info = Self.info(view)
+            let entries: BatchEntries
+            if view.header.type == .batch {
+                // Copy the record so the closure stays valid after the window moves.
+                let bytes = Array(view.bytes)
+                let header = view.header, offset = view.offset
+                entries = BatchEntries { (visit) throws(WALError) in
+                    try bytes.withBytes { (raw) throws(WALError) in
+                        try BatchRecordCodec.visit(RecordView(offset: offset, header: header, bytes: raw), file: file, visit)
                     }
-                } else {
-                    entries = BatchEntries { _ throws(WALError) in }
                 }
-                if !(try visit(.record(info, entries: entries))) { stopped = true; return false }
-                return true
+            } else {
+                entries = BatchEntries { _ throws(WALError) in }
             }
-            guard !stopped else {
-                if first == nil { first = scan }
+            if !(try visit(.record(info, entries: entries))) { stopped = true; return false }
+            return true
+        }
+        let replay = try SegmentReplay.replay(reader, continuingAfter: reader.header.firstIndex - 1, trustSeal: false,
+                                              live: true, visit: record)
+        var summary = Summary(endOffset: replay.scanEndOffset, end: replay.scanEnd, sealed: replay.scanEnd == .sealed,
+                              recordCount: 0, writtenDuringScanFrom: replay.writtenDuringReadFrom, facts: replay)
+        // Past the damage: every later valid record and damaged range.
+        var damage: (offset: UInt64, problem: RecordProblem?, next: UInt64?, garbage: UInt64, end: SegmentFacts.End)? = nil
+        switch replay.scanEnd {
+        case .torn, .corrupt, .corruptBeforeItsSeal:
+            damage = (replay.damageOffset!, replay.problem, replay.nextValidOffset, replay.garbageBytes, replay.scanEnd)
+        default:
+            break
+        }
+        while !stopped, let d = damage {
+            let problem = d.problem?.description ?? "bad record"
+            guard let next = d.next else {
+                _ = try visit(.damage(offset: d.offset, bytes: d.garbage, problem: problem, end: d.end))
                 break
             }
-            if scan.end.endsInBadBytes && reader.wasWrittenDuringRead(at: scan.endOffset) {
-                // A writer's bytes, not damage: the consistent cut ends here.
-                writtenFrom = scan.endOffset
-                if first == nil { first = SegmentScan(endOffset: scan.endOffset, end: .clean, fileSize: scan.fileSize) }
-                break
-            }
-            if first == nil { first = scan }
+            if !(try visit(.damage(offset: d.offset, bytes: next - d.offset, problem: problem, end: d.end))) { break }
+            let scan = try reader.scan(from: next) { (view) throws(WALError) -> Bool in try record(view) }
+            if stopped { break }
             switch scan.end {
-            case .clean, .sealed:
-                stopped = true
+            case .clean:
+                damage = nil
+            case .sealed:
+                summary.sealed = true
+                damage = nil
             case let .torn(problem, garbage):
-                _ = try visit(.damage(offset: scan.endOffset, bytes: garbage, problem: problem.description))
-                stopped = true
+                damage = (scan.endOffset, problem, nil, garbage, .torn)
             case let .corrupt(problem, next):
-                if !(try visit(.damage(offset: scan.endOffset, bytes: next - scan.endOffset, problem: problem.description))) {
-                    stopped = true
-                }
-                from = next
+                damage = (scan.endOffset, problem, next, 0, .corrupt)
             }
         }
-        let head = first!
-        var sealed = false
-        if case .sealed = head.end { sealed = true }
-        if !sealed, writtenFrom == nil, reader.readSeal() != nil { sealed = true }
-        return Summary(endOffset: head.endOffset, end: head.end, sealed: sealed, recordCount: count,
-                       writtenDuringScanFrom: writtenFrom)
+        if !summary.sealed, replay.writtenDuringReadFrom == nil, reader.readSeal() != nil { summary.sealed = true }
+        summary.recordCount = count
+        return summary
     }
 
     static func info(_ view: RecordView) -> RecordInfo {

@@ -127,12 +127,12 @@ package struct Analyzer {
                 report.end = .unreadable
                 a.findings.append(Finding(.damage, .badSegmentHeader, file: s.name, "cannot open segment: \(error.description)"))
             }
-            if let h = report.header, !IndexBounds.plausible(h.firstIndex) {
+            if let h = report.header, !RecordInfo.isPlausibleIndex(h.firstIndex) {
                 report.header = nil
                 report.headerProblem = "first index \(h.firstIndex) is out of range"
                 report.end = .unreadable
                 a.findings.append(Finding(.damage, .badSegmentHeader, file: s.name, offset: 56,
-                                          "segment header's first index \(h.firstIndex) is out of range (1...\(IndexBounds.maxIndex))"))
+                                          "segment header's first index \(h.firstIndex) is out of range (1...\(Layout.maxIndex))"))
             }
             if let h = report.header, h.seq != s.seq || h.firstIndex != s.firstIndex {
                 a.findings.append(Finding(.damage, .badSegmentHeader, file: s.name, offset: h.seq != s.seq ? 48 : 56,
@@ -167,7 +167,7 @@ package struct Analyzer {
         var list = SnapshotFiles.list(directory: directory, fileSystem: fs)
         for k in list.indices {
             if case .io? = list[k].problem { throw ToolFailure("cannot read \(list[k].name): \(list[k].problem!.description)") }
-            if list[k].problem == nil && list[k].index > IndexBounds.maxIndex {
+            if list[k].problem == nil && list[k].index > Layout.maxIndex {
                 list[k].problem = .corrupted(file: list[k].name, offset: 48, indexes: nil, reason: "snapshot index \(list[k].index) is out of range")
             }
             if let problem = list[k].problem {
@@ -288,7 +288,6 @@ package struct Analyzer {
             return false
         }
         defer { inspector.close() }
-        var pending: (offset: UInt64, bytes: UInt64, problem: String)? = nil
         var lastSeal: (offset: UInt64, lastIndex: UInt64?)? = nil
         // End of the last batch or reset record: where the batch table of a seal starts.
         var dataEnd = UInt64(0)
@@ -303,23 +302,44 @@ package struct Analyzer {
         let total = a.segmentBytes
         var lastProgress: UInt64 = 0
 
-        func corrupt(_ d: (offset: UInt64, bytes: UInt64, problem: String)) {
-            findings.append(Finding(severity, .corruptRecord, file: name, offset: d.offset, bytes: d.bytes,
-                                    indexes: claimedIndexes(inspector, at: d.offset),
-                                    "\(d.problem), followed by a valid record at offset \(d.offset + d.bytes): damage, not a torn write"))
+        var interruptedSeal = false
+        /// Damaged bytes, labelled by the decision table from the same facts the engine reads.
+        func damaged(_ d: (offset: UInt64, bytes: UInt64, problem: String), _ end: SegmentFacts.End) {
+            let label = RecoveryDecision.label(SegmentFacts(position: isLast ? .last : .beforeLast, header: .valid,
+                                                            start: .followsOn, end: end))
             report.damagedBytes += d.bytes
-            afterDamage = true
-            onEvent?(.damage(segment: k, offset: d.offset, bytes: d.bytes, problem: d.problem, torn: false))
+            let torn = end == .torn
+            onEvent?(.damage(segment: k, offset: d.offset, bytes: d.bytes, problem: d.problem, torn: torn))
+            let claimed = inspector.claimedIndexes(at: d.offset)
+            switch label {
+            case .tornTail:
+                report.end = .torn
+                var why = "torn tail (\(d.problem)): the shape a crash leaves; the engine cuts \(d.bytes) bytes here on the next writable open"
+                if let c = claimed { why += " (the torn record claims indexes \(formatRange(c)), never acknowledged)" }
+                findings.append(Finding(.notice, label, file: name, offset: d.offset, bytes: d.bytes, indexes: claimed, why))
+            case .interruptedSeal where torn:
+                report.end = .torn
+                interruptedSeal = true
+                findings.append(Finding(.notice, label, file: name, offset: d.offset, bytes: d.bytes,
+                                        "unsealed segment before the last ends with \(d.problem): a seal interrupted by a crash; the engine accepts it when the next segment follows on"))
+            case .interruptedSeal:
+                interruptedSeal = true
+                findings.append(Finding(.notice, label, file: name, offset: d.offset, bytes: d.bytes,
+                                        "\(d.problem), followed by this segment's own seal, which names this offset as its batch table: a seal write torn by a crash (the batch table lost); the engine scans the segment on each open"))
+            default:
+                let severity = RecoveryDecision.action(label, .inspect) == .damage ? severity : .notice
+                findings.append(Finding(severity, label, file: name, offset: d.offset, bytes: d.bytes, indexes: claimed,
+                                        "\(d.problem), followed by a valid record at offset \(d.offset + d.bytes): damage, not a torn write"))
+                afterDamage = true
+            }
         }
 
         do {
             let summary = try inspector.scan { (event) throws(WALError) -> Bool in
                 switch event {
-                case let .damage(offset, bytes, problem):
-                    if let p = pending { corrupt(p) }
-                    pending = (offset, bytes, problem)
+                case let .damage(offset, bytes, problem, end):
+                    damaged((offset, bytes, problem), end)
                 case let .record(info, entries):
-                    if let p = pending { corrupt(p); pending = nil }
                     report.recordCount += 1
                     report.dataEndOffset = info.offset + UInt64(info.recordBytes)
                     if info.offset - lastProgress > 8 << 20 {
@@ -327,9 +347,9 @@ package struct Analyzer {
                         progress?(base + info.offset, total)
                     }
                     switch info.type {
-                    case .batch where info.entryCount > 0 && !IndexBounds.plausible(info.firstIndex):
+                    case .batch where info.entryCount > 0 && !RecordInfo.isPlausibleIndex(info.firstIndex):
                         findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset,
-                                                "batch's first index \(info.firstIndex) is out of range (1...\(IndexBounds.maxIndex))"))
+                                                "batch's first index \(info.firstIndex) is out of range (1...\(Layout.maxIndex))"))
                     case .batch:
                         dataEnd = info.offset + UInt64(info.recordBytes)
                         if afterDamage, info.entryCount > 0 { t.rebase(after: info.firstIndex - 1) }
@@ -360,7 +380,7 @@ package struct Analyzer {
                     case .reset:
                         dataEnd = info.offset + UInt64(info.recordBytes)
                         afterDamage = false
-                        if let r = info.resetTo, r.index > IndexBounds.maxIndex {
+                        if let r = info.resetTo, r.index > Layout.maxIndex {
                             findings.append(Finding(severity, .corruptRecord, file: name, offset: info.offset,
                                                     "reset record's index \(r.index) is out of range"))
                         } else if let r = info.resetTo {
@@ -390,31 +410,23 @@ package struct Analyzer {
                 }
                 return true
             }
-            report.end = summary.sealed ? .sealed : .open
+            if report.end != .torn { report.end = summary.sealed ? .sealed : .open }
             if let from = summary.writtenDuringScanFrom {
                 a.writtenDuringInspection.append("\(name) from offset \(from): being written during the scan")
             }
-            if let p = pending {
-                report.end = .torn
-                report.damagedBytes += p.bytes
-                onEvent?(.damage(segment: k, offset: p.offset, bytes: p.bytes, problem: p.problem, torn: true))
-                let claimed = claimedIndexes(inspector, at: p.offset)
-                if isLast {
-                    var why = "torn tail (\(p.problem)): the shape a crash leaves; the engine cuts \(p.bytes) bytes here on the next writable open"
-                    if let c = claimed { why += " (the torn record claims indexes \(formatRange(c)), never acknowledged)" }
-                    findings.append(Finding(.notice, .tornTail, file: name, offset: p.offset, bytes: p.bytes, indexes: claimed, why))
-                } else {
-                    findings.append(Finding(.notice, .interruptedSeal, file: name, offset: p.offset, bytes: p.bytes,
-                                            "unsealed segment before the last ends with \(p.problem): a seal interrupted by a crash; the engine accepts it when the next segment follows on"))
-                }
+            if report.end == .torn || interruptedSeal {
+                // Said above, with the damage.
             } else if isLast && summary.sealed && successorListedNow(after: report.seqFromName) {
                 a.writtenDuringInspection.append("\(name): sealed during the scan (its successor, seq \(report.seqFromName + 1), appeared after the listing); shown as the log's end")
             } else if isLast && summary.sealed {
                 findings.append(Finding(severity, .lostTailSegment, file: name, offset: dataEnd,
                                         "the last segment is sealed (batch table at offset \(dataEnd), seal at \(lastSeal?.offset ?? 0)), so its successor (seq \(report.seqFromName + 1)) existed and is lost"))
-            } else if !isLast && !summary.sealed && severity == .damage {
-                findings.append(Finding(.notice, .interruptedSeal, file: name, offset: report.dataEndOffset,
-                                        "segment before the last is not sealed (a seal interrupted by a crash); the engine scans it in full on each open"))
+            } else if !isLast && !summary.sealed && severity == .damage && !interruptedSeal {
+                // Zeros after its records: a crash between creating the successor and
+                // sealing; the table's row is R0 (RECOVERY.md, no label of its own).
+                let label = RecoveryDecision.label(SegmentFacts(position: .beforeLast, header: .valid, start: .followsOn, end: .clean))
+                findings.append(Finding(.notice, label == .clean ? nil : label, file: name, offset: report.dataEndOffset,
+                                        "segment before the last is not sealed (a crash before its seal was written); the engine scans it in full on each open"))
             }
         } catch {
             findings.append(Finding(.damage, nil, file: name, "scan failed: \(error.description)"))
@@ -467,21 +479,6 @@ package struct Analyzer {
             return
         }
         findings.append(contentsOf: found)
-    }
-
-    /// The index range a damaged record's header claims, when its header is
-    /// plausible (the CRC failed, so this is a hint, never trusted).
-    private func claimedIndexes(_ inspector: SegmentInspector, at offset: UInt64) -> ClosedRange<UInt64>? {
-        guard let handle = try? fs.open(inspector.path, access: .readOnly, create: false) else { return nil }
-        defer { handle.close() }
-        guard let head = try? handle.read(at: offset, count: 32), head.count == 32 else { return nil }
-        guard head[4] == RecordType.batch.rawValue else { return nil }
-        var first: UInt64 = 0
-        for i in 0..<8 { first |= UInt64(head[16 + i]) << (8 * UInt64(i)) }
-        var count: UInt64 = 0
-        for i in 0..<4 { count |= UInt64(head[24 + i]) << (8 * UInt64(i)) }
-        guard count > 0, count <= 1 << 20, first > 0, first < UInt64.max - count else { return nil }
-        return first...(first + count - 1)
     }
 
     // MARK: The log as a whole

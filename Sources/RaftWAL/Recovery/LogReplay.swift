@@ -1,0 +1,194 @@
+/// The second stage of the open (`docs/RECOVERY.md`, order of evaluation,
+/// step 6): each candidate segment in order through `SegmentReplay`, its
+/// facts through ``RecoveryDecision/label(_:)``, and the row's action for the
+/// mode: go on, refuse, or (truncate mode) keep what precedes the damage and
+/// report what is dropped. Only reads.
+struct LogReplay {
+    let opener: LogOpener
+    let scan: DirectoryScan
+
+    struct Replayed {
+        var segments: [SegmentState]
+        var shape: LogShape
+        var hardState: HardState
+        var tornGarbage: UInt64 = 0
+        /// Truncate mode: where the log was cut. `offset` nil means the whole
+        /// segment at `position` and every later one are dropped; otherwise
+        /// that segment is kept up to `offset`.
+        var cut: (position: Int, offset: UInt64?)?
+        var readers: [SegmentReader] = []
+        /// Every candidate segment's name, including those whose header did not open.
+        var names: [String] = []
+    }
+
+    func run(_ report: inout RecoveryReport) throws(WALError) -> Replayed {
+        let readers = scan.candidates, names = scan.candidateNames, firstFailure = scan.headerFailure
+        guard let first = readers.first else {
+            // The first candidate segment already failed (a foreign first
+            // segment, C3): nothing precedes it, so nothing can be kept.
+            guard let f = firstFailure else { preconditionFailure("no segment to replay and no failure") }
+            report.note(f.label)
+            guard RecoveryDecision.action(f.label, opener.mode) == .keepBeforeDamage else { throw f.error.labeled(f.label) }
+            throw .corrupted(file: names.first ?? opener.directory, offset: f.offset, indexes: nil,
+                             reason: "nothing precedes the first bad record: \(f.error.description)", label: f.label)
+        }
+        var out = Replayed(segments: [], shape: LogShape(continuingAfter: first.header.firstIndex - 1),
+                           hardState: first.header.hardState)
+        out.readers = readers
+        out.names = names
+        var failure: LogOpener.Failure? = nil
+        var keptPrefix = false
+        for (k, reader) in readers.enumerated() {
+            if let f = firstFailure, f.position == k { failure = f; break }
+            let isTail = k == readers.count - 1 && firstFailure == nil
+            var facts = SegmentFacts(position: isTail ? .last : .beforeLast, header: .valid, start: .followsOn, end: .notRead)
+            if reader.header.firstIndex != out.shape.lastIndex + 1 {
+                facts.start = .gap
+                failure = LogOpener.Failure(label: RecoveryDecision.label(facts), position: k, offset: 56, error: .corrupted(
+                    file: reader.name, offset: 56, indexes: nil,
+                    reason: "segment starts at index \(reader.header.firstIndex) but the log before it ends at \(out.shape.lastIndex)"))
+                break
+            }
+            let replay = try SegmentReplay.replay(reader, continuingAfter: out.shape.lastIndex, trustSeal: !isTail,
+                                                  live: !opener.writable)
+            if let from = replay.writtenDuringReadFrom {
+                report.writtenDuringRead.append("\(reader.name) from offset \(from): being written during the read")
+            }
+            facts.end = replay.end
+            if replay.end == .sealed && isTail && !opener.writable && sealedDuringRead(reader, report: &report) {
+                facts.end = .sealedDuringRead
+            }
+            let label = RecoveryDecision.label(facts)
+            if label == .indexGap {
+                // A record breaks a replay rule: nothing of this segment is kept.
+                let offset = replay.ruleOffset ?? 0
+                failure = LogOpener.Failure(label: label, position: k, offset: offset, error: .corrupted(
+                    file: reader.name, offset: offset, indexes: nil, reason: replay.brokenRule ?? "replay rule broken"))
+                break
+            }
+            var segment = SegmentState(name: reader.name, reader: reader, shape: replay.shape, endOffset: replay.endOffset)
+            if let seal = replay.seal {
+                segment.sealOffset = seal.offset
+                segment.batchTableOffset = seal.batchTableOffset
+                segment.batchCount = seal.batchCount
+            } else {
+                segment.rows = replay.rows
+                segment.index = SegmentIndex(replay.rows)
+            }
+            var segmentFailure: LogOpener.Failure? = nil
+            switch label {
+            case .clean:
+                if facts.end != .trustedSeal && (!isTail || facts.end == .sealedDuringRead) {
+                    report.unsealedSegments.append(reader.name)
+                }
+            case .tornTail:
+                report.note(label)
+                let offset = replay.damageOffset!
+                report.tornTail = CutTail(segment: reader.name, offset: offset, bytes: replay.garbageBytes,
+                                          problem: replay.problem?.description ?? "",
+                                          claimedIndexes: SegmentReplay.claimedIndexes(reader, at: offset))
+                out.tornGarbage = replay.garbageBytes
+            case .interruptedSeal:
+                report.note(label)
+                report.unsealedSegments.append(reader.name)
+            case .lostTailSegment:
+                segmentFailure = LogOpener.Failure(label: label, position: k, offset: replay.endOffset, error: .corrupted(
+                    file: reader.name, offset: replay.endOffset, indexes: nil,
+                    reason: "the last segment is sealed, so its successor (seq \(reader.header.seq + 1)) existed and is lost"))
+            case .corruptRecord:
+                let offset = replay.damageOffset!
+                segmentFailure = LogOpener.Failure(label: label, position: k, offset: offset, error: .corrupted(
+                    file: reader.name, offset: offset, indexes: SegmentReplay.claimedIndexes(reader, at: offset),
+                    reason: "\(replay.problem?.description ?? "bad record"), followed by a valid record at offset \(replay.nextValidOffset ?? 0): damage, not a torn write"))
+            default:
+                preconditionFailure("a segment's facts cannot land on \(label.rawValue)")
+            }
+            if let segmentFailure {
+                // The records before the failure are valid: keep them (truncate mode cuts after them).
+                failure = segmentFailure
+                if out.shape.apply(segment.shape) == nil {
+                    Self.clip(&out.segments, by: segment.shape)
+                    out.hardState = segment.shape.hardState ?? reader.header.hardState
+                    out.segments.append(segment)
+                    keptPrefix = true
+                }
+                break
+            }
+            if let why = out.shape.apply(segment.shape) {
+                // The segment's records do not follow on from the log before it (a term that decreases, ...).
+                facts.end = .ruleBroken
+                failure = LogOpener.Failure(label: RecoveryDecision.label(facts), position: k, offset: segment.sealOffset ?? 0,
+                                            error: .corrupted(file: reader.name, offset: segment.sealOffset, indexes: nil, reason: why))
+                break
+            }
+            Self.clip(&out.segments, by: segment.shape)
+            out.hardState = segment.shape.hardState ?? reader.header.hardState
+            out.segments.append(segment)
+        }
+
+        if failure == nil, let f = firstFailure, f.position >= readers.count { failure = f }
+        guard let failure else { return out }
+        report.note(failure.label)
+        guard RecoveryDecision.action(failure.label, opener.mode) == .keepBeforeDamage else { throw failure.error.labeled(failure.label) }
+        try dropAfter(failure, keptPrefix: keptPrefix, &out, &report)
+        return out
+    }
+
+    /// Truncate mode: keep what came before the failure, report what is dropped.
+    private func dropAfter(_ failure: LogOpener.Failure, keptPrefix: Bool, _ out: inout Replayed,
+                           _ report: inout RecoveryReport) throws(WALError) {
+        let readers = out.readers, names = out.names
+        var dropped = DroppedRecords(segment: names[failure.position], offset: keptPrefix ? failure.offset : 0,
+                                     problem: failure.error.description, indexes: [], includesCommitted: false, backups: [])
+        var persistedCommit = out.hardState.commit
+        if keptPrefix, let claimed = SegmentReplay.claimedIndexes(readers[failure.position], at: failure.offset) {
+            dropped.indexes.append(claimed)
+        }
+        for k in failure.position..<names.count {
+            guard let reader = k < readers.count ? readers[k] : scan.salvageOnly[names[k]] else {
+                dropped.problem += "; \(names[k]) could not be read"
+                continue
+            }
+            let from = (k == failure.position && keptPrefix) ? failure.offset : 0
+            for (range, commit) in SegmentReplay.salvage(reader, from: from) {
+                if let range { dropped.indexes.append(range) }
+                if let commit { persistedCommit = max(persistedCommit, commit) }
+            }
+        }
+        if failure.label == .lostTailSegment {
+            dropped.problem += " (the lost segment's entries are unknown)"
+            dropped.includesCommitted = true
+        }
+        // Committed: at or below the highest commit index persisted anywhere, dropped records included.
+        dropped.includesCommitted = dropped.includesCommitted
+            || dropped.indexes.contains { $0.lowerBound <= persistedCommit }
+            || persistedCommit > out.shape.lastIndex
+        report.dropped = dropped
+        if out.segments.isEmpty {
+            throw .corrupted(file: names[0], offset: failure.offset, indexes: nil,
+                             reason: "nothing precedes the first bad record: \(failure.error.description)", label: failure.label)
+        }
+        out.cut = (failure.position, keptPrefix ? failure.offset : nil)
+    }
+
+    /// Read-only open: true when the sealed last segment's successor is
+    /// listed now. The writer creates the successor before sealing, so a
+    /// reader that listed the directory before the successor's rename and
+    /// read the segment after its seal sees this shape; the view then ends
+    /// with the sealed segment, as the log was at the listing.
+    private func sealedDuringRead(_ reader: SegmentReader, report: inout RecoveryReport) -> Bool {
+        guard segmentListed(seq: reader.header.seq + 1, in: opener.directory, fileSystem: opener.fs) else { return false }
+        report.writtenDuringRead.append("\(reader.name): sealed during the read (its successor, seq \(reader.header.seq + 1), appeared after the listing)")
+        return true
+    }
+
+    /// A later segment's shape cuts the live ranges of earlier ones.
+    static func clip(_ segments: inout [SegmentState], by later: LogShape) {
+        if later.reset != nil {
+            for k in segments.indices { segments[k].kill() }
+        }
+        if let from = later.rewriteFrom, later.lastIndex >= from {
+            for k in segments.indices { segments[k].clip(before: from) }
+        }
+    }
+}
