@@ -60,11 +60,22 @@ let package = Package(
             ],
             exclude: ["Proto/defs"]),
 
-        // Logic of the command-line tools, callable from tests (a target, not a
-        // product: its API is `package`, no semver promise).
+        // Logic of the operator tools (raft-inspect, raft-recover, raft-bench),
+        // callable from tests (a target, not a product: its API is `package`,
+        // no semver promise). It does not link the simulator: an operator's
+        // binary carries no test file system and no canary.
         .target(
             name: "RaftWALTools",
-            dependencies: ["RaftWAL", "RaftWALTesting", "RaftInterop"]),
+            dependencies: ["RaftWAL", "RaftInterop"],
+            exclude: ["Torture"]),
+
+        // The crash fuzzer's logic (raft-torture): the only tool that links
+        // RaftWALTesting. Its sources sit in RaftWALTools/Torture, a target of
+        // their own.
+        .target(
+            name: "RaftWALTorture",
+            dependencies: ["RaftWALTools", "RaftWAL", "RaftWALTesting"],
+            path: "Sources/RaftWALTools/Torture"),
 
         // The tools' shared entry point: parse, run, map errors to exit statuses.
         .target(
@@ -91,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "raft-torture",
             dependencies: [
-                "RaftWALTools", "RaftWALTesting",
+                "RaftWALTorture", "RaftWALTools", "RaftWALTesting",
                 "ToolMain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -107,7 +118,7 @@ let package = Package(
         .executableTarget(name: "make-fixtures", dependencies: ["RaftWALTesting"]),
 
         .testTarget(name: "RaftWALTests", dependencies: ["RaftWAL", "RaftWALTesting"]),
-        .testTarget(name: "RaftWALToolsTests", dependencies: ["RaftWALTools", "RaftWAL", "RaftWALTesting", "RaftInterop"],
+        .testTarget(name: "RaftWALToolsTests", dependencies: ["RaftWALTools", "RaftWALTorture", "RaftWAL", "RaftWALTesting", "RaftInterop"],
                     exclude: ["Golden"]),  // raft-inspect golden outputs, read from the source tree
     ]
 )

@@ -6,6 +6,7 @@ import Darwin
 import ArgumentParser
 import RaftWAL
 import RaftWALTools
+import RaftWALTorture
 import ToolMain
 
 /// `raft-torture`: the crash fuzzer. The logic lives in `RaftWALTools/Torture`;
@@ -36,15 +37,7 @@ func printError(_ s: String) { writeLine(2, s) }
 /// process is killed right after (the writer's `acked` lines depend on it).
 func printLine(_ s: String) { writeLine(1, s) }
 
-func writeLine(_ fd: Int32, _ s: String) {
-    var bytes = Array((s + "\n").utf8)
-    var done = 0
-    while done < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-        if n <= 0 { if errno == EINTR { continue }; return }
-        done += n
-    }
-}
+func writeLine(_ fd: Int32, _ s: String) { Terminal.write(s + "\n", to: fd) }
 
 struct Sim: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -35,7 +35,10 @@ struct ConcurrentProposersTests {
     /// callers rarely overlap).
     static func diskLikeOptions() -> LogOptions {
         var options = LogOptions()
-        options.fileSystem = SlowSyncFileSystem(syncMicros: 2000)
+        // The POSIX file system with data syncs that take 2 ms more (after the real sync), like a disk.
+        var hooks = HookedFileSystem.Hooks()
+        hooks.synced = { _, dataOnly in if dataOnly { usleep(2000) } }
+        options.fileSystem = HookedFileSystem(hooks: hooks)
         return options
     }
 
@@ -147,29 +150,6 @@ struct ConcurrentProposersTests {
         }
         #expect(try log.appendAtEnd([], term: 2, hardState: HardState(term: 2, vote: 1, commit: 7)) == 8..<8)
         #expect(log.hardState.commit == 7)
-    }
-}
-
-/// The POSIX file system with data syncs that take `syncMicros` (after the real sync).
-final class SlowSyncFileSystem: ForwardingFileSystem, @unchecked Sendable {
-    let base: any FileSystem = POSIXFileSystem()
-    let syncMicros: UInt32
-    init(syncMicros: UInt32) { self.syncMicros = syncMicros }
-    func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any RaftWAL.FileHandle {
-        SlowSyncHandle(inner: try base.open(path, access: access, create: create), micros: syncMicros)
-    }
-}
-
-final class SlowSyncHandle: ForwardingFileHandle, @unchecked Sendable {
-    let inner: any RaftWAL.FileHandle
-    let micros: UInt32
-    init(inner: any RaftWAL.FileHandle, micros: UInt32) {
-        self.inner = inner
-        self.micros = micros
-    }
-    func sync(dataOnly: Bool) throws(WALError) {
-        try inner.sync(dataOnly: dataOnly)
-        if dataOnly { usleep(micros) }
     }
 }
 

@@ -3,21 +3,25 @@ import Testing
 import RaftWAL
 import RaftWALTesting
 
-/// Wraps the POSIX file system: counts data syncs and can hold the first one
-/// until the test opens a gate, so group commit is tested deterministically.
-final class GatedFileSystem: ForwardingFileSystem, @unchecked Sendable {
-    let base: any FileSystem = POSIXFileSystem()
+/// Counts data syncs and holds each one, once done, while the gate is
+/// closed, so group commit is tested deterministically (through the one
+/// test wrapper, ``HookedFileSystem``).
+final class SyncGate: @unchecked Sendable {
     let lock = NSCondition()
-    var dataSyncs = 0
-    var gateOpen = true
+    private var syncs = 0
+    private var gateOpen = true
 
-    func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any RaftWAL.FileHandle {
-        GatedHandle(inner: try base.open(path, access: access, create: create), fs: self)
+    var dataSyncs: Int { lock.withLock { syncs } }
+
+    var fileSystem: HookedFileSystem {
+        var hooks = HookedFileSystem.Hooks()
+        hooks.synced = { _, dataOnly in if dataOnly { self.didSyncData() } }
+        return HookedFileSystem(hooks: hooks)
     }
 
-    func didSyncData() {
+    private func didSyncData() {
         lock.lock()
-        dataSyncs += 1
+        syncs += 1
         while !gateOpen { lock.wait() }
         lock.unlock()
     }
@@ -29,26 +33,13 @@ final class GatedFileSystem: ForwardingFileSystem, @unchecked Sendable {
     }
 }
 
-final class GatedHandle: ForwardingFileHandle, @unchecked Sendable {
-    let inner: any RaftWAL.FileHandle
-    let fs: GatedFileSystem
-    init(inner: any RaftWAL.FileHandle, fs: GatedFileSystem) {
-        self.inner = inner
-        self.fs = fs
-    }
-    func sync(dataOnly: Bool) throws(WALError) {
-        try inner.sync(dataOnly: dataOnly)
-        if dataOnly { fs.didSyncData() }
-    }
-}
-
 @Suite("Group commit")
 struct GroupCommitTests {
     @Test func appendsQueuedBehindASyncShareOneRecordAndOneSync() throws {
         let dir = TempDir("group")
-        let fs = GatedFileSystem()
+        let fs = SyncGate()
         var options = LogOptions()
-        options.fileSystem = fs
+        options.fileSystem = fs.fileSystem
         let log = try RaftLog.open(directory: dir.path, options: options)
         let writers = 32
         let syncsBefore = fs.dataSyncs
@@ -91,14 +82,18 @@ struct GroupCommitTests {
 
     @Test func aFailedSyncFailStopsTheLog() throws {
         let dir = TempDir("failstop")
-        let fs = FailingSyncFileSystem()
+        let failSyncs = Locked(false)
+        var hooks = HookedFileSystem.Hooks()
+        hooks.sync = { (handle: HookedFileHandle, _: Bool) throws(WALError) in
+            if failSyncs.withLock({ $0 }) { throw .io(errno: 5, operation: "fdatasync", path: handle.path) }
+        }
         var options = LogOptions()
-        options.fileSystem = fs
+        options.fileSystem = HookedFileSystem(hooks: hooks)
         let log = try RaftLog.open(directory: dir.path, options: options)
         try log.append(makeEntries(1...3, term: 1))
-        fs.failSyncs = true
+        failSyncs.withLock { $0 = true }
         expectError(.io(errno: 5)) { try log.append(makeEntries(4...4, term: 1)) }
-        fs.failSyncs = false
+        failSyncs.withLock { $0 = false }
         // Retrying is refused: the page cache may have dropped the data.
         #expect { try log.append(makeEntries(4...4, term: 1)) } throws: { error in
             if case WALError.failStopped = error { return true }
@@ -109,28 +104,6 @@ struct GroupCommitTests {
         log.close()
         let reopened = try RaftLog.open(directory: dir.path, options: testOptions())
         #expect(try reopened.entries(1, 4) == makeEntries(1...3, term: 1))
-    }
-}
-
-/// Fails every sync while `failSyncs` is set.
-final class FailingSyncFileSystem: ForwardingFileSystem, @unchecked Sendable {
-    let base: any FileSystem = POSIXFileSystem()
-    var failSyncs = false
-    func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any RaftWAL.FileHandle {
-        FailingHandle(inner: try base.open(path, access: access, create: create), fs: self)
-    }
-}
-
-final class FailingHandle: ForwardingFileHandle, @unchecked Sendable {
-    let inner: any RaftWAL.FileHandle
-    let fs: FailingSyncFileSystem
-    init(inner: any RaftWAL.FileHandle, fs: FailingSyncFileSystem) {
-        self.inner = inner
-        self.fs = fs
-    }
-    func sync(dataOnly: Bool) throws(WALError) {
-        if fs.failSyncs { throw WALError.io(errno: 5, operation: "fdatasync", path: path) }
-        try inner.sync(dataOnly: dataOnly)
     }
 }
 

@@ -8,15 +8,38 @@ import RaftWALTesting
 /// does not close the file under it.
 @Suite("Reads beside appends")
 struct ReadConcurrencyTests {
-    /// POSIX, with `read(into:at:)` on `.seg` files held at a gate while `holdReads` is set.
-    final class GatedReadFileSystem: ForwardingFileSystem, @unchecked Sendable {
-        let base: any FileSystem = POSIXFileSystem()
+    /// Holds the reader thread's reads of `.seg` files at a gate while
+    /// `holdReads` is set, and notes a handle closed under a held read
+    /// (hooks of the one test wrapper, ``HookedFileSystem``).
+    final class ReadGate: @unchecked Sendable {
         let condition = NSCondition()
         var holdReads = false
+        var reader: Thread?
         var blockedReads = 0
         var closedWhileBlocked = false
-        func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any RaftWAL.FileHandle {
-            GatedReadHandle(inner: try base.open(path, access: access, create: create), fs: self)
+        private var closed: Set<ObjectIdentifier> = []
+
+        var fileSystem: HookedFileSystem {
+            var hooks = HookedFileSystem.Hooks()
+            hooks.read = { handle, _ in self.held(handle) }
+            hooks.close = { handle in
+                self.condition.lock()
+                self.closed.insert(ObjectIdentifier(handle))
+                self.condition.unlock()
+            }
+            return HookedFileSystem(hooks: hooks)
+        }
+
+        private func held(_ handle: HookedFileHandle) {
+            condition.lock()
+            if holdReads && Thread.current == reader && handle.path.contains(".seg") {
+                blockedReads += 1
+                condition.broadcast()
+                while holdReads { condition.wait() }
+                blockedReads -= 1
+                if closed.contains(ObjectIdentifier(handle)) { closedWhileBlocked = true }
+            }
+            condition.unlock()
         }
         func waitUntilAReadIsBlocked() {
             condition.lock()
@@ -31,39 +54,11 @@ struct ReadConcurrencyTests {
         }
     }
 
-    final class GatedReadHandle: ForwardingFileHandle, @unchecked Sendable {
-        let inner: any RaftWAL.FileHandle
-        let fs: GatedReadFileSystem
-        var closed = false
-        init(inner: any RaftWAL.FileHandle, fs: GatedReadFileSystem) {
-            self.inner = inner
-            self.fs = fs
-        }
-        func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(WALError) -> Int {
-            fs.condition.lock()
-            if fs.holdReads && path.contains(".seg") {  // a new segment's handle keeps its .seg.tmp path
-                fs.blockedReads += 1
-                fs.condition.broadcast()
-                while fs.holdReads { fs.condition.wait() }
-                fs.blockedReads -= 1
-                if closed { fs.closedWhileBlocked = true }
-            }
-            fs.condition.unlock()
-            return try inner.read(into: buffer, at: offset)
-        }
-        func close() {
-            fs.condition.lock()
-            closed = true
-            fs.condition.unlock()
-            inner.close()
-        }
-    }
-
     @Test func anAppendCompletesWhileAReadIsBlockedInItsDiskRead() throws {
         let dir = TempDir("reads")
-        let fs = GatedReadFileSystem()
+        let fs = ReadGate()
         var options = testOptions()
-        options.fileSystem = fs
+        options.fileSystem = fs.fileSystem
         options.readCacheBytes = 0
         let log = try RaftLog.open(directory: dir.path, options: options)
         try log.append(makeEntries(1...100, term: 1, size: 500))
@@ -73,6 +68,7 @@ struct ReadConcurrencyTests {
             let r = Result { () throws(WALError) in try log.entries(1, 101) }
             read.withLock { $0 = r }
         }
+        fs.condition.lock(); fs.reader = reader; fs.condition.unlock()
         reader.start()
         fs.waitUntilAReadIsBlocked()
         // The reader sits in its disk read; with the state lock held across it, this append would wait forever.
@@ -85,9 +81,9 @@ struct ReadConcurrencyTests {
 
     @Test func compactionDuringAReadKeepsTheReadSegmentOpenUntilTheReadEnds() throws {
         let dir = TempDir("reads")
-        let fs = GatedReadFileSystem()
+        let fs = ReadGate()
         var options = testOptions(segmentSize: 16 << 10)
-        options.fileSystem = fs
+        options.fileSystem = fs.fileSystem
         options.readCacheBytes = 0
         options.compression = false
         let log = try RaftLog.open(directory: dir.path, options: options)
@@ -104,6 +100,7 @@ struct ReadConcurrencyTests {
             let r = Result { () throws(WALError) in try log.entries(first, first + 5) }
             read.withLock { $0 = r }
         }
+        fs.condition.lock(); fs.reader = reader; fs.condition.unlock()
         reader.start()
         fs.waitUntilAReadIsBlocked()
         try log.saveSnapshot(Snapshot(index: 250, term: 1, membership: Membership(), data: []))

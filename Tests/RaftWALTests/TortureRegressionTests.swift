@@ -1,6 +1,10 @@
 import Testing
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import RaftWAL
 import RaftWALTesting
 

@@ -170,8 +170,11 @@ struct BenchTests {
                                                              salt: 99, offset: 8192)
         #expect(record.count % 8 == 0)
         #expect(try CodecBenchmarkSupport.decodeBatchRecord(record, salt: 99, offset: 8192) == entries)
-        #expect(throws: WALError.self) { try CodecBenchmarkSupport.decodeBatchRecord(record, salt: 99, offset: 8200) }
+        // The checksum binds the record to its offset and salt: read elsewhere, or with a flipped bit, it is corrupt.
+        let moved = #expect(throws: WALError.self) { try CodecBenchmarkSupport.decodeBatchRecord(record, salt: 99, offset: 8200) }
+        #expect(moved?.isCorruption == true, "\(String(describing: moved))")
         record[record.count / 2] ^= 0x10
-        #expect(throws: WALError.self) { try CodecBenchmarkSupport.decodeBatchRecord(record, salt: 99, offset: 8192) }
+        let flipped = #expect(throws: WALError.self) { try CodecBenchmarkSupport.decodeBatchRecord(record, salt: 99, offset: 8192) }
+        #expect(flipped?.isCorruption == true, "\(String(describing: flipped))")
     }
 }

@@ -226,7 +226,11 @@ struct InspectLibraryTests {
         try Damage.copyDirectory(InspectSupport.root + "/Fixtures/healthy", to: dir.path)
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         for victim in [names.first { $0.hasSuffix(".seg") }!, names.first { $0.hasSuffix(".snap") }!] {
-            let fs = DenyingFileSystem(denied: victim)
+            var hooks = HookedFileSystem.Hooks()
+            hooks.open = { (path: String) throws(WALError) in
+                if path.hasSuffix("/" + victim) { throw .io(errno: 13, operation: "open", path: path) }
+            }
+            let fs = HookedFileSystem(hooks: hooks)
             do {
                 _ = try Analyzer(directory: dir.path, fileSystem: fs).run()
                 Issue.record("no error when \(victim) is unreadable")
@@ -253,15 +257,5 @@ struct InspectLibraryTests {
         t.add(["a", "100"])
         t.add(["long-name", "7"])
         #expect(t.lines() == ["NAME         N", "a          100", "long-name    7"])
-    }
-}
-
-/// POSIX, except that opening one named file fails with EACCES.
-struct DenyingFileSystem: ForwardingFileSystem {
-    let denied: String
-    let base: any FileSystem = POSIXFileSystem()
-    func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any RaftWAL.FileHandle {
-        if path.hasSuffix("/" + denied) { throw .io(errno: 13, operation: "open", path: path) }
-        return try base.open(path, access: access, create: create)
     }
 }

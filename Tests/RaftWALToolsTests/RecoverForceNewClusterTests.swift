@@ -133,9 +133,16 @@ private typealias S = RecoverTestSupport
         let snap = FileNames.snapshot(index: SurvivorFixtures.snapshotIndex, term: 2)
         try FileManager.default.removeItem(atPath: output + "/" + snap)
         try FileManager.default.copyItem(atPath: source + "/" + snap, toPath: output + "/" + snap)
-        #expect(throws: WALError.self, "a snapshot of the old cluster is foreign to the new one") {
+        let error = #expect(throws: WALError.self, "a snapshot of the old cluster is foreign to the new one") {
             try RaftLog.open(directory: output, options: .readOnly)
         }
+        // Refused as damage: the log starts after the old snapshot's index, and the
+        // only snapshot that could cover the entries before it is another log's.
+        guard case let .corrupted(_, _, _, reason, _)? = error else {
+            Issue.record("refused with \(String(describing: error)), not as damage naming the snapshot")
+            return
+        }
+        #expect(reason.contains("\(snap)") && reason.contains("belongs to another log"), "\(reason)")
     }
 
     @Test func droppedConfigurationChangesAreNamedInTheReport() throws {

@@ -37,12 +37,10 @@ enum SwarmRecoverSupport {
         return out
     }
 
+    /// ``RecoverTestSupport/options(_:dryRun:acceptDataLoss:)`` (its segment
+    /// size is unused here: a Swarm or etcd result is not a RaftWAL log).
     static func options(_ target: OutputTarget, dryRun: Bool = false, acceptDataLoss: Bool = false) -> RecoverOptions {
-        var o = RecoverOptions(target: target)
-        o.dryRun = dryRun
-        o.acceptDataLoss = acceptDataLoss
-        o.sync = .none
-        return o
+        RecoverTestSupport.options(target, dryRun: dryRun, acceptDataLoss: acceptDataLoss)
     }
 
     /// The directory read back with the interop reader (raft-inspect's view).
@@ -55,9 +53,6 @@ enum SwarmRecoverSupport {
 
     /// The error a throwing command ended with (nil: it returned).
     static func failure(_ body: () throws(RecoverError) -> RecoverReport) -> RecoverError? {
-        do throws(RecoverError) {
-            _ = try body()
-            return nil
-        } catch { return error }
+        RecoverTestSupport.failure(body)
     }
 }

@@ -4,38 +4,21 @@ import Testing
 import RaftWAL
 import RaftWALTesting
 
-/// POSIX, except that every write fails with EIO once `failing` is set,
-/// with the error built from the handle's own path (as POSIX's is).
-final class WriteFailingFileSystem: ForwardingFileSystem, @unchecked Sendable {
-    let base: any FileSystem = POSIXFileSystem()
-    let failing = Mutex(false)
-    func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any RaftWAL.FileHandle {
-        WriteFailingHandle(inner: try base.open(path, access: access, create: create), fs: self)
-    }
-}
-
-final class WriteFailingHandle: ForwardingFileHandle, @unchecked Sendable {
-    let inner: any RaftWAL.FileHandle
-    let fs: WriteFailingFileSystem
-    init(inner: any RaftWAL.FileHandle, fs: WriteFailingFileSystem) {
-        self.inner = inner
-        self.fs = fs
-    }
-    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(WALError) {
-        if fs.failing.withLock({ $0 }) { throw .io(errno: 5, operation: "pwrite", path: inner.path) }
-        try inner.write(bytes, at: offset)
-    }
-}
-
 @Suite struct SegmentErrorNameTests {
     /// A segment made by a roll-over is created as `NAME.tmp` and renamed;
     /// an error on it afterwards names `NAME`, the file an operator can find.
     @Test func errorsOnARolledOverSegmentNameItsFinalNameNotTheTemporary() throws {
         let dir = try RecoverTestSupport.scratch("tmp-name") + "/log"
         defer { try? FileManager.default.removeItem(atPath: parentDirectory(dir)) }
-        let fs = WriteFailingFileSystem()
+        // POSIX, except that every write fails with EIO once `failing` is set,
+        // the error built from the handle's own path (as POSIX's is).
+        let failing = Mutex(false)
+        var hooks = HookedFileSystem.Hooks()
+        hooks.write = { (handle: HookedFileHandle, _: UInt64) throws(WALError) in
+            if failing.withLock({ $0 }) { throw .io(errno: 5, operation: "pwrite", path: handle.inner.path) }
+        }
         var options = Fixtures.options()
-        options.fileSystem = fs
+        options.fileSystem = HookedFileSystem(hooks: hooks)
         let log = try RaftLog.open(directory: dir, options: options)
         defer { log.close() }
         for i in UInt64(1)...40 {
@@ -43,7 +26,7 @@ final class WriteFailingHandle: ForwardingFileHandle, @unchecked Sendable {
         }
         let segments = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".seg") }
         #expect(segments.count >= 2, "rolled over: \(segments)")
-        fs.failing.withLock { $0 = true }
+        failing.withLock { $0 = true }
         do {
             try log.append([Entry(index: 41, term: 1, kind: .normal, data: [1])])
             Issue.record("the append succeeded")

@@ -1,5 +1,9 @@
 import Testing
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import RaftWAL
 import RaftWALTesting
 
@@ -71,7 +75,7 @@ import RaftWALTesting
         #expect(fs.durableContents(of: "/d/g") == [5])
         try fs.syncDirectory("/d")
         #expect(fs.durableContents(of: "/d/g") == nil)
-        #expect(throws: WALError.self) { try fs.remove("/d/g") }
+        #expect(throws: WALError.io(errno: ENOENT, operation: "unlink", path: "/d/g")) { try fs.remove("/d/g") }
     }
 
     @Test func renameIsAtomicAcrossCrashes() throws {
@@ -90,8 +94,8 @@ import RaftWALTesting
         #expect(fs.isDirectory("/a") && fs.isDirectory("/a/b/c") && !fs.isDirectory("/a/x"))
         _ = try fs.open("/a/b/file", access: .readWrite, create: true)
         #expect(try fs.listDirectory("/a/b").sorted() == ["c", "file"])
-        #expect(throws: WALError.self) { _ = try fs.open("/nope/file", access: .readWrite, create: true) }
-        #expect(throws: WALError.self) { _ = try fs.open("/a/missing", access: .readOnly, create: false) }
+        #expect(throws: WALError.io(errno: ENOENT, operation: "open", path: "/nope/file")) { _ = try fs.open("/nope/file", access: .readWrite, create: true) }
+        #expect(throws: WALError.io(errno: ENOENT, operation: "open", path: "/a/missing")) { _ = try fs.open("/a/missing", access: .readOnly, create: false) }
         for dir in ["/", "/a", "/a/b"] { try fs.syncDirectory(dir) }
         fs.crash()
         #expect(fs.isDirectory("/a/b/c"), "a mkdir whose parent was synced survives")
@@ -109,7 +113,7 @@ import RaftWALTesting
         try h.write([3], at: 2)
         #expect(fs.operationCount == base + 2)
         #expect(throws: WALError.io(errno: EIO, operation: "killed", path: "/d/f")) { try h.sync(dataOnly: true) }
-        #expect(throws: WALError.self) { _ = try h.read(at: 0, count: 1) }
+        #expect(throws: WALError.io(errno: EIO, operation: "killed", path: "/d/f")) { _ = try h.read(at: 0, count: 1) }
         #expect(fs.isKilled)
         fs.crash()
         #expect(!fs.isKilled)
@@ -126,7 +130,7 @@ import RaftWALTesting
         #expect(throws: WALError.io(errno: EBADF, operation: "pread", path: "/d/f")) { _ = try h.read(at: 0, count: 1) }
         let again = try fs.lockExclusive("/d/LOCK", owner: "next")
         lock.release()  // the dead holder's release must not free the new holder's lock
-        #expect(throws: WALError.self) { _ = try fs.lockExclusive("/d/LOCK", owner: "third") }
+        #expect(throws: WALError.locked(path: "/d/LOCK", by: "next")) { _ = try fs.lockExclusive("/d/LOCK", owner: "third") }
         again.release()
         _ = try fs.lockExclusive("/d/LOCK", owner: "third")
     }
@@ -205,7 +209,7 @@ import RaftWALTesting
         #expect(fs.contents(of: "/d/f") == [0, 8, 5, 0] && fs.durableContents(of: "/d/f") == [0, 8, 5, 0])
         try fs.zero("/d/f", range: 1..<3)
         #expect(fs.contents(of: "/d/f") == [0, 0, 0, 0])
-        #expect(throws: WALError.self) { try fs.flipBit("/d/f", offset: 10) }
+        #expect(throws: WALError.io(errno: EINVAL, operation: "flipBit", path: "/d/f")) { try fs.flipBit("/d/f", offset: 10) }
         try fs.loseFile("/d/f")
         #expect(fs.paths().isEmpty && fs.durableContents(of: "/d/f") == nil)
     }

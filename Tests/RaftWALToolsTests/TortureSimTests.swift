@@ -3,6 +3,7 @@ import Foundation
 import RaftWAL
 import RaftWALTesting
 import RaftWALTools
+import RaftWALTorture
 
 /// The crash fuzzer itself: it passes the real engine, catches the broken
 /// one, replays from its seed, and the process checker sees every byte.

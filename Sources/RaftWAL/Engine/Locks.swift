@@ -6,6 +6,17 @@ import Darwin
 
 /// A mutex with a condition variable (pthread), for the engine's state and
 /// its group-commit queue. Kept tiny: lock, unlock, wait, broadcast.
+///
+/// Why not `Synchronization.Mutex`: the group-commit queue and the pending
+/// appends wait on a condition, which `Mutex` does not offer; and for the
+/// plain locks (`stateLock`, `writerLock`, a reader's pins), which appenders
+/// and readers contend for, `Mutex` on Linux is a priority-inheritance futex
+/// that hands the lock over through the kernel on every contended unlock.
+/// Measured on the 2-core VM (a counter incremented under the lock, 300 k
+/// times per thread, `-O`, a loaded machine): 1-2 threads alike (48-117 ns
+/// both), 4 threads 136-435 ns with `Mutex` against 77-93 ns with this lock
+/// (an earlier 2 M-iteration run: 441-859 ns against 52-54 ns). So the
+/// engine keeps this lock until `Mutex` stops costing on contention.
 final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)

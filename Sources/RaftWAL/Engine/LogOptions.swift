@@ -59,9 +59,6 @@ public struct LogOptions: Sendable {
     package var deterministicSalt: (@Sendable (UInt64) -> UInt64)? = nil
     /// Test hook: the clock written into segment headers (nanoseconds since 1970).
     package var clock: (@Sendable () -> UInt64)? = nil
-    /// Test hook: a deliberately broken engine, for the crash fuzzer's
-    /// canary run (`raft-torture sim --canary` must catch it).
-    package var canary: EngineCanary = .none
 
     /// The defaults: a durable writer with strict recovery.
     public init() {}
@@ -72,11 +69,4 @@ public struct LogOptions: Sendable {
         o.access = .readOnly
         return o
     }
-}
-
-/// Deliberate engine bugs the crash fuzzer must catch (its canaries).
-package enum EngineCanary: Sendable, Equatable {
-    case none
-    /// Appends return before their record is synced: a crash loses acknowledged entries.
-    case acknowledgeBeforeSync
 }

@@ -44,7 +44,7 @@ public final class RaftLog: @unchecked Sendable {
 
     var lock: (any DirectoryLock)?
     var durability: Durability {
-        Durability(fs: options.fileSystem, directory: directory, policy: options.sync, canary: options.canary)
+        Durability(fs: options.fileSystem, directory: directory, policy: options.sync)
     }
     var logger: Logger { options.logger }
 

@@ -9,58 +9,178 @@ public enum SyncPolicy: Sendable, Equatable {
     case none
 }
 
-/// The only place in the engine that writes, syncs, renames, truncates or
-/// removes files, so crash safety is reviewed in one file. Each function
-/// states the order of its steps and why the order is safe.
-struct Durability {
-    let fs: any FileSystem
-    let directory: String
-    let policy: SyncPolicy
-    /// Test hook: a deliberately broken variant (see ``EngineCanary``).
-    var canary: EngineCanary = .none
+/// The only place in the project that writes, syncs, renames, truncates or
+/// removes files: the engine (its data directory) and `raft-recover` (its
+/// staging directories, backups, reports) and `raft-inspect snapshots
+/// --extract` all go through it, so crash safety is reviewed in one file.
+/// Each function states the order of its steps and why the order is safe.
+///
+/// One value works in one `directory` (names are relative to it); a caller
+/// that writes in several directories makes one per directory
+/// (``inDirectory(_:)``). Everything goes through `fs`, so the simulated file system
+/// crash-tests every caller alike.
+package struct Durability {
+    package let fs: any FileSystem
+    package let directory: String
+    package let policy: SyncPolicy
+
+    /// Pieces in which ``copyFiles(_:)`` streams a file: bounds memory
+    /// whatever the source's size.
+    static let copyChunkBytes = 1 << 20
+
+    package init(fs: any FileSystem, directory: String, policy: SyncPolicy = .durable) {
+        self.fs = fs
+        self.directory = directory
+        self.policy = policy
+    }
 
     private var syncing: Bool { policy == .durable }
 
-    func path(_ name: String) -> String { joinPath(directory, name) }
+    /// The same file system and policy in another directory.
+    package func inDirectory(_ directory: String) -> Durability {
+        Durability(fs: fs, directory: directory, policy: policy)
+    }
+
+    package func path(_ name: String) -> String { joinPath(directory, name) }
+
+    // MARK: Whole files
 
     /// Creates `name` with `contents`, reserving `allocate` bytes.
     /// Steps: write `name.tmp`, `fsync` it, rename to `name`, `fsync` the
     /// directory. A crash leaves either no `name` or a complete one; a
-    /// leftover `.tmp` is removed by the next writer open.
-    func createFile(_ name: String, contents: [UInt8], allocate: UInt64 = 0) throws(WALError) -> any FileHandle {
-        let tmp = path(name + Layout.temporarySuffix)
-        if fs.fileKind(tmp) != nil { try fs.remove(tmp) }  // lstat: a leftover symlink is removed, not followed
-        let handle = try fs.open(tmp, access: .readWrite, create: true)
-        defer { handle.close() }
-        try handle.truncate(to: 0)
-        if allocate > UInt64(contents.count) { try handle.allocate(upTo: allocate) }
-        try handle.write(contents, at: 0)
-        if syncing { try handle.sync(dataOnly: false) }
-        try fs.rename(tmp, to: path(name))
-        if syncing { try fs.syncDirectory(directory) }
+    /// leftover `.tmp` is removed by the next writer (the engine's open,
+    /// `raft-recover`'s re-run).
+    package func createFile(_ name: String, contents: [UInt8], allocate: UInt64 = 0) throws(WALError) -> any FileHandle {
+        let tmp = try openTemporary(name)
+        do throws(WALError) {
+            if allocate > UInt64(contents.count) { try tmp.allocate(upTo: allocate) }
+            try tmp.write(contents, at: 0)
+        } catch {
+            tmp.close()
+            throw error
+        }
+        try publish(tmp, as: name)
         // Reopened by its final name, so every later error names the file
         // that exists (not the `.tmp` it was created as).
         return try fs.open(path(name), access: .readWrite, create: false)
     }
 
+    /// Writes the whole file `name` atomically (``createFile(_:contents:allocate:)``
+    /// without keeping it open): a report, a rewritten WAL, a kept copy.
+    package func writeFile(_ name: String, _ contents: [UInt8]) throws(WALError) {
+        try createFile(name, contents: contents).close()
+    }
+
+    /// Copies files into this directory, each atomically: `to.tmp` is
+    /// filled from `from` (an absolute path, any directory) in 1 MiB pieces,
+    /// `fsync`ed and renamed to `to`; the directory is `fsync`ed once at the
+    /// end, so the names are durable when this returns.
+    package func copyFiles(_ copies: [(from: String, to: String)]) throws(WALError) {
+        guard !copies.isEmpty else { return }
+        for (from, to) in copies {
+            let src = try fs.open(from, access: .readOnly, create: false)
+            defer { src.close() }
+            let tmp = try openTemporary(to)
+            do throws(WALError) {
+                let size = try src.size()
+                var offset: UInt64 = 0
+                while offset < size {
+                    let chunk = try src.read(at: offset, count: Int(min(size - offset, UInt64(Self.copyChunkBytes))))
+                    if chunk.isEmpty { break }
+                    try tmp.write(chunk, at: offset)
+                    offset += UInt64(chunk.count)
+                }
+            } catch {
+                tmp.close()
+                throw error
+            }
+            try publish(tmp, as: to, syncDirectory: false)
+        }
+        try syncDirectory()
+    }
+
+    /// Copies a file's bytes to `name` (a backup kept before a repair),
+    /// durably, through ``createFile(_:contents:allocate:)``.
+    package func copy(_ source: any FileHandle, range: Range<UInt64>, to name: String) throws(WALError) {
+        let bytes = try source.read(at: range.lowerBound, count: Int(range.upperBound - range.lowerBound))
+        try createFile(name, contents: bytes).close()
+    }
+
+    /// Creates the new file `name` in a directory this tool does not own
+    /// (`raft-inspect snapshots --extract --output FILE`), writing in place:
+    /// no temporary name that could be someone else's file. Refused when
+    /// anything (even a dangling symlink) is at `name`; the open does not
+    /// follow symlinks. Steps: write, `fsync`, `fsync` the directory. On any
+    /// failure the partial file is removed, so no truncated copy is left.
+    package func createNewFile(_ name: String, contents: [UInt8]) throws(WALError) {
+        if let kind = fs.fileKind(path(name)) {
+            throw .invalidArgument("\(path(name)) exists (\(kind.rawValue)); not overwriting it")
+        }
+        let handle = try fs.open(path(name), access: .readWrite, create: true)
+        do throws(WALError) {
+            try handle.write(contents, at: 0)
+            if syncing { try handle.sync(dataOnly: false) }
+            handle.close()
+            try syncDirectory()
+        } catch {
+            handle.close()
+            try? fs.remove(path(name))
+            throw error
+        }
+    }
+
+    /// Creates the empty file `name` (a marker whose existence is all it
+    /// says), `fsync`s it and the directory. Nothing is written, so there is
+    /// no partial state to guard with a temporary name.
+    package func touch(_ name: String) throws(WALError) {
+        let handle = try fs.open(path(name), access: .readWrite, create: true)
+        defer { handle.close() }
+        if syncing { try handle.sync(dataOnly: false) }
+        try syncDirectory()
+    }
+
+    /// `name.tmp`, created empty; a leftover (from a crash) is removed first,
+    /// by `lstat` so that a symlink is removed, not followed.
+    private func openTemporary(_ name: String) throws(WALError) -> any FileHandle {
+        let tmp = path(name + Layout.temporarySuffix)
+        if fs.fileKind(tmp) != nil { try fs.remove(tmp) }
+        let handle = try fs.open(tmp, access: .readWrite, create: true)
+        do throws(WALError) { try handle.truncate(to: 0) } catch {
+            handle.close()
+            throw error
+        }
+        return handle
+    }
+
+    /// `fsync`s and closes the filled temporary, renames it to `name`, and
+    /// `fsync`s the directory (unless the caller does it once for several).
+    private func publish(_ tmp: any FileHandle, as name: String, syncDirectory syncsDirectory: Bool = true) throws(WALError) {
+        do throws(WALError) {
+            if syncing { try tmp.sync(dataOnly: false) }
+        } catch {
+            tmp.close()
+            throw error
+        }
+        tmp.close()
+        try fs.rename(path(name + Layout.temporarySuffix), to: path(name))
+        if syncsDirectory { try syncDirectory() }
+    }
+
+    // MARK: Segments in place
+
     /// Writes `bytes` at `offset` and, under the durable policy, `fdatasync`s:
     /// when this returns the bytes survive a crash. The caller must treat a
     /// throw as fail-stop: after a failed sync the page cache may have dropped
     /// the data, and retrying the sync would report success for lost bytes.
-    func appendAndSync(_ handle: any FileHandle, _ bytes: [UInt8], at offset: UInt64) throws(WALError) {
+    package func appendAndSync(_ handle: any FileHandle, _ bytes: [UInt8], at offset: UInt64) throws(WALError) {
         try handle.write(bytes, at: offset)
-        if syncing && canary != .acknowledgeBeforeSync { try handle.sync(dataOnly: true) }
-    }
-
-    /// Grows a file's reservation (for a record larger than the space left).
-    func reserve(_ handle: any FileHandle, upTo size: UInt64) throws(WALError) {
-        try handle.allocate(upTo: size)
+        if syncing { try handle.sync(dataOnly: true) }
     }
 
     /// Seals a segment: writes the batch table, seal and trailer at `offset`,
     /// cuts the file just after them (dropping unused preallocation) and
     /// `fsync`s (the size changed, so data-only is not enough).
-    func seal(_ handle: any FileHandle, _ bytes: [UInt8], at offset: UInt64) throws(WALError) {
+    package func seal(_ handle: any FileHandle, _ bytes: [UInt8], at offset: UInt64) throws(WALError) {
         try handle.write(bytes, at: offset)
         try handle.truncate(to: offset + UInt64(bytes.count))
         if syncing { try handle.sync(dataOnly: false) }
@@ -68,7 +188,7 @@ struct Durability {
 
     /// Overwrites `count` bytes at `offset` with zeros and syncs: cuts a torn
     /// tail while keeping the preallocated size.
-    func zero(_ handle: any FileHandle, at offset: UInt64, count: UInt64) throws(WALError) {
+    package func zero(_ handle: any FileHandle, at offset: UInt64, count: UInt64) throws(WALError) {
         var left = count
         var at = offset
         let chunk = [UInt8](repeating: 0, count: 1 << 20)
@@ -85,7 +205,7 @@ struct Durability {
     /// that only the page cache held (a failed fsync marks them clean, so a
     /// plain fsync would not write them) become durable. Under
     /// ``SyncPolicy/none`` nothing is done.
-    func rewrite(_ handle: any FileHandle, range: Range<UInt64>) throws(WALError) {
+    package func rewrite(_ handle: any FileHandle, range: Range<UInt64>) throws(WALError) {
         guard syncing, !range.isEmpty else { return }
         var at = range.lowerBound
         while at < range.upperBound {
@@ -98,58 +218,57 @@ struct Durability {
         try handle.sync(dataOnly: true)
     }
 
+    /// Cuts a file at `size` and `fsync`s.
+    package func truncate(_ handle: any FileHandle, to size: UInt64) throws(WALError) {
+        try handle.truncate(to: size)
+        if syncing { try handle.sync(dataOnly: false) }
+    }
+
+    // MARK: The sync-failure marker
+
     /// Leaves the ``Layout/syncFailedMarkerName`` marker after a failed write
     /// or sync, best effort and unsynced on purpose: the page-cache problem it
     /// flags only exists until the next power loss, which also drops the
     /// phantom bytes; without a power loss the marker is visible to the next open.
-    func markSyncFailure(_ cause: String) {
+    package func markSyncFailure(_ cause: String) {
         let path = self.path(Layout.syncFailedMarkerName)
         guard let handle = try? fs.open(path, access: .readWrite, create: true) else { return }
         try? handle.write(Array((cause + "\n").utf8), at: 0)
         handle.close()
     }
 
-    var hasSyncFailureMarker: Bool { fs.fileExists(path(Layout.syncFailedMarkerName)) }
+    package var hasSyncFailureMarker: Bool { fs.fileExists(path(Layout.syncFailedMarkerName)) }
+
+    // MARK: Names
 
     /// `fsync`s the directory: every name the process sees becomes durable.
-    func syncDirectory() throws(WALError) {
+    package func syncDirectory() throws(WALError) {
         if syncing { try fs.syncDirectory(directory) }
-    }
-
-    /// Cuts a file at `size` and `fsync`s.
-    func truncate(_ handle: any FileHandle, to size: UInt64) throws(WALError) {
-        try handle.truncate(to: size)
-        if syncing { try handle.sync(dataOnly: false) }
     }
 
     /// Removes files in the given order, then `fsync`s the directory once.
     /// Callers order removals so that any prefix of them, applied alone by a
-    /// crash, leaves a consistent directory (oldest segments first).
-    func remove(_ names: [String]) throws(WALError) {
+    /// crash, leaves a consistent directory (oldest segments first). A name
+    /// is looked at with `lstat`: a symlink (even dangling) is removed, never
+    /// followed.
+    package func remove(_ names: [String]) throws(WALError) {
         guard !names.isEmpty else { return }
-        for name in names where fs.fileExists(path(name)) { try fs.remove(path(name)) }
-        if syncing { try fs.syncDirectory(directory) }
+        for name in names where fs.fileKind(path(name)) != nil { try fs.remove(path(name)) }
+        try syncDirectory()
     }
 
     /// Renames within the directory and `fsync`s it.
-    func rename(_ from: String, to: String) throws(WALError) {
+    package func rename(_ from: String, to: String) throws(WALError) {
         try fs.rename(path(from), to: path(to))
-        if syncing { try fs.syncDirectory(directory) }
+        try syncDirectory()
     }
 
-    /// Copies a file's bytes to `name` (a backup kept before a repair),
-    /// durably, through ``createFile(_:contents:allocate:)``.
-    func copy(_ source: any FileHandle, range: Range<UInt64>, to name: String) throws(WALError) {
-        let bytes = try source.read(at: range.lowerBound, count: Int(range.upperBound - range.lowerBound))
-        try createFile(name, contents: bytes).close()
-    }
-
-    /// Creates the data directory if missing and makes its entry durable in
+    /// Creates the directory if missing and makes its entry durable in
     /// the parent.
     /// Every directory created (`mkdir -p`) has its entry synced in its
     /// parent, top down: syncing only the last parent would let a crash drop
-    /// a new ancestor, and with it the whole log.
-    func createDirectory() throws(WALError) {
+    /// a new ancestor, and with it everything below.
+    package func createDirectory() throws(WALError) {
         if fs.isDirectory(directory) { return }
         var created: [String] = []
         var p = directory

@@ -28,14 +28,14 @@ public struct POSIXFileSystem: FileSystem {
         if create { flags |= O_CREAT }
         let fd: Int32
         do throws(WALError) {
-            fd = try retrying("open", path) { Glibc.open(path, flags, 0o644) }
+            fd = try retrying("open", path) { systemOpen(path, flags, 0o644) }
         } catch {
             if case .io(ELOOP, _, _) = error { throw .notARegularFile(path, .symbolicLink) }
             throw error
         }
         var st = stat()
         if fstat(fd, &st) == 0, case let kind = Self.kind(st.st_mode), kind != .regular {
-            Glibc.close(fd)
+            _ = systemClose(fd)
             throw .notARegularFile(path, kind)
         }
         return POSIXFileHandle(fd: fd, path: path)
@@ -95,7 +95,7 @@ public struct POSIXFileSystem: FileSystem {
     }
 
     public func rename(_ from: String, to: String) throws(WALError) {
-        _ = try retrying("rename", from + " -> " + to) { Glibc.rename(from, to) }
+        _ = try retrying("rename", from + " -> " + to) { systemRename(from, to) }
     }
 
     public func remove(_ path: String) throws(WALError) {
@@ -103,9 +103,9 @@ public struct POSIXFileSystem: FileSystem {
     }
 
     public func syncDirectory(_ path: String) throws(WALError) {
-        let fd = try retrying("open", path) { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        defer { Glibc.close(fd) }
-        _ = try retrying("fsync", path) { fsync(fd) }
+        let fd = try retrying("open", path) { systemOpen(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) }
+        defer { _ = systemClose(fd) }
+        _ = try retrying(fullSyncName, path) { fullSync(fd) }
     }
 
     public func lockExclusive(_ path: String, owner: String?) throws(WALError) -> any DirectoryLock {
@@ -126,10 +126,10 @@ public struct POSIXFileSystem: FileSystem {
     }
 
     private func lockOnce(_ path: String, owner: String?) throws(WALError) -> any DirectoryLock {
-        let fd = try retrying("open", path) { Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
+        let fd = try retrying("open", path) { systemOpen(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
-            defer { Glibc.close(fd) }
+            defer { _ = systemClose(fd) }
             if code == EWOULDBLOCK {
                 let handle = POSIXFileHandle(fd: dup(fd), path: path)
                 defer { handle.close() }
@@ -212,16 +212,21 @@ final class POSIXFileHandle: FileHandle, @unchecked Sendable {
         return UInt64(st.st_size)
     }
 
+    /// `fdatasync(2)` or `fsync(2)` on Linux; on Darwin, which has no
+    /// `fdatasync` and whose `fsync` does not flush the drive's cache,
+    /// `fcntl(F_FULLFSYNC)` for both.
     func sync(dataOnly: Bool) throws(WALError) {
         while true {
             #if canImport(Glibc)
             let rc = dataOnly ? fdatasync(fd) : fsync(fd)
+            let operation = dataOnly ? "fdatasync" : "fsync"
             #else
-            let rc = fsync(fd)
+            let rc = fullSync(fd)
+            let operation = fullSyncName
             #endif
             if rc == 0 { return }
             if errno == EINTR { continue }
-            throw failure(dataOnly ? "fdatasync" : "fsync", errno)
+            throw failure(operation, errno)
         }
     }
 
@@ -250,7 +255,7 @@ final class POSIXFileHandle: FileHandle, @unchecked Sendable {
 
     func close() {
         if fd >= 0 {
-            _ = Glibc.close(fd)
+            _ = systemClose(fd)
             fd = -1
         }
     }
@@ -260,6 +265,49 @@ final class POSIXFileHandle: FileHandle, @unchecked Sendable {
         return .io(errno: code, operation: operation, path: path)
     }
 }
+
+// The C calls whose Swift names the file system's own methods shadow,
+// named once per platform.
+
+private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
+    #if canImport(Glibc)
+    Glibc.open(path, flags, mode)
+    #else
+    Darwin.open(path, flags, mode)
+    #endif
+}
+
+private func systemClose(_ fd: Int32) -> Int32 {
+    #if canImport(Glibc)
+    Glibc.close(fd)
+    #else
+    Darwin.close(fd)
+    #endif
+}
+
+private func systemRename(_ from: String, _ to: String) -> Int32 {
+    #if canImport(Glibc)
+    Glibc.rename(from, to)
+    #else
+    Darwin.rename(from, to)
+    #endif
+}
+
+#if canImport(Glibc)
+private let fullSyncName = "fsync"
+/// `fsync(2)`: on Linux it reaches the device (cache flush included).
+private func fullSync(_ fd: Int32) -> Int32 { fsync(fd) }
+#else
+private let fullSyncName = "fcntl(F_FULLFSYNC)"
+/// `fcntl(F_FULLFSYNC)`: Darwin's `fsync` leaves the data in the drive's
+/// cache. A file system that does not support it (some network and FUSE
+/// ones answer ENOTSUP or EINVAL) gets a plain `fsync`.
+private func fullSync(_ fd: Int32) -> Int32 {
+    let rc = fcntl(fd, F_FULLFSYNC)
+    if rc == -1 && (errno == ENOTSUP || errno == EINVAL) { return fsync(fd) }
+    return rc
+}
+#endif
 
 /// Runs a call returning -1 on failure, retrying `EINTR`.
 private func retrying(_ operation: String, _ path: String, _ call: () -> Int32) throws(WALError) -> Int32 {

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The file-system measurements and page-cache control the benchmark needs
@@ -9,9 +11,9 @@ import Glibc
 package enum BenchFiles {
     /// Up to `maxBytes` from the start of `path`.
     static func readPrefix(_ path: String, maxBytes: Int) throws(BenchError) -> [UInt8] {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .usage("cannot open \(path): \(errnoText())") }
-        defer { _ = Glibc.close(fd) }
+        defer { _ = close(fd) }
         var out = [UInt8](repeating: 0, count: maxBytes)
         var done = 0
         while done < maxBytes {
@@ -78,9 +80,9 @@ package enum BenchFiles {
 
     /// Offset just past the last non-zero byte, rounded up to 8.
     static func usedPrefix(_ path: String, size: Int64) throws(BenchError) -> Int64 {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .environment("cannot open \(path): \(errnoText())") }
-        defer { _ = Glibc.close(fd) }
+        defer { _ = close(fd) }
         let chunk: Int64 = 1 << 20
         var buffer = [UInt8](repeating: 0, count: Int(chunk))
         var end = size
@@ -104,7 +106,7 @@ package enum BenchFiles {
     package static func warm(directory: String) {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         for name in regularFiles(directory) {
-            let fd = Glibc.open(directory + "/" + name, O_RDONLY | O_CLOEXEC)
+            let fd = open(directory + "/" + name, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }
             var offset: off_t = 0
             while true {
@@ -112,7 +114,7 @@ package enum BenchFiles {
                 if n <= 0 { break }
                 offset += off_t(n)
             }
-            _ = Glibc.close(fd)
+            _ = close(fd)
         }
     }
 
@@ -124,11 +126,15 @@ package enum BenchFiles {
     package static func evict(directory: String) -> Bool {
         var ok = true
         for name in regularFiles(directory) {
-            let fd = Glibc.open(directory + "/" + name, O_RDONLY | O_CLOEXEC)
+            let fd = open(directory + "/" + name, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { ok = false; continue }
+            #if os(Linux)
             _ = fdatasync(fd)
             if posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED)) != 0 { ok = false }
-            _ = Glibc.close(fd)
+            #else
+            ok = false  // no posix_fadvise on Darwin: the cache stays warm
+            #endif
+            _ = close(fd)
         }
         return ok
     }
@@ -183,10 +189,10 @@ package enum ProcessStats {
     /// `/proc/self/clear_refs`, Linux 4.0+). Returns false when not possible.
     @discardableResult
     package static func resetPeakResident() -> Bool {
-        let fd = Glibc.open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC)
+        let fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
-        defer { _ = Glibc.close(fd) }
-        return Glibc.write(fd, "5", 1) == 1
+        defer { _ = close(fd) }
+        return write(fd, "5", 1) == 1
     }
 }
 

@@ -191,21 +191,12 @@ extension Inspect {
         return .healthy
     }
 
-    /// Writes `bytes` as the new file `path` through ``POSIXFileSystem``
+    /// Writes `bytes` as the new file `path` through the engine's
+    /// ``Durability/createNewFile(_:contents:)`` on ``POSIXFileSystem``
     /// (`O_NOFOLLOW`: a symlink planted at `path` fails the open instead of
-    /// redirecting the write), synced; a partial file is removed on failure
-    /// (a full disk, say) so no truncated copy is left behind.
+    /// redirecting the write), synced with its directory entry; a partial
+    /// file is removed on failure (a full disk, say).
     private static func writeNew(_ bytes: [UInt8], to path: String) throws(WALError) {
-        let fs = POSIXFileSystem()
-        let handle = try fs.open(path, access: .readWrite, create: true)
-        defer { handle.close() }
-        do throws(WALError) {
-            try handle.write(bytes, at: 0)
-            try handle.sync(dataOnly: false)
-        } catch {
-            handle.close()
-            try? fs.remove(path)
-            throw error
-        }
+        try Durability(fs: POSIXFileSystem(), directory: parentDirectory(of: path)).createNewFile(nameInParent(path), contents: bytes)
     }
 }

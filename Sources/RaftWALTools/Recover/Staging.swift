@@ -16,6 +16,10 @@ import RaftWAL
 ///    (run first by every in-place command) renames it into place.
 /// 2. rename staging → `FINAL`, sync the parent.
 ///
+/// Every write, sync, rename and removal goes through the engine's
+/// ``Durability`` (one per directory it works in), so the tool and the
+/// engine share one reviewed set of crash-safe steps.
+///
 /// Never through a path it did not create: a leftover staging path is
 /// emptied only when `lstat` shows a real directory holding the marker
 /// file (``markerName``) or the report this tool writes; anything else (a
@@ -26,6 +30,13 @@ struct Staging {
     let fs: any FileSystem
     let source: String
     let target: OutputTarget
+
+    /// Always durable: a result the tool presents must survive a power cut.
+    func durability(in directory: String) -> Durability {
+        Durability(fs: fs, directory: directory, policy: .durable)
+    }
+    /// The staging directory's durability.
+    var staged: Durability { durability(in: stagingPath) }
 
     static let reportName = "raft-recover-report.json"
     static let stagingSuffix = ".raft-recover-staging"
@@ -70,27 +81,22 @@ struct Staging {
         guard inPlace, fs.fileKind(source) == nil, fs.fileKind(stagingPath) == .directory,
               let report = completedReport(in: stagingPath) else { return nil }
         do {
-            try fs.rename(stagingPath, to: finalPath)
-            try fs.syncDirectory(parent)
+            try durability(in: parent).rename(nameInParent(stagingPath), to: nameInParent(finalPath))
         } catch {
             throw .writeFailed(error)
         }
         return report
     }
 
-    /// An empty staging directory: created, or emptied of what a crashed run left.
+    /// An empty staging directory: created (its name synced in the parent,
+    /// then the marker), or emptied of what a crashed run left.
     func prepare() throws(WALError) {
         if let kind = fs.fileKind(stagingPath) {
             try checkLeftover(kind)
-            for name in try fs.listDirectory(stagingPath) where name != Self.markerName {
-                try fs.remove(joinPath(stagingPath, name))
-            }
-            try fs.syncDirectory(stagingPath)
+            try staged.remove(try fs.listDirectory(stagingPath).filter { $0 != Self.markerName }.sorted())
         } else {
-            try fs.createDirectory(stagingPath)
-            try writeSynced([], as: Self.markerName)
-            try fs.syncDirectory(stagingPath)
-            try fs.syncDirectory(parent)
+            try staged.createDirectory()
+            try staged.touch(Self.markerName)
         }
     }
 
@@ -120,56 +126,21 @@ struct Staging {
     /// which is no part of a log) into the staging directory, each synced,
     /// then syncs the staging directory.
     func copyFiles(from directory: String) throws(WALError) {
-        for name in try fs.listDirectory(directory).sorted()
-        where name != Layout.lockFileName && !fs.isDirectory(joinPath(directory, name)) {
-            try copyContents(of: joinPath(directory, name), to: joinPath(stagingPath, name))
-        }
-        try fs.syncDirectory(stagingPath)
-    }
-
-    /// Copies the file `from` over `to` (created or emptied), in 1 MiB pieces,
-    /// and `fsync`s it; the caller syncs the directory.
-    func copyContents(of from: String, to: String) throws(WALError) {
-        let src = try fs.open(from, access: .readOnly, create: false)
-        defer { src.close() }
-        let dst = try fs.open(to, access: .readWrite, create: true)
-        defer { dst.close() }
-        try dst.truncate(to: 0)
-        let size = try src.size()
-        var offset: UInt64 = 0
-        while offset < size {
-            let chunk = try src.read(at: offset, count: Int(min(size - offset, 1 << 20)))
-            if chunk.isEmpty { break }
-            try dst.write(chunk, at: offset)
-            offset += UInt64(chunk.count)
-        }
-        try dst.sync(dataOnly: false)
+        let names = try fs.listDirectory(directory).sorted()
+            .filter { $0 != Layout.lockFileName && !fs.isDirectory(joinPath(directory, $0)) }
+        try staged.copyFiles(names.map { (from: joinPath(directory, $0), to: $0) })
     }
 
     /// Writes the report into the staging directory, atomically (temporary
     /// name, sync, rename, sync): from then on the staging directory is complete.
     func writeReport(_ report: RecoverReport) throws(WALError) {
-        let tmp = Self.reportName + ".tmp"
-        try writeSynced(Array((report.json() + "\n").utf8), as: tmp)
-        try fs.rename(joinPath(stagingPath, tmp), to: joinPath(stagingPath, Self.reportName))
-        try fs.syncDirectory(stagingPath)
+        try staged.writeFile(Self.reportName, Array((report.json() + "\n").utf8))
     }
 
-    /// Keeps `bytes` as the file `name` in the staging directory, durably
-    /// (the file, then the directory, synced): a copy of bytes a repair cuts.
+    /// Keeps `bytes` as the file `name` in the staging directory, durably:
+    /// a copy of bytes a repair cuts.
     func keep(_ bytes: [UInt8], as name: String) throws(WALError) {
-        try writeSynced(bytes, as: name)
-        try fs.syncDirectory(stagingPath)
-    }
-
-    /// Writes `bytes` as the whole file `name` in the staging directory and
-    /// syncs the file (not the directory).
-    private func writeSynced(_ bytes: [UInt8], as name: String) throws(WALError) {
-        let handle = try fs.open(joinPath(stagingPath, name), access: .readWrite, create: true)
-        defer { handle.close() }
-        try handle.truncate(to: 0)
-        try handle.write(bytes, at: 0)
-        try handle.sync(dataOnly: false)
+        try staged.writeFile(name, bytes)
     }
 
     /// Presents the complete staging directory under its final name (see the type's comment).
@@ -178,8 +149,7 @@ struct Staging {
             throw .invalidArgument("\(stagingPath) is no longer the directory this run made; not renaming it")
         }
         if fs.fileKind(joinPath(stagingPath, Self.markerName)) != nil {
-            try fs.remove(joinPath(stagingPath, Self.markerName))
-            try fs.syncDirectory(stagingPath)
+            try staged.remove([Self.markerName])
         }
         if let backup, fs.fileKind(backup) != nil {
             throw .invalidArgument("the backup path \(backup) appeared during the run; not renaming onto it")
@@ -187,11 +157,19 @@ struct Staging {
         if !inPlace, let kind = fs.fileKind(finalPath) {
             throw .invalidArgument("the output \(finalPath) appeared during the run (\(kind.rawValue)); not renaming onto it")
         }
+        // The backup and the staging directory are named beside the final
+        // directory, so both renames stay within `parent`.
+        let names = durability(in: parent)
         if inPlace, let backup {
-            try fs.rename(source, to: backup)
-            try fs.syncDirectory(parent)
+            try names.rename(nameInParent(source), to: nameInParent(backup))
         }
-        try fs.rename(stagingPath, to: finalPath)
-        try fs.syncDirectory(parent)
+        try names.rename(nameInParent(stagingPath), to: nameInParent(finalPath))
     }
+}
+
+/// `a/b/c` → `c`: the name of a path within its parent directory.
+func nameInParent(_ path: String) -> String {
+    let p = normalizedDirectory(path)
+    guard let slash = p.lastIndex(of: "/") else { return p }
+    return String(p[p.index(after: slash)...])
 }

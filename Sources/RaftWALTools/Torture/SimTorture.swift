@@ -8,7 +8,7 @@ package struct SimTortureConfig: Sendable {
     package var iterations: Int
     /// Adds storage faults (``TortureFault``) to crashes.
     package var faults: Bool = false
-    /// Runs the deliberately broken engine (``EngineCanary/acknowledgeBeforeSync``):
+    /// Runs the deliberately broken engine (``HookedFileSystem/acknowledgingBeforeSync(_:)``):
     /// the run succeeds only when the checker catches it.
     package var canary: Bool = false
     /// Crash points on one directory before a fresh one is started.
@@ -124,7 +124,7 @@ struct SimEpisode {
             var salt = SimRandom(seed: seed ^ (seq &* 0x9E37_79B9_7F4A_7C15))
             return salt.next()
         }
-        if config.canary { options.canary = .acknowledgeBeforeSync }
+        if config.canary { options.fileSystem = HookedFileSystem.acknowledgingBeforeSync(fs) }
     }
 
     mutating func fail(_ result: inout SimTortureResult, _ reason: String) {

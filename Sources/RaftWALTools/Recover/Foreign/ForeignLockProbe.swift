@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Whether a running daemon holds a Docker Swarm or etcd directory.
@@ -42,9 +44,17 @@ enum ForeignLockProbe {
         lock.l_start = 0
         lock.l_len = 0
         lock.l_pid = 0
+        #if os(Linux)
         if fcntl(fd, ofdGetLock, &lock) == 0 && lock.l_type != Int16(F_UNLCK) {
             return "an OFD lock" + (lock.l_pid > 0 ? " by pid \(lock.l_pid)" : "")
         }
+        #else
+        // No OFD locks outside Linux: a POSIX record lock is what a Go
+        // program's `F_SETLK` fallback takes there.
+        if fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != Int16(F_UNLCK) {
+            return "a record lock" + (lock.l_pid > 0 ? " by pid \(lock.l_pid)" : "")
+        }
+        #endif
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             return errno == EWOULDBLOCK ? "an flock" : nil
         }

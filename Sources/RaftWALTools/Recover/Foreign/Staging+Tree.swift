@@ -12,60 +12,41 @@ extension Staging {
         if fs.isDirectory(stagingPath) {
             try emptyTree(stagingPath)
         } else {
-            try fs.createDirectory(stagingPath)
-            try fs.syncDirectory(parentDirectory(of: stagingPath))
+            try staged.createDirectory()
         }
     }
 
+    /// Removes every file under `dir`, directory by directory (`lstat`: a
+    /// symlink is removed, never followed into), each directory synced.
     private func emptyTree(_ dir: String) throws(WALError) {
-        for name in try fs.listDirectory(dir) {
-            let path = joinPath(dir, name)
-            if fs.isDirectory(path) { try emptyTree(path) } else { try fs.remove(path) }
+        var files: [String] = []
+        for name in try fs.listDirectory(dir).sorted() {
+            if fs.fileKind(joinPath(dir, name)) == .directory { try emptyTree(joinPath(dir, name)) } else { files.append(name) }
         }
-        try fs.syncDirectory(dir)
+        try durability(in: dir).remove(files)
     }
 
     /// Creates `relative` (and its parents) inside the staging tree, each
     /// new directory's name made durable in its parent.
     func makeDirectory(_ relative: String) throws(WALError) {
-        var missing: [String] = []
-        var p = relative
-        while !p.isEmpty && !fs.isDirectory(joinPath(stagingPath, p)) {
-            missing.append(p)
-            p = p.contains("/") ? String(p[..<p.lastIndex(of: "/")!]) : ""
-        }
-        guard !missing.isEmpty else { return }
-        try fs.createDirectory(joinPath(stagingPath, relative))
-        for dir in missing {
-            try fs.syncDirectory(parentDirectory(of: joinPath(stagingPath, dir)))
-        }
+        guard !relative.isEmpty else { return }
+        try durability(in: joinPath(stagingPath, relative)).createDirectory()
     }
 
-    /// Writes `bytes` as `relative` inside the staging tree; the file is
-    /// synced, then its directory.
+    /// Writes `bytes` as `relative` inside the staging tree, atomically
+    /// (``Durability/writeFile(_:_:)``).
     func writeFile(_ relative: String, _ bytes: [UInt8]) throws(WALError) {
         let path = joinPath(stagingPath, relative)
         try makeDirectory(parentRelative(relative))
-        let handle = try fs.open(path, access: .readWrite, create: true)
-        defer { handle.close() }
-        try handle.truncate(to: 0)
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(bytes.count, offset + (1 << 20))
-            try handle.write(Array(bytes[offset..<end]), at: UInt64(offset))
-            offset = end
-        }
-        try handle.sync(dataOnly: false)
-        try fs.syncDirectory(parentDirectory(of: path))
+        try durability(in: parentDirectory(of: path)).writeFile(nameInParent(path), bytes)
     }
 
     /// Copies the file `from` (an absolute path) to `relative` inside the
-    /// staging tree, byte for byte, in 1 MiB pieces; synced like ``writeFile(_:_:)``.
+    /// staging tree, byte for byte (``Durability/copyFiles(_:)``).
     func copyFile(from: String, to relative: String) throws(WALError) {
         let path = joinPath(stagingPath, relative)
         try makeDirectory(parentRelative(relative))
-        try copyContents(of: from, to: path)
-        try fs.syncDirectory(parentDirectory(of: path))
+        try durability(in: parentDirectory(of: path)).copyFiles([(from: from, to: nameInParent(path))])
     }
 
     private func parentRelative(_ relative: String) -> String {
