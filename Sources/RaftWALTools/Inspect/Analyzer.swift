@@ -546,8 +546,8 @@ package struct Analyzer {
             a.findings.append(Finding(.notice, nil, file: name, "backup of bytes removed by an earlier repair"))
         }
         for name in a.listing.others {
-            if name == Staging.reportName {
-                a.findings.append(Finding(.notice, nil, file: name, "the report of the raft-recover run that made this directory: ignored by the engine"))
+            if let artifact = ToolArtifacts.describe(name) {
+                a.findings.append(Finding(.notice, nil, file: name, artifact))
             } else {
                 a.findings.append(Finding(.notice, nil, file: name, "not a RaftWAL file: ignored by the engine"))
             }

@@ -9,6 +9,9 @@ func previousRun(_ staging: Staging, command: String, source: String, options: R
         if source == "/" || last == "." || last == ".." {
             throw .usage("--in-place needs the directory by name (not \(source)): it is renamed to keep the backup")
         }
+        if options.fileSystem.fileKind(source) == .symbolicLink {
+            throw .usage("--in-place renames \(source) to keep the backup, and \(source) is a symbolic link: name the directory it points to")
+        }
         guard !options.dryRun, var report = try staging.finishInterrupted() else { return nil }
         report.outcome = .alreadyDone
         report.notes.append("completed an interrupted run: \(staging.stagingPath) renamed to \(source)")

@@ -8,6 +8,9 @@ extension ForeignRecover {
         let fs = options.fileSystem
         switch options.target {
         case .inPlace:
+            if fs.fileKind(root) == .symbolicLink {
+                throw .usage("--in-place renames \(root) to keep the backup, and \(root) is a symbolic link: name the directory it points to")
+            }
             if !options.dryRun, var report = try staging.finishInterrupted() {
                 report.outcome = .alreadyDone
                 report.notes.append("completed an interrupted run: \(staging.stagingPath) renamed to \(root)")
@@ -25,7 +28,8 @@ extension ForeignRecover {
             let out = normalizedDirectory(out)
             if out == root || out == source { throw .usage("--output must differ from the source directory (use --in-place to replace it)") }
             if out.hasPrefix(root + "/") { throw .usage("--output must not be inside the source directory") }
-            guard fs.isDirectory(out) || fs.fileExists(out) else { return nil }
+            // lstat: a dangling symlink is there too (and never written through).
+            guard fs.fileKind(out) != nil else { return nil }
             if var report = staging.completedReport(in: out), report.command == command.rawValue, report.source == root,
                let digest = report.sourceWALDigest, (try? walDigest(fs, root + "/" + relativeWAL(loc))) == digest {
                 report.outcome = .alreadyDone

@@ -4,24 +4,59 @@ import RaftWAL
 /// `swarm/`, an etcd data directory): the same rules as ``Staging``, every
 /// write, sync and rename through its file system.
 extension Staging {
-    /// An empty staging tree: created, or emptied of every file a crashed
-    /// run left (its empty subdirectories are reused; the file system seam
-    /// has no rmdir, and an empty directory is never mistaken for a result
-    /// because completeness is the report file).
+    /// An empty staging tree: created (with the marker, as ``prepare()``
+    /// makes it), or emptied of every file a crashed run left (its empty
+    /// subdirectories are reused; the file system seam has no rmdir, and an
+    /// empty directory is never mistaken for a result because completeness
+    /// is the report file).
+    ///
+    /// Never through a path it did not create: a leftover that is not a real
+    /// directory (`lstat`), or holds neither the marker nor the report, or
+    /// holds anything but regular files and real directories (a symlink
+    /// planted inside), is refused and left as it is.
     func prepareTree() throws(WALError) {
-        if fs.isDirectory(stagingPath) {
+        if let kind = fs.fileKind(stagingPath) {
+            try checkLeftoverTree(kind)
             try emptyTree(stagingPath)
         } else {
             try staged.createDirectory()
+            try staged.touch(Self.markerName)
         }
     }
 
-    /// Removes every file under `dir`, directory by directory (`lstat`: a
-    /// symlink is removed, never followed into), each directory synced.
+    private func checkLeftoverTree(_ kind: FileKind) throws(WALError) {
+        let refuse = { (why: String) -> WALError in
+            .invalidArgument("\(stagingPath) exists and \(why); not made by a previous raft-recover run, so it is "
+                             + "neither emptied nor written nor renamed (remove it yourself if it is stale)")
+        }
+        guard kind == .directory else { throw refuse("is \(kind.rawValue)") }
+        let names = try fs.listDirectory(stagingPath)
+        guard !names.isEmpty else { return }
+        guard fs.fileKind(joinPath(stagingPath, Self.markerName)) == .regular
+              || fs.fileKind(joinPath(stagingPath, Self.reportName)) == .regular else {
+            throw refuse("holds no \(Self.markerName) marker")
+        }
+        func check(_ relative: String) throws(WALError) {
+            let dir = relative.isEmpty ? stagingPath : joinPath(stagingPath, relative)
+            for name in try fs.listDirectory(dir) {
+                let rel = relative.isEmpty ? name : relative + "/" + name
+                switch fs.fileKind(joinPath(stagingPath, rel)) {
+                case .regular: continue
+                case .directory: try check(rel)
+                case let k: throw refuse("holds \(rel), which is \(k?.rawValue ?? "gone")")
+                }
+            }
+        }
+        try check("")
+    }
+
+    /// Removes every file under `dir` except the marker (checked first by
+    /// ``checkLeftoverTree(_:)``: only regular files and real directories).
     private func emptyTree(_ dir: String) throws(WALError) {
         var files: [String] = []
-        for name in try fs.listDirectory(dir).sorted() {
-            if fs.fileKind(joinPath(dir, name)) == .directory { try emptyTree(joinPath(dir, name)) } else { files.append(name) }
+        for name in try fs.listDirectory(dir).sorted() where !(dir == stagingPath && name == Self.markerName) {
+            let path = joinPath(dir, name)
+            if fs.fileKind(path) == .directory { try emptyTree(path) } else { files.append(name) }
         }
         try durability(in: dir).remove(files)
     }
@@ -54,13 +89,15 @@ extension Staging {
     }
 }
 
-/// Every regular file under `root`, as paths relative to it, sorted.
+/// Every file under `root` (not under a symlinked directory), as paths relative to it, sorted.
 func treeFiles(_ fs: any FileSystem, _ root: String, _ relative: String = "") throws(WALError) -> [String] {
     var out: [String] = []
     let dir = relative.isEmpty ? root : joinPath(root, relative)
     for name in try fs.listDirectory(dir).sorted() {
         let rel = relative.isEmpty ? name : relative + "/" + name
-        if fs.isDirectory(joinPath(root, rel)) { out += try treeFiles(fs, root, rel) } else { out.append(rel) }
+        // lstat: a symlink to a directory is listed as a file (and not
+        // carried), never followed (a link to `..` would never end).
+        if fs.fileKind(joinPath(root, rel)) == .directory { out += try treeFiles(fs, root, rel) } else { out.append(rel) }
     }
     return out
 }
