@@ -549,6 +549,13 @@ def check_seal(name, data, records, seal_rec, first_index):
             last, rewrite_from, runs, confs = reset[0], None, [], []
             continue
         m = decode_batch_meta(r)
+        if not r["entryCount"] and r["firstIndex"] <= last:
+            # A truncation record: cut at firstIndex; rewriteFrom records it (lastIndex < rewriteFrom).
+            f = r["firstIndex"]
+            last = f - 1
+            runs = [x for x in runs if x[0] < f]
+            confs = [c for c in confs if c < f]
+            rewrite_from = f if rewrite_from is None else min(rewrite_from, f)
         if r["entryCount"]:
             f = r["firstIndex"]
             last = min(last, f - 1)
@@ -626,6 +633,7 @@ class Log:
         self.snapshot = None
         self.snapshots = []
         self.ignored = []
+        self.truncations = []      # truncation records met (FORMAT.md §5.2), in order
 
     def note(self, label):
         if label not in self.labels:
@@ -635,8 +643,16 @@ class Log:
     def apply_batch(self, name, rec, meta, entries):
         f, n = rec["firstIndex"], rec["entryCount"]
         if n == 0:
-            if f != self.last_index + 1:
+            if f > self.last_index + 1:
                 raise Refused(C6, f"{name} at offset {rec['offset']}: hard-state record at {f}, the log ends at {self.last_index}")
+            if f <= self.last_index:
+                # A truncation record: every index >= f is dropped.
+                if f == 0 or (self.reset_base is not None and f <= self.reset_base[0]):
+                    raise Refused(C6, f"{name} at offset {rec['offset']}: truncation at {f} cuts into the snapshot base")
+                while self.entries and self.entries[-1]["index"] >= f:
+                    self.entries.pop()
+                self.last_index = f - 1
+                self.truncations.append({"segment": name, "offset": rec["offset"], "from": f})
         else:
             if f > self.last_index + 1:
                 raise Refused(C6, f"{name} at offset {rec['offset']}: index gap, entries start at {f}, the log ends at {self.last_index}")
@@ -834,7 +850,7 @@ def to_json(log, directory):
         "snapshot": snapshot(log.snapshot) if log.snapshot else None,
         "snapshots": [snapshot(s) for s in log.snapshots], "membership": membership_at_last(log),
         "entries": [entry(e) for e in log.entries], "notes": log.notes, "problems": log.problems,
-        "ignoredFiles": log.ignored,
+        "ignoredFiles": log.ignored, "truncations": log.truncations,
     }
 
 
@@ -855,6 +871,8 @@ def print_text(report, show_entries, out):
             lz = " lz4" if r["compressed"] else ""
             out.write(f"  @{r['offset']:<7} {r['type']:<11} first {r['firstIndex']:<6} n {r['entryCount']:<4} "
                       f"bytes {r['recordBytes']:<6} stored {r['storedLength']}/{r['rawLength']}{lz}  crc {r['checksum']}\n")
+    for t in report["truncations"]:
+        out.write(f"truncation  {t['segment']} @{t['offset']}: entries from {t['from']} on removed\n")
     for s in report["snapshots"]:
         if "problem" in s:
             out.write(f"snapshot    {s['name']}  DAMAGED: {s['problem']}\n")
