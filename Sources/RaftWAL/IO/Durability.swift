@@ -43,6 +43,41 @@ struct Durability {
         return try fs.open(path(name), access: .readWrite, create: false)
     }
 
+    /// Starts a file written in pieces (a streamed snapshot) under
+    /// `temporaryName` (a `*.tmp` name: readers ignore it, a writer's open
+    /// removes it). Steps: ``writePiece(_:_:at:)`` any number of times, then
+    /// ``publishFile(_:from:to:)`` (or ``discardFile(_:)``), so a crash
+    /// leaves either no final name or a complete file, as ``createFile(_:contents:allocate:)``.
+    func beginFile(_ temporaryName: String) throws(WALError) -> any FileHandle {
+        let tmp = path(temporaryName)
+        if fs.fileKind(tmp) != nil { try fs.remove(tmp) }  // lstat: a leftover symlink is removed, not followed
+        let handle = try fs.open(tmp, access: .readWrite, create: true)
+        do { try handle.truncate(to: 0) } catch { handle.close(); throw error }
+        return handle
+    }
+
+    /// Writes one piece of a file begun with ``beginFile(_:)``; not synced
+    /// (``publishFile(_:from:to:)`` syncs the whole file once).
+    func writePiece(_ handle: any FileHandle, _ bytes: [UInt8], at offset: UInt64) throws(WALError) {
+        try handle.write(bytes, at: offset)
+    }
+
+    /// Makes a file begun with ``beginFile(_:)`` durable under `name`:
+    /// `fsync` it, rename, `fsync` the directory. Closes the handle.
+    func publishFile(_ handle: any FileHandle, from temporaryName: String, to name: String) throws(WALError) {
+        defer { handle.close() }
+        if syncing { try handle.sync(dataOnly: false) }
+        try fs.rename(path(temporaryName), to: path(name))
+        if syncing { try fs.syncDirectory(directory) }
+    }
+
+    /// Drops a file begun with ``beginFile(_:)`` that will not be published
+    /// (its source failed), best effort: a leftover `.tmp` is harmless.
+    func discardFile(_ handle: any FileHandle, _ temporaryName: String) {
+        handle.close()
+        try? fs.remove(path(temporaryName))
+    }
+
     /// Writes `bytes` at `offset` and, under the durable policy, `fdatasync`s:
     /// when this returns the bytes survive a crash. The caller must treat a
     /// throw as fail-stop: after a failed sync the page cache may have dropped

@@ -161,7 +161,7 @@ struct LogOpener {
         // The newest valid snapshot of this log.
         var validSnapshots: [SnapshotFileInfo] = []
         for var info in snapshots {
-            if info.problem == nil, let m = try? catalog.read(info.name).0,
+            if info.problem == nil, let m = try? catalog.open(info.name).header,  // the header only: the data was verified by list
                m.identity.clusterID != identity.clusterID || m.identity.memberID != identity.memberID {
                 info.problem = .corrupted(file: info.name, offset: 16, indexes: nil, reason: "snapshot belongs to another log")
             }

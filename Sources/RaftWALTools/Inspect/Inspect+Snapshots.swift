@@ -77,48 +77,59 @@ extension Inspect {
                 throw ToolFailure("\(outputPath) exists (\(kind.rawValue)); not overwriting it")
             }
         }
-        let snapshot: Snapshot
-        do { snapshot = try SnapshotInspector.read(directory: directory, name: info.name) } catch {
-            output.err("raft-inspect: \(error.description)\n")
-            return .damage
-        }
+        // Streamed: one verified chunk in memory at a time (a chunked,
+        // version-2 snapshot has no size cap). The file's totals are checked
+        // after the last chunk: on damage the partial output file is removed.
+        let written: UInt64
         if toStdout {
-            output.outBytes(snapshot.data)
-            output.err("raft-inspect: wrote \(snapshot.data.count) bytes of \(info.name) (index \(info.index), term \(info.term)) to stdout\n")
+            do throws(WALError) {
+                written = try SnapshotInspector.forEachChunk(directory: directory, name: info.name) { output.outBytes($0); return true }
+            } catch {
+                output.err("raft-inspect: \(error.description) (the bytes already written to stdout are not a valid snapshot)\n")
+                return .damage
+            }
+            output.err("raft-inspect: wrote \(written) bytes of \(info.name) (index \(info.index), term \(info.term)) to stdout\n")
             return .healthy
         }
-        do throws(WALError) {
-            try writeNew(snapshot.data, to: target.path)
-        } catch {
+        // O_NOFOLLOW: a symlink planted at the path fails the open instead of
+        // redirecting the write; a partial file is removed on any failure.
+        let fs = POSIXFileSystem()
+        let handle: any RaftWAL.FileHandle
+        do throws(WALError) { handle = try fs.open(target.path, access: .readWrite, create: true) } catch {
             throw ToolFailure("cannot write \(outputPath): \(error.description)")
+        }
+        var offset: UInt64 = 0
+        var writeError: WALError? = nil
+        do throws(WALError) {
+            written = try SnapshotInspector.forEachChunk(directory: directory, name: info.name) { chunk in
+                do throws(WALError) { try handle.write(chunk, at: offset) } catch { writeError = error; return false }
+                offset += UInt64(chunk.count)
+                return true
+            }
+            if writeError == nil { try handle.sync(dataOnly: false) }
+        } catch {
+            handle.close()
+            try? fs.remove(target.path)
+            if writeError == nil, error.isCorruption {
+                output.err("raft-inspect: \(error.description) (nothing written)\n")
+                return .damage
+            }
+            throw ToolFailure("cannot write \(outputPath): \((writeError ?? error).description)")
+        }
+        handle.close()
+        if let writeError {
+            try? fs.remove(target.path)
+            throw ToolFailure("cannot write \(outputPath): \(writeError.description)")
         }
         switch format {
         case .json:
             output.line(JSON.object([
                 ("snapshot", .string(info.name)), ("index", .uint(info.index)), ("term", .uint(info.term)),
-                ("output", .string(outputPath)), ("dataBytes", .uint(UInt64(snapshot.data.count))),
+                ("output", .string(outputPath)), ("dataBytes", .uint(written)),
             ]).pretty())
         case .text:
-            output.line("wrote \(snapshot.data.count) bytes of \(info.name) (index \(info.index), term \(info.term)) to \(outputPath)")
+            output.line("wrote \(written) bytes of \(info.name) (index \(info.index), term \(info.term)) to \(outputPath)")
         }
         return .healthy
-    }
-
-    /// Writes `bytes` as the new file `path` through ``POSIXFileSystem``
-    /// (`O_NOFOLLOW`: a symlink planted at `path` fails the open instead of
-    /// redirecting the write), synced; a partial file is removed on failure
-    /// (a full disk, say) so no truncated copy is left behind.
-    private static func writeNew(_ bytes: [UInt8], to path: String) throws(WALError) {
-        let fs = POSIXFileSystem()
-        let handle = try fs.open(path, access: .readWrite, create: true)
-        defer { handle.close() }
-        do throws(WALError) {
-            try handle.write(bytes, at: 0)
-            try handle.sync(dataOnly: false)
-        } catch {
-            handle.close()
-            try? fs.remove(path)
-            throw error
-        }
     }
 }

@@ -115,6 +115,7 @@ struct SimEpisode {
         let sizes: [UInt64] = [16 << 10, 64 << 10, 256 << 10, 1 << 20]
         options.segmentSizeBytes = sizes[random.below(sizes.count)]
         options.compression = random.chance(0.7)
+        options.snapshotChunkBytes = 4096  // streamed snapshots (TortureWorkload) span many chunks
         options.preallocate = random.chance(0.8)
         let keeps: [UInt64] = [0, 10, 500]
         options.compactionKeepEntries = keeps[random.below(keeps.count)]

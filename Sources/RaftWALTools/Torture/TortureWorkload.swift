@@ -138,7 +138,13 @@ struct TortureWorkload {
         case let .setHardState(hs):
             try log.setHardState(hs)
         case let .snapshot(s, _):
-            try log.saveSnapshot(s)
+            if s.metadata.index % 3 == 0 {
+                // Streamed (a chunked, version-2 file), in pieces of 7000 bytes.
+                let pieces = stride(from: 0, to: s.data.count, by: 7000).map { Array(s.data[$0..<min($0 + 7000, s.data.count)]) }
+                try log.saveSnapshot(s.metadata, chunks: pieces)
+            } else {
+                try log.saveSnapshot(s)
+            }
         case let .compact(i):
             try log.compact(through: i)
         case let .truncate(i):
