@@ -684,6 +684,34 @@ def read_snapshot_v2(data, name):
             "membership": members, "data": payload}
 
 
+def read_metadata(path):
+    """FORMAT.md §8.3: the metadata file META; returns {key: bytes}."""
+    data = open(path, "rb").read()
+    if not 20 <= len(data) <= 1 << 20:
+        raise Damage("META", 0, f"{len(data)} bytes")
+    if data[0:8] != b"RWALMETA":
+        raise Damage("META", 0, "bad magic")
+    if mask(crc32c(data[:-4])) != struct.unpack_from("<I", data, len(data) - 4)[0]:
+        raise Damage("META", len(data) - 4, "checksum mismatch")
+    r = Reader(data[:-4], "metadata")
+    r.raw(8, "magic")
+    version, reserved, count = r.u16(), r.u16(), r.u32()
+    if version != 1 or reserved != 0 or count > 4096:
+        raise Damage("META", 8, f"version {version}, reserved {reserved}, {count} keys")
+    out, previous = {}, None
+    try:
+        for _ in range(count):
+            key = r.string16("key")
+            if not key or (previous is not None and key <= previous):
+                raise ValueError("keys are not sorted, unique and non-empty")
+            previous = key
+            out[key] = r.raw(r.u32("valueLength"), "value")
+        r.end()
+    except ValueError as e:
+        raise Damage("META", 16, str(e))
+    return out
+
+
 # ---------------------------------------------------------------- the whole directory
 
 class Log:
@@ -701,6 +729,7 @@ class Log:
         self.snapshots = []
         self.ignored = []
         self.truncations = []      # truncation records met (FORMAT.md §5.2), in order
+        self.metadata = None       # the META file's values (FORMAT.md §8.3), if any
 
     def note(self, label):
         if label not in self.labels:
@@ -751,6 +780,11 @@ def check_directory(directory, want_records, log):
             snaps.append(name)
         elif name.endswith(".tmp"):
             temporaries.append(name)
+        elif name == "META":
+            try:
+                log.metadata = read_metadata(os.path.join(directory, name))
+            except Damage as e:
+                log.problems.append(f"damaged metadata file: {e}")
         elif name not in ("LOCK", "SYNC-FAILED"):
             log.ignored.append(name)
     segs.sort()
@@ -918,6 +952,7 @@ def to_json(log, directory):
         "snapshots": [snapshot(s) for s in log.snapshots], "membership": membership_at_last(log),
         "entries": [entry(e) for e in log.entries], "notes": log.notes, "problems": log.problems,
         "ignoredFiles": log.ignored, "truncations": log.truncations,
+        "metadata": {k: v.hex() for k, v in log.metadata.items()} if log.metadata is not None else None,
     }
 
 

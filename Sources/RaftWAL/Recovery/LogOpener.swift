@@ -85,7 +85,7 @@ struct LogOpener {
                 snapshotNames.append(name)
             } else if name.hasSuffix(Layout.temporarySuffix) {
                 temporaries.append(name)
-            } else if name != Layout.lockFileName && name != Layout.syncFailedMarkerName {
+            } else if name != Layout.lockFileName && name != Layout.syncFailedMarkerName && name != MetadataFile.name {
                 report.ignoredFiles.append(name)
             }
         }
