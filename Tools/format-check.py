@@ -43,6 +43,12 @@ MAX_ENTRIES_PER_BATCH = 1 << 24
 MAX_MEMBERSHIP_BYTES = 16 << 20
 MAX_SNAPSHOT_DATA_BYTES = 0x7E000000
 MAX_MEMBERS = 1 << 16
+SNAPSHOT_V2 = 2                      # chunked snapshot files (FORMAT.md §8.2)
+SNAPSHOT_FOOTER_BYTES = 40
+SNAPSHOT_FOOTER_MAGIC = b"RWALSNPE"
+SNAPSHOT_CHUNK_HEADER_BYTES = 16
+MAX_SNAPSHOT_CHUNK_BYTES = 64 << 20
+MAX_SNAPSHOT_V2_DATA_BYTES = 1 << 50
 
 TYPE_BATCH, TYPE_SEAL, TYPE_RESET, TYPE_BATCH_TABLE = 1, 2, 3, 4
 TYPE_NAMES = {1: "batch", 2: "seal", 3: "reset", 4: "batch-table"}
@@ -549,6 +555,13 @@ def check_seal(name, data, records, seal_rec, first_index):
             last, rewrite_from, runs, confs = reset[0], None, [], []
             continue
         m = decode_batch_meta(r)
+        if not r["entryCount"] and r["firstIndex"] <= last:
+            # A truncation record: cut at firstIndex; rewriteFrom records it (lastIndex < rewriteFrom).
+            f = r["firstIndex"]
+            last = f - 1
+            runs = [x for x in runs if x[0] < f]
+            confs = [c for c in confs if c < f]
+            rewrite_from = f if rewrite_from is None else min(rewrite_from, f)
         if r["entryCount"]:
             f = r["firstIndex"]
             last = min(last, f - 1)
@@ -582,6 +595,8 @@ def read_snapshot(path, name):
     if mask(crc32c(data[0:92])) != stored:
         raise Damage(name, 92, "header checksum mismatch")
     version, size, flags = struct.unpack_from("<HHI", data, 8)
+    if version == SNAPSHOT_V2 and size == SNAPSHOT_HEADER_BYTES and flags <= 1:
+        return read_snapshot_v2(data, name)
     if version != FORMAT_VERSION or size != SNAPSHOT_HEADER_BYTES or flags > 1:
         raise Damage(name, 8, f"version {version}, header size {size}, flags {flags}")
     c_hi, c_lo, member, epoch, index, term = struct.unpack_from("<6Q", data, 16)
@@ -610,6 +625,93 @@ def read_snapshot(path, name):
             "membership": members, "data": payload}
 
 
+def read_snapshot_v2(data, name):
+    """FORMAT.md §8.2: header, membership (own checksum), chunks (each checksummed, bound to the snapshot
+    and its offset, LZ4 or raw), footer with the totals."""
+    flags = struct.unpack_from("<I", data, 12)[0]
+    c_hi, c_lo, member, epoch, index, term = struct.unpack_from("<6Q", data, 16)
+    m_len, m_crc, chunk_bytes = struct.unpack_from("<III", data, 64)
+    if m_len > MAX_MEMBERSHIP_BYTES or not 1 <= chunk_bytes <= MAX_SNAPSHOT_CHUNK_BYTES:
+        raise Damage(name, 64, "lengths out of bounds")
+    m_end = SNAPSHOT_HEADER_BYTES + m_len
+    if len(data) < m_end + SNAPSHOT_FOOTER_BYTES:
+        raise Damage(name, len(data), "too short for its membership and footer")
+    membership = data[SNAPSHOT_HEADER_BYTES:m_end]
+    if mask(crc32c(membership, crc32c(u64le(term), crc32c(u64le(index))))) != m_crc:
+        raise Damage(name, 68, "membership checksum mismatch")
+    end = len(data) - SNAPSHOT_FOOTER_BYTES
+    footer = data[end:]
+    if footer[32:40] != SNAPSHOT_FOOTER_MAGIC:
+        raise Damage(name, end + 32, "no footer magic (an incomplete file)")
+    if mask(crc32c(footer[0:28], crc32c(u64le(term), crc32c(u64le(index))))) != struct.unpack_from("<I", footer, 28)[0]:
+        raise Damage(name, end + 28, "footer checksum mismatch")
+    count, raw_total, stored_total, data_crc = struct.unpack_from("<QQQI", footer, 0)
+    if raw_total > MAX_SNAPSHOT_V2_DATA_BYTES or stored_total > MAX_SNAPSHOT_V2_DATA_BYTES:
+        raise Damage(name, end + 8, "data length out of bounds")
+    try:
+        members = decode_membership(membership)
+    except ValueError as e:
+        raise Damage(name, SNAPSHOT_HEADER_BYTES, str(e))
+    pieces, offset, n, stored_sum, crc = [], m_end, 0, 0, 0
+    while offset < end:
+        if end - offset < SNAPSHOT_CHUNK_HEADER_BYTES:
+            raise Damage(name, offset, "a chunk header runs into the footer")
+        stored_crc, c_flags, stored, raw = struct.unpack_from("<IIII", data, offset)
+        if c_flags > 1 or not 1 <= raw <= chunk_bytes or (c_flags == 0 and stored != raw) \
+                or (c_flags == 1 and not 1 <= stored < raw):
+            raise Damage(name, offset, f"chunk header: flags {c_flags}, stored {stored}, raw {raw}")
+        if end - offset - SNAPSHOT_CHUNK_HEADER_BYTES < stored:
+            raise Damage(name, offset, "a chunk runs into the footer")
+        frame_end = offset + SNAPSHOT_CHUNK_HEADER_BYTES + stored
+        check = crc32c(data[offset + 4:frame_end], crc32c(u64le(offset), crc32c(u64le(term), crc32c(u64le(index)))))
+        if mask(check) != stored_crc:
+            raise Damage(name, offset, "chunk checksum mismatch")
+        body = data[offset + SNAPSHOT_CHUNK_HEADER_BYTES:frame_end]
+        try:
+            piece = lz4_decompress(body, raw) if c_flags == 1 else body
+        except ValueError as e:
+            raise Damage(name, offset, f"chunk: {e}")
+        crc = crc32c(piece, crc)
+        pieces.append(piece)
+        n, stored_sum, offset = n + 1, stored_sum + stored, frame_end
+    payload = b"".join(pieces)
+    if (n, len(payload), stored_sum, mask(crc)) != (count, raw_total, stored_total, data_crc):
+        raise Damage(name, end, f"data does not match the footer ({n} chunks, {len(payload)} bytes; footer: {count}, {raw_total})")
+    if parse_snapshot_name(name) != (index, term):
+        raise Damage(name, 48, f"header says index {index} term {term}, the name disagrees")
+    return {"name": name, "index": index, "term": term, "compressed": flags == 1, "version": SNAPSHOT_V2,
+            "identity": {"clusterID": f"{c_hi:016x}{c_lo:016x}", "memberID": member, "epoch": epoch},
+            "membership": members, "data": payload}
+
+
+def read_metadata(path):
+    """FORMAT.md §8.3: the metadata file META; returns {key: bytes}."""
+    data = open(path, "rb").read()
+    if not 20 <= len(data) <= 1 << 20:
+        raise Damage("META", 0, f"{len(data)} bytes")
+    if data[0:8] != b"RWALMETA":
+        raise Damage("META", 0, "bad magic")
+    if mask(crc32c(data[:-4])) != struct.unpack_from("<I", data, len(data) - 4)[0]:
+        raise Damage("META", len(data) - 4, "checksum mismatch")
+    r = Reader(data[:-4], "metadata")
+    r.raw(8, "magic")
+    version, reserved, count = r.u16(), r.u16(), r.u32()
+    if version != 1 or reserved != 0 or count > 4096:
+        raise Damage("META", 8, f"version {version}, reserved {reserved}, {count} keys")
+    out, previous = {}, None
+    try:
+        for _ in range(count):
+            key = r.string16("key")
+            if not key or (previous is not None and key <= previous):
+                raise ValueError("keys are not sorted, unique and non-empty")
+            previous = key
+            out[key] = r.raw(r.u32("valueLength"), "value")
+        r.end()
+    except ValueError as e:
+        raise Damage("META", 16, str(e))
+    return out
+
+
 # ---------------------------------------------------------------- the whole directory
 
 class Log:
@@ -626,6 +728,8 @@ class Log:
         self.snapshot = None
         self.snapshots = []
         self.ignored = []
+        self.truncations = []      # truncation records met (FORMAT.md §5.2), in order
+        self.metadata = None       # the META file's values (FORMAT.md §8.3), if any
 
     def note(self, label):
         if label not in self.labels:
@@ -635,8 +739,16 @@ class Log:
     def apply_batch(self, name, rec, meta, entries):
         f, n = rec["firstIndex"], rec["entryCount"]
         if n == 0:
-            if f != self.last_index + 1:
+            if f > self.last_index + 1:
                 raise Refused(C6, f"{name} at offset {rec['offset']}: hard-state record at {f}, the log ends at {self.last_index}")
+            if f <= self.last_index:
+                # A truncation record: every index >= f is dropped.
+                if f == 0 or (self.reset_base is not None and f <= self.reset_base[0]):
+                    raise Refused(C6, f"{name} at offset {rec['offset']}: truncation at {f} cuts into the snapshot base")
+                while self.entries and self.entries[-1]["index"] >= f:
+                    self.entries.pop()
+                self.last_index = f - 1
+                self.truncations.append({"segment": name, "offset": rec["offset"], "from": f})
         else:
             if f > self.last_index + 1:
                 raise Refused(C6, f"{name} at offset {rec['offset']}: index gap, entries start at {f}, the log ends at {self.last_index}")
@@ -668,6 +780,11 @@ def check_directory(directory, want_records, log):
             snaps.append(name)
         elif name.endswith(".tmp"):
             temporaries.append(name)
+        elif name == "META":
+            try:
+                log.metadata = read_metadata(os.path.join(directory, name))
+            except Damage as e:
+                log.problems.append(f"damaged metadata file: {e}")
         elif name not in ("LOCK", "SYNC-FAILED"):
             log.ignored.append(name)
     segs.sort()
@@ -834,7 +951,8 @@ def to_json(log, directory):
         "snapshot": snapshot(log.snapshot) if log.snapshot else None,
         "snapshots": [snapshot(s) for s in log.snapshots], "membership": membership_at_last(log),
         "entries": [entry(e) for e in log.entries], "notes": log.notes, "problems": log.problems,
-        "ignoredFiles": log.ignored,
+        "ignoredFiles": log.ignored, "truncations": log.truncations,
+        "metadata": {k: v.hex() for k, v in log.metadata.items()} if log.metadata is not None else None,
     }
 
 
@@ -855,6 +973,8 @@ def print_text(report, show_entries, out):
             lz = " lz4" if r["compressed"] else ""
             out.write(f"  @{r['offset']:<7} {r['type']:<11} first {r['firstIndex']:<6} n {r['entryCount']:<4} "
                       f"bytes {r['recordBytes']:<6} stored {r['storedLength']}/{r['rawLength']}{lz}  crc {r['checksum']}\n")
+    for t in report["truncations"]:
+        out.write(f"truncation  {t['segment']} @{t['offset']}: entries from {t['from']} on removed\n")
     for s in report["snapshots"]:
         if "problem" in s:
             out.write(f"snapshot    {s['name']}  DAMAGED: {s['problem']}\n")

@@ -23,6 +23,10 @@ public enum WALError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The caller broke the API's contract (for example an append that
     /// leaves a gap, or a commit index beyond the last entry).
     case invalidArgument(String)
+    /// ``RaftLog/truncate(after:)`` was asked to remove entries at or below
+    /// the persisted commit index `commit` (Raft never removes a committed
+    /// entry). Nothing was written.
+    case truncationBelowCommit(after: UInt64, commit: UInt64)
     /// The directory is not a RaftWAL data directory, or belongs to another log.
     case notALog(path: String, reason: String)
     /// A sync failed earlier: the log refuses further writes until it is
@@ -60,6 +64,8 @@ public enum WALError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path) is locked by another writer (\(by))"
         case let .invalidArgument(why):
             return "invalid argument: \(why)"
+        case let .truncationBelowCommit(after, commit):
+            return "truncation after index \(after) would remove committed entries \(after + 1)...\(commit) (commit index \(commit))"
         case let .notALog(path, reason):
             return "\(path) is not a RaftWAL log: \(reason)"
         case let .failStopped(cause):

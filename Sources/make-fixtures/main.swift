@@ -4,6 +4,9 @@
 // `make-fixtures hostile-batch DIR [ENTRY-BYTES]` instead writes a log whose
 // one record is a checksum-valid batch of 2^24 entries (not shipped: it is
 // for measuring readers' peak memory, docs/TORTURE.md).
+// `make-fixtures big-snapshot DIR BYTES` writes a log whose snapshot of BYTES
+// bytes is saved through the streaming API (not shipped: for measuring the
+// peak memory of a streamed save and of `raft-inspect snapshots --extract`).
 import Foundation
 import RaftWALTesting
 
@@ -12,6 +15,9 @@ do {
     if args.first == "hostile-batch", args.count >= 2 {
         try HostileDirectories.hugeBatch(at: args[1], entryBytes: args.count > 2 ? Int(args[2]) ?? 0 : 0)
         print("wrote a 2^24-entry batch under \(args[1])")
+    } else if args.first == "big-snapshot", args.count >= 3, let bytes = UInt64(args[2]) {
+        let name = try BigSnapshot.write(at: args[1], bytes: bytes)
+        print("wrote \(name) (\(bytes) data bytes, streamed) under \(args[1])")
     } else {
         let root = args.first ?? "Fixtures"
         try Fixtures.buildAll(into: root)

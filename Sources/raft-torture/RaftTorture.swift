@@ -74,7 +74,7 @@ struct Sim: ParsableCommand {
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         printLine("seed \(seed): \(result.crashPoints) crash points in \(result.episodes) episodes, \(String(format: "%.1f", seconds)) s")
-        printLine("acknowledged: \(result.acknowledgedOperations) operations, \(result.acknowledgedEntries) entries; interrupted operations: \(result.interruptedOperations); interrupted recoveries: \(result.interruptedRecoveries)")
+        printLine("acknowledged: \(result.acknowledgedOperations) operations, \(result.acknowledgedEntries) entries, \(result.acknowledgedTruncations) truncations; interrupted operations: \(result.interruptedOperations); interrupted recoveries: \(result.interruptedRecoveries)")
         if !result.faults.isEmpty {
             printLine("faults: " + result.faults.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }

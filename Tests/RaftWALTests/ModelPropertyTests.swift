@@ -3,7 +3,7 @@ import RaftWAL
 import RaftWALTesting
 
 /// Random sequences of append / conflicting append / hard state / snapshot /
-/// install-snapshot / compact / close-and-reopen, checked after every step
+/// install-snapshot / compact / truncate / close-and-reopen, checked after every step
 /// against an in-memory model of what Raft was told is durable.
 @Suite("Log matches an in-memory model")
 struct ModelPropertyTests {
@@ -80,7 +80,20 @@ struct ModelPropertyTests {
                 model.base = (index, term)
                 model.entries = [:]
                 model.last = index
-            case 68..<80:  // close and reopen
+            case 68..<74:  // truncate the uncommitted tail (openraft truncate_after)
+                let low = max(model.base.index, model.hardState.commit, model.snapshot?.index ?? 0, log.firstIndex - 1)
+                guard model.last + 2 > low else { continue }
+                let after = low + rng.below(model.last + 2 - low)  // model.last + 1: a no-op
+                let recordsBefore = log.statistics.records
+                try log.truncate(after: after)
+                if after < model.last {
+                    for i in (after + 1)...model.last { model.entries[i] = nil }
+                    model.last = after
+                    #expect(log.statistics.records == recordsBefore + 1, "\(context): one truncation record")
+                } else {
+                    #expect(log.statistics.records == recordsBefore, "\(context): nothing written for a no-op truncation")
+                }
+            case 74..<80:  // close and reopen
                 log.close()
                 log = try RaftLog.open(directory: dir.path, options: options)
                 #expect(log.recoveryReport.labels == [.clean], "\(context): \(log.recoveryReport.labels)")

@@ -41,6 +41,9 @@ public struct LogOptions: Sendable {
     /// Number of valid snapshot files kept; older ones are deleted after a
     /// newer one is durable. Damaged snapshot files are never deleted.
     public var snapshotRetention: Int = 2
+    /// Raw data bytes per chunk of a streamed (version-2) snapshot file: the
+    /// memory a snapshot write or read holds at once (1 byte ... 64 MiB).
+    public var snapshotChunkBytes: Int = 1 << 20
     /// Raft ID of the local member, for a log being created.
     public var memberID: UInt64 = 1
     /// Cluster identifier for a log being created (random when nil).

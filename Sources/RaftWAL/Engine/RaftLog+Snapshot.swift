@@ -16,53 +16,71 @@ extension RaftLog {
     ///   index the log holds in another term (Raft never replaces a committed
     ///   entry).
     public func saveSnapshot(_ snapshot: Snapshot) throws(WALError) {
-        try writerLock.withLock { () throws(WALError) in
-            let (current, identity, failStop, closed) = stateLock.withLock {
-                (state.snapshot, state.identity, state.failStop, state.closed)
-            }
-            if closed { throw WALError.closed }
-            if options.access == .readOnly { throw WALError.readOnly }
-            if let failStop { throw WALError.failStopped(cause: failStop) }
-            let meta = snapshot.metadata
-            if let current, meta.index < current.index {
-                throw WALError.invalidArgument("snapshot at \(meta.index) is older than the latest at \(current.index)")
-            }
-            if meta.index >= Layout.maxIndex {
-                throw WALError.invalidArgument("snapshot index \(meta.index) exceeds \(Layout.maxIndex), the largest index the format reads back")
-            }
-            let first = stateLock.withLock { state.firstIndex }
-            if meta.index + 1 < first {
-                // Restarting the log after it would drop entries the log holds beyond it.
-                throw WALError.invalidArgument("snapshot at \(meta.index) is below the log's first index \(first)")
-            }
-            let conflict = stateLock.withLock { () -> UInt64? in
-                guard meta.index <= state.hardState.commit, meta.index <= state.lastIndex,
-                      let held = state.shape.term(of: meta.index) ?? state.baseTerm(at: meta.index), held != meta.term else { return nil }
-                return held
-            }
-            if let conflict {
-                // Restarting the log after it would discard committed entries (and leave commit beyond the log: C7).
-                throw WALError.invalidArgument("snapshot at \(meta.index) in term \(meta.term) conflicts with the committed entry \(meta.index) in term \(conflict)")
-            }
-            let name = FileNames.snapshot(index: meta.index, term: meta.term)
-            try durability.createFile(name, contents: SnapshotFile.encode(snapshot, identity: identity, compress: options.compression)).close()
-            let holds = stateLock.withLock { () -> Bool in
-                let first = state.firstIndex
-                guard meta.index <= state.lastIndex, meta.index + 1 >= first else { return false }
-                if meta.index == first - 1 { return state.baseTerm(at: meta.index) == meta.term || state.shape.term(of: meta.index) == meta.term }
-                return state.shape.term(of: meta.index) == meta.term
-            }
-            stateLock.withLock {
-                state.snapshot = meta
-                state.snapshotNames.removeAll { $0 == name }
-                state.snapshotNames.insert(name, at: 0)
-            }
-            if !holds { try writeReset(index: meta.index, term: meta.term) }
-            logger.info("snapshot saved", metadata: ["index": "\(meta.index)", "term": "\(meta.term)", "reset": "\(!holds)"])
-            let keep = options.compactionKeepEntries
-            try compactLocked(through: meta.index > keep ? meta.index - keep : 0)
-            try retireSnapshotsLocked()
+        if snapshot.data.count > SnapshotFile.maxDataBytes {
+            // Beyond what a version-1 file holds: written chunked (version 2).
+            try saveSnapshot(snapshot.metadata, chunks: CollectionOfOne(snapshot.data))
+            return
         }
+        try writerLock.withLock { () throws(WALError) in
+            let identity = try checkSnapshotLocked(snapshot.metadata)
+            let name = FileNames.snapshot(index: snapshot.metadata.index, term: snapshot.metadata.term)
+            try durability.createFile(name, contents: SnapshotFile.encode(snapshot, identity: identity, compress: options.compression)).close()
+            try installSnapshotLocked(snapshot.metadata, name: name)
+        }
+    }
+
+    /// Why a snapshot at `meta` may not be saved now (it throws), else the
+    /// log's identity. Writer lock held.
+    func checkSnapshotLocked(_ meta: SnapshotMetadata) throws(WALError) -> LogIdentity {
+        let (current, identity, failStop, closed) = stateLock.withLock {
+            (state.snapshot, state.identity, state.failStop, state.closed)
+        }
+        if closed { throw WALError.closed }
+        if options.access == .readOnly { throw WALError.readOnly }
+        if let failStop { throw WALError.failStopped(cause: failStop) }
+        if let current, meta.index < current.index {
+            throw WALError.invalidArgument("snapshot at \(meta.index) is older than the latest at \(current.index)")
+        }
+        if meta.index >= Layout.maxIndex {
+            throw WALError.invalidArgument("snapshot index \(meta.index) exceeds \(Layout.maxIndex), the largest index the format reads back")
+        }
+        let first = stateLock.withLock { state.firstIndex }
+        if meta.index + 1 < first {
+            // Restarting the log after it would drop entries the log holds beyond it.
+            throw WALError.invalidArgument("snapshot at \(meta.index) is below the log's first index \(first)")
+        }
+        let conflict = stateLock.withLock { () -> UInt64? in
+            guard meta.index <= state.hardState.commit, meta.index <= state.lastIndex,
+                  let held = state.shape.term(of: meta.index) ?? state.baseTerm(at: meta.index), held != meta.term else { return nil }
+            return held
+        }
+        if let conflict {
+            // Restarting the log after it would discard committed entries (and leave commit beyond the log: C7).
+            throw WALError.invalidArgument("snapshot at \(meta.index) in term \(meta.term) conflicts with the committed entry \(meta.index) in term \(conflict)")
+        }
+        return identity
+    }
+
+    /// After the snapshot file `name` is durable: record it, restart the log
+    /// after it when the log does not hold (index, term), compact, retire
+    /// old snapshots. Writer lock held.
+    func installSnapshotLocked(_ meta: SnapshotMetadata, name: String) throws(WALError) {
+        let holds = stateLock.withLock { () -> Bool in
+            let first = state.firstIndex
+            guard meta.index <= state.lastIndex, meta.index + 1 >= first else { return false }
+            if meta.index == first - 1 { return state.baseTerm(at: meta.index) == meta.term || state.shape.term(of: meta.index) == meta.term }
+            return state.shape.term(of: meta.index) == meta.term
+        }
+        stateLock.withLock {
+            state.snapshot = meta
+            state.snapshotNames.removeAll { $0 == name }
+            state.snapshotNames.insert(name, at: 0)
+        }
+        if !holds { try writeReset(index: meta.index, term: meta.term) }
+        logger.info("snapshot saved", metadata: ["index": "\(meta.index)", "term": "\(meta.term)", "reset": "\(!holds)"])
+        let keep = options.compactionKeepEntries
+        try compactLocked(through: meta.index > keep ? meta.index - keep : 0)
+        try retireSnapshotsLocked()
     }
 
     /// Removes segments whose entries are all at or below `index` (which

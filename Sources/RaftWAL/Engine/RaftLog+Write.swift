@@ -30,7 +30,7 @@ extension RaftLog {
     /// write + sync, then publish. Writer lock held. The tail's batch table,
     /// index and shape are mutated in place under the state lock, never
     /// copied out and back (a copy would make every append O(segment)).
-    private func writeRecord(recordBytes: Int, row: BatchRef, hardState: HardState?,
+    func writeRecord(recordBytes: Int, row: BatchRef, hardState: HardState?,
                              frame: (UInt64, UInt64, inout [UInt8]) -> Void,
                              apply: (inout LogShape) -> Void) throws(WALError) {
         func tailPosition() -> (offset: UInt64, salt: UInt64, handle: any FileHandle) {
@@ -81,7 +81,7 @@ extension RaftLog {
             }
             if row.type == .reset {
                 for k in 0..<last { state.segments[k].kill() }
-            } else if row.entryCount > 0 {
+            } else {  // entries from firstIndex on, or a truncation record there (a no-op for a hard state at last + 1)
                 for k in 0..<last { state.segments[k].clip(before: row.firstIndex) }
             }
         }

@@ -113,15 +113,26 @@ package struct Durability {
     /// follow symlinks. Steps: write, `fsync`, `fsync` the directory. On any
     /// failure the partial file is removed, so no truncated copy is left.
     package func createNewFile(_ name: String, contents: [UInt8]) throws(WALError) {
+        _ = try createNewFile(name) { (handle: any FileHandle) throws(WALError) -> UInt64 in
+            try handle.write(contents, at: 0)
+            return UInt64(contents.count)
+        }
+    }
+
+    /// ``createNewFile(_:contents:)`` for contents written in pieces (a
+    /// streamed snapshot): `fill` writes through the handle and returns the
+    /// bytes written; if it throws, the partial file is removed.
+    package func createNewFile(_ name: String, fill: (any FileHandle) throws(WALError) -> UInt64) throws(WALError) -> UInt64 {
         if let kind = fs.fileKind(path(name)) {
             throw .invalidArgument("\(path(name)) exists (\(kind.rawValue)); not overwriting it")
         }
         let handle = try fs.open(path(name), access: .readWrite, create: true)
         do throws(WALError) {
-            try handle.write(contents, at: 0)
+            let written = try fill(handle)
             if syncing { try handle.sync(dataOnly: false) }
             handle.close()
             try syncDirectory()
+            return written
         } catch {
             handle.close()
             try? fs.remove(path(name))
@@ -164,6 +175,42 @@ package struct Durability {
         tmp.close()
         try fs.rename(path(name + Layout.temporarySuffix), to: path(name))
         if syncsDirectory { try syncDirectory() }
+    }
+
+
+    /// Starts a file written in pieces (a streamed snapshot) under
+    /// `temporaryName` (a `*.tmp` name: readers ignore it, a writer's open
+    /// removes it). Steps: ``writePiece(_:_:at:)`` any number of times, then
+    /// ``publishFile(_:from:to:)`` (or ``discardFile(_:)``), so a crash
+    /// leaves either no final name or a complete file, as ``createFile(_:contents:allocate:)``.
+    package func beginFile(_ temporaryName: String) throws(WALError) -> any FileHandle {
+        let tmp = path(temporaryName)
+        if fs.fileKind(tmp) != nil { try fs.remove(tmp) }  // lstat: a leftover symlink is removed, not followed
+        let handle = try fs.open(tmp, access: .readWrite, create: true)
+        do { try handle.truncate(to: 0) } catch { handle.close(); throw error }
+        return handle
+    }
+
+    /// Writes one piece of a file begun with ``beginFile(_:)``; not synced
+    /// (``publishFile(_:from:to:)`` syncs the whole file once).
+    package func writePiece(_ handle: any FileHandle, _ bytes: [UInt8], at offset: UInt64) throws(WALError) {
+        try handle.write(bytes, at: offset)
+    }
+
+    /// Makes a file begun with ``beginFile(_:)`` durable under `name`:
+    /// `fsync` it, rename, `fsync` the directory. Closes the handle.
+    package func publishFile(_ handle: any FileHandle, from temporaryName: String, to name: String) throws(WALError) {
+        defer { handle.close() }
+        if syncing { try handle.sync(dataOnly: false) }
+        try fs.rename(path(temporaryName), to: path(name))
+        if syncing { try fs.syncDirectory(directory) }
+    }
+
+    /// Drops a file begun with ``beginFile(_:)`` that will not be published
+    /// (its source failed), best effort: a leftover `.tmp` is harmless.
+    package func discardFile(_ handle: any FileHandle, _ temporaryName: String) {
+        handle.close()
+        try? fs.remove(path(temporaryName))
     }
 
     // MARK: Segments in place

@@ -237,7 +237,22 @@ package enum SnapshotInspector {
 
     /// The identity recorded in a snapshot file's header.
     package static func identity(directory: String, name: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(WALError) -> LogIdentity {
-        try SnapshotCatalog(fs: fileSystem, directory: directory).read(name).0.identity
+        try SnapshotCatalog(fs: fileSystem, directory: directory).open(name).header.identity
+    }
+
+    /// Visits one snapshot file's data chunk by chunk (one chunk in memory),
+    /// each verified before `visit` sees it (return false to stop); the data
+    /// is valid only once this returns after the last chunk (the file's
+    /// totals are checked last). Returns the bytes visited.
+    package static func forEachChunk(directory: String, name: String, fileSystem: any FileSystem = POSIXFileSystem(),
+                                     _ visit: ([UInt8]) -> Bool) throws(WALError) -> UInt64 {
+        let reader = try SnapshotCatalog(fs: fileSystem, directory: directory).open(name)
+        var bytes: UInt64 = 0
+        while let chunk = try reader.next() {
+            bytes += UInt64(chunk.count)
+            if !visit(chunk) { break }
+        }
+        return bytes
     }
 }
 

@@ -18,6 +18,8 @@ package struct DirectoryListing: Sendable {
     package var hasLockFile = false
     /// A writer's write or sync failed; its next writable open rewrites the tail.
     package var hasSyncFailureMarker = false
+    /// The state machine's metadata file (`META`, FORMAT.md §8.3).
+    package var hasMetadataFile = false
 
     /// Lists `directory`. Throws ``WALError/notALog(path:reason:)`` when it
     /// is missing or not a directory (the reason says which).
@@ -36,6 +38,8 @@ package struct DirectoryListing: Sendable {
                 hasLockFile = true
             } else if name == Layout.syncFailedMarkerName {
                 hasSyncFailureMarker = true
+            } else if name == MetadataFile.name {
+                hasMetadataFile = true
             } else {
                 others.append(name)
             }

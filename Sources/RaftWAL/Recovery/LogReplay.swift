@@ -187,7 +187,7 @@ struct LogReplay {
         if later.reset != nil {
             for k in segments.indices { segments[k].kill() }
         }
-        if let from = later.rewriteFrom, later.lastIndex >= from {
+        if let from = later.rewriteFrom {  // entries from `from` on, or a truncation there (lastIndex < from)
             for k in segments.indices { segments[k].clip(before: from) }
         }
     }

@@ -6,8 +6,10 @@
 /// - a batch with entries starting at `f` first drops every index ≥ `f`
 ///   (Raft log truncation), then appends; `f` must be ≤ lastIndex + 1
 ///   (no gap) and > the reset base (never rewrite what a snapshot covers);
-/// - a batch without entries carries only a hard state; its `firstIndex`
-///   must be lastIndex + 1;
+/// - a batch without entries at `firstIndex` = lastIndex + 1 carries only a
+///   hard state; one at `f` ≤ lastIndex is a *truncation record*: it drops
+///   every index ≥ `f` (``RaftLog/truncate(after:)``), with the same bounds
+///   as a batch with entries (no gap, nothing a reset covers);
 /// - a reset record empties the log: it restarts after (index, term).
 package struct LogShape: Equatable, Sendable {
     /// The latest reset: the log restarted after this snapshot position.
@@ -61,9 +63,24 @@ package struct LogShape: Equatable, Sendable {
         return nil
     }
 
+    /// Drops every index ≥ `first` (a truncation record, FORMAT.md §5.2).
+    /// `rewriteFrom` records it even when nothing follows, so a segment's
+    /// summary (`rewriteFrom` = `lastIndex` + 1) replays the cut in an
+    /// earlier segment. Returns a reason when `first` leaves a gap or cuts
+    /// into a reset's base.
+    mutating func applyTruncation(from first: UInt64) -> String? {
+        if first > lastIndex + 1 { return "truncation at \(first) but the log ends at \(lastIndex)" }
+        if first == 0 { return "truncation at index 0" }
+        if let reset, first <= reset.index { return "truncation at \(first) cuts into the snapshot base \(reset.index)" }
+        truncate(after: first - 1)
+        rewriteFrom = min(rewriteFrom ?? first, first)
+        return nil
+    }
+
     mutating func applyBatch(firstIndex: UInt64, entryCount: Int, meta: BatchMeta) -> String? {
         if entryCount == 0 {
-            if firstIndex != lastIndex + 1 { return "hard-state record at \(firstIndex) but the log ends at \(lastIndex)" }
+            if firstIndex <= lastIndex, let why = applyTruncation(from: firstIndex) { return why }
+            if firstIndex > lastIndex + 1 { return "hard-state record at \(firstIndex) but the log ends at \(lastIndex)" }
         } else if let why = applyEntries(first: firstIndex, last: firstIndex + UInt64(entryCount) - 1,
                                          runs: meta.termRuns, confs: meta.confChangeIndexes) {
             return why
@@ -87,6 +104,10 @@ package struct LogShape: Equatable, Sendable {
             if let why = applyEntries(first: from, last: later.lastIndex, runs: later.termRuns, confs: later.confChangeIndexes) {
                 return why
             }
+        } else if let from = later.rewriteFrom {
+            // The later shape ends with a truncation that nothing re-filled
+            // (rewriteFrom = its lastIndex + 1): cut this one there too.
+            if let why = applyTruncation(from: from) { return why }
         }
         if let hs = later.hardState { hardState = hs }
         return nil

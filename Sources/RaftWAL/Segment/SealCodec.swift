@@ -146,10 +146,13 @@ struct SegmentIndex: Sendable {
 
     mutating func add(_ row: BatchRef) {
         if row.type == .reset { spans.removeAll(); return }
-        guard row.entryCount > 0 else { return }
+        // Entries from `first` on replace what was there; a batch without
+        // entries below the end is a truncation record (it only cuts), and a
+        // hard state at the end cuts nothing.
         let first = row.firstIndex
         while let last = spans.last, last.first >= first { spans.removeLast() }
         if let last = spans.last, last.last >= first { spans[spans.count - 1].last = first - 1 }
+        guard row.entryCount > 0 else { return }
         spans.append(Span(first: first, last: row.lastIndex, batch: row))
     }
 

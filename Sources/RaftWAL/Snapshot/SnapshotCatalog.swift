@@ -45,11 +45,14 @@ struct SnapshotCatalog {
             var info = SnapshotFileInfo(name: name, index: parsed.index, term: parsed.term, fileBytes: 0, dataBytes: 0,
                                         compressed: false, membership: nil, problem: nil)
             do {
-                let (header, snapshot) = try read(name)
+                // Every chunk verified (version 2: one chunk in memory at a time).
+                let reader = try open(name)
+                try reader.verifyAll()
+                let header = reader.header
                 info.fileBytes = header.fileBytes
                 info.dataBytes = header.dataRawLength
                 info.compressed = header.compressed
-                info.membership = snapshot.metadata.membership
+                info.membership = reader.membership
                 if header.index != parsed.index || header.term != parsed.term {
                     info.problem = .corrupted(file: name, offset: 48, indexes: nil,
                                               reason: "header says index \(header.index) term \(header.term), the name says \(parsed.index)/\(parsed.term)")
@@ -65,15 +68,16 @@ struct SnapshotCatalog {
         return infos.sorted { ($0.index, $0.term) > ($1.index, $1.term) }
     }
 
-    /// Reads and verifies one snapshot file.
+    /// Opens one snapshot file for a verified, chunk-by-chunk read.
+    func open(_ name: String) throws(WALError) -> SnapshotReader {
+        try SnapshotReader(fs: fs, directory: directory, name: name)
+    }
+
+    /// Reads and verifies one snapshot file, its data whole in memory.
     func read(_ name: String) throws(WALError) -> (SnapshotFile.Header, Snapshot) {
-        let handle = try fs.open(joinPath(directory, name), access: .readOnly, create: false)
-        defer { handle.close() }
-        let size = try handle.size()
-        guard size <= UInt64(SnapshotFile.maxDataBytes) + UInt64(SnapshotFile.maxMembershipBytes) + 256 else {
-            throw .corrupted(file: name, offset: nil, indexes: nil, reason: "snapshot file of \(size) bytes exceeds the format's bound")
-        }
-        let bytes = try handle.read(at: 0, count: Int(size))
-        return try SnapshotFile.decode(bytes, file: name)
+        let reader = try open(name)
+        let data = try reader.readAll()
+        let h = reader.header
+        return (h, Snapshot(index: h.index, term: h.term, membership: reader.membership, data: data))
     }
 }

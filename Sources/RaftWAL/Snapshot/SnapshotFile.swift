@@ -1,4 +1,4 @@
-/// The bytes of a snapshot file.
+/// The bytes of a version-1 snapshot file (one block; version 2, chunked, is ``SnapshotChunkFormat``).
 ///
 /// Format (`docs/FORMAT.md` §8), little-endian, a 96-byte header then the body:
 /// `magic "RWALSNP1" | version u16 | headerBytes u16 (=96) | flags u32 (bit 0: data is LZ4) |
@@ -43,8 +43,10 @@ enum SnapshotFile {
         return w.bytes
     }
 
-    /// What the header says; checked without reading the body.
+    /// What the header says; checked without reading the body. For version
+    /// 2 the data lengths come from the footer (``SnapshotReader``).
     struct Header: Equatable {
+        var version: UInt16 = Layout.formatVersion
         var identity: LogIdentity
         var index: UInt64
         var term: UInt64
@@ -52,7 +54,11 @@ enum SnapshotFile {
         var membershipLength: Int
         var dataStoredLength: UInt64
         var dataRawLength: UInt64
-        var fileBytes: UInt64 { UInt64(SnapshotFile.headerBytes + membershipLength) + dataStoredLength + 8 }
+        /// Version 2: raw bytes per chunk at most, and the membership's checksum.
+        var chunkBytes = 0
+        var membershipCRC: UInt32 = 0
+        /// The file's size (version 1: determined by the header).
+        var fileBytes: UInt64 = 0
     }
 
     static func decodeHeader(_ bytes: [UInt8], file: String, fileSize: UInt64) throws(WALError) -> Header {
@@ -69,7 +75,9 @@ enum SnapshotFile {
             header = try bytes.decode { (r) throws(DecodeFailure) -> Header in
                 try r.skip(8)
                 let version = try r.u16()
-                guard version == Layout.formatVersion else { throw DecodeFailure(offset: 8, reason: "format version \(version)") }
+                guard version == Layout.formatVersion || version == SnapshotChunkFormat.version else {
+                    throw DecodeFailure(offset: 8, reason: "format version \(version)")
+                }
                 guard Int(try r.u16()) == headerBytes else { throw DecodeFailure(offset: 10, reason: "header size") }
                 let flags = try r.u32()
                 guard flags <= 1 else { throw DecodeFailure(offset: 12, reason: "unknown flags \(flags)") }
@@ -77,18 +85,30 @@ enum SnapshotFile {
                 let index = try r.u64(), term = try r.u64()
                 guard index <= Layout.maxIndex else { throw DecodeFailure(offset: 48, reason: "index \(index) exceeds \(Layout.maxIndex)") }
                 let mlen = Int(try r.u32())
+                if version == SnapshotChunkFormat.version {
+                    let membershipCRC = try r.u32()
+                    let chunkBytes = Int(try r.u32())
+                    guard mlen <= maxMembershipBytes else { throw DecodeFailure(offset: 64, reason: "membership length \(mlen) exceeds \(maxMembershipBytes)") }
+                    guard chunkBytes >= 1 && chunkBytes <= SnapshotChunkFormat.maxChunkBytes else {
+                        throw DecodeFailure(offset: 72, reason: "chunk size \(chunkBytes) (1...\(SnapshotChunkFormat.maxChunkBytes))")
+                    }
+                    return Header(version: version, identity: identity, index: index, term: term, compressed: flags == 1,
+                                  membershipLength: mlen, dataStoredLength: 0, dataRawLength: 0, chunkBytes: chunkBytes,
+                                  membershipCRC: membershipCRC, fileBytes: fileSize)
+                }
                 try r.skip(4)
                 let dstored = try r.u64(), draw = try r.u64()
                 guard mlen <= maxMembershipBytes else { throw DecodeFailure(offset: 64, reason: "membership length \(mlen) exceeds \(maxMembershipBytes)") }
                 guard draw <= UInt64(maxDataBytes), dstored <= UInt64(maxDataBytes) else { throw DecodeFailure(offset: 72, reason: "data length exceeds \(maxDataBytes)") }
                 if flags == 0 && dstored != draw { throw DecodeFailure(offset: 72, reason: "raw data with stored \(dstored) != raw \(draw)") }
                 return Header(identity: identity, index: index, term: term, compressed: flags == 1,
-                              membershipLength: mlen, dataStoredLength: dstored, dataRawLength: draw)
+                              membershipLength: mlen, dataStoredLength: dstored, dataRawLength: draw,
+                              fileBytes: UInt64(headerBytes + mlen) + dstored + 8)
             }
         } catch {
             throw bad(UInt64(error.offset), error.reason)
         }
-        guard header.fileBytes == fileSize else {
+        guard header.version == SnapshotChunkFormat.version || header.fileBytes == fileSize else {
             throw .corrupted(file: file, offset: fileSize, indexes: header.index...header.index,
                              reason: "snapshot file is \(fileSize) bytes, its header says \(header.fileBytes)")
         }
@@ -98,6 +118,10 @@ enum SnapshotFile {
     /// Decodes and verifies a whole snapshot file.
     static func decode(_ bytes: [UInt8], file: String) throws(WALError) -> (Header, Snapshot) {
         let header = try decodeHeader(Array(bytes.prefix(headerBytes)), file: file, fileSize: UInt64(bytes.count))
+        guard header.version == Layout.formatVersion else {
+            throw .corrupted(file: file, offset: 8, indexes: header.index...header.index,
+                             reason: "a version-2 (chunked) snapshot is read with SnapshotReader, not decoded whole")
+        }
         let bodyEnd = bytes.count - 8
         let range = header.index...header.index
         var crc = CRC32C.extend(0, u64: header.index)

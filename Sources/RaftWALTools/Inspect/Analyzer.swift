@@ -545,6 +545,9 @@ package struct Analyzer {
         for name in a.listing.backups {
             a.findings.append(Finding(.notice, nil, file: name, "backup of bytes removed by an earlier repair"))
         }
+        if a.listing.hasMetadataFile, let problem = MetadataInspector.problem(directory: directory, fileSystem: fs) {
+            a.findings.append(Finding(.damage, nil, file: "META", offset: problem.offset, "damaged metadata file (FORMAT.md §8.3): " + problem.reason))
+        }
         for name in a.listing.others {
             if let artifact = ToolArtifacts.describe(name) {
                 a.findings.append(Finding(.notice, nil, file: name, artifact))

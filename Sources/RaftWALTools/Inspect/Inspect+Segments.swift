@@ -137,6 +137,7 @@ extension Inspect {
         var detail = formatRange(info.safeIndexes)
         if info.type == .reset, let r = info.resetTo { detail = "restart after \(r.index) (term \(r.term))" }
         if info.type == .seal, let last = info.sealLastIndex { detail = "last index \(last)" }
+        if info.isTruncation { detail = "truncate: removes \(info.firstIndex)..." }
         if let hs = info.hardState { detail += " hs \(hs.term)/\(hs.vote)/\(hs.commit)" }
         return [String(info.offset), info.type.name, String(info.recordBytes), String(info.storedBytes), String(info.rawBytes),
                 info.compressed ? "yes" : "no", "ok", detail]
@@ -152,6 +153,7 @@ extension Inspect {
         if !info.confChangeIndexes.isEmpty { fields.append(("confChangeIndexes", .array(info.confChangeIndexes.map { .uint($0) }))) }
         if let r = info.resetTo { fields.append(("resetTo", .object([("index", .uint(r.index)), ("term", .uint(r.term))]))) }
         if let last = info.sealLastIndex { fields.append(("sealLastIndex", .uint(last))) }
+        if info.isTruncation { fields.append(("truncateFrom", .uint(info.firstIndex))) }
         return .object(fields)
     }
 
@@ -182,4 +184,11 @@ extension Inspect {
         let h = String(v, radix: 16)
         return String(repeating: "0", count: 8 - h.count) + h
     }
+}
+
+extension RecordInfo {
+    /// A truncation record (`docs/FORMAT.md` §5.2): a batch without entries
+    /// or hard state, written by `RaftLog.truncate(after:)`; it removes every
+    /// index from its first index on.
+    var isTruncation: Bool { type == .batch && entryCount == 0 && hardState == nil }
 }

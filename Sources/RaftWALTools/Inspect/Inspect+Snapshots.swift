@@ -140,26 +140,47 @@ extension Inspect {
             }
             throw ToolFailure("no snapshot at index \(index) (have: \(list.map { String($0.index) }.joined(separator: ", ")))")
         }
-        let snapshot: Snapshot
-        do { snapshot = try SnapshotInspector.read(directory: directory, name: info.name) } catch {
-            output.err("raft-inspect: \(error.description)\n")
-            return .damage
-        }
-        return try writeExtract(snapshot.data, directory: directory, outputPath: outputPath,
+        // Streamed: one verified chunk in memory at a time (a chunked,
+        // version-2 snapshot has no size cap); the file's totals are checked
+        // after the last chunk.
+        return try writeExtract({ (visit: ([UInt8]) -> Bool) throws(WALError) -> UInt64 in
+                                    try SnapshotInspector.forEachChunk(directory: directory, name: info.name, visit)
+                                }, directory: directory, outputPath: outputPath,
                                 what: "\(info.name) (index \(info.index), term \(info.term))",
                                 json: [("snapshot", .string(info.name)), ("index", .uint(info.index)), ("term", .uint(info.term))],
                                 format: format, output: output)
     }
 
+    /// The bytes to extract, handed to `visit` in pieces (which returns false
+    /// to stop); returns the bytes produced. A corruption error means the
+    /// source failed its checks part way.
+    typealias ExtractChunks = (_ visit: ([UInt8]) -> Bool) throws(WALError) -> UInt64
+
+    /// ``writeExtract(_:directory:outputPath:what:json:notes:format:output:)``
+    /// for bytes already in memory (an etcd or Swarm snapshot's data).
+    static func writeExtract(_ bytes: [UInt8], directory: String, outputPath: String, what: String, json: [(String, JSON)],
+                             notes: [String] = [], format: OutputFormat, output: Output) throws(ToolFailure) -> ExitStatus {
+        try writeExtract({ (visit: ([UInt8]) -> Bool) throws(WALError) -> UInt64 in
+                             _ = visit(bytes)
+                             return UInt64(bytes.count)
+                         }, directory: directory, outputPath: outputPath, what: what, json: json, notes: notes,
+                         format: format, output: output)
+    }
+
     /// Writes extracted snapshot data to `outputPath`: `-` is stdout (the
     /// data there, the one-line report on stderr, as for most Unix tools);
     /// otherwise a new file outside the data directory, never through a
-    /// symlink, never over an existing file.
-    static func writeExtract(_ bytes: [UInt8], directory: String, outputPath: String, what: String, json: [(String, JSON)],
+    /// symlink, never over an existing file, removed again if the source
+    /// turns out damaged or the disk fills.
+    static func writeExtract(_ chunks: ExtractChunks, directory: String, outputPath: String, what: String, json: [(String, JSON)],
                              notes: [String] = [], format: OutputFormat, output: Output) throws(ToolFailure) -> ExitStatus {
         if outputPath == "-" {
-            output.outBytes(bytes)
-            output.err("raft-inspect: wrote \(bytes.count) bytes of \(what) to stdout\n")
+            let written: UInt64
+            do throws(WALError) { written = try chunks { output.outBytes($0); return true } } catch {
+                output.err("raft-inspect: \(error.description) (the bytes already written to stdout are not a valid snapshot)\n")
+                return .damage
+            }
+            output.err("raft-inspect: wrote \(written) bytes of \(what) to stdout\n")
             for note in notes { output.err("raft-inspect: \(note)\n") }
             return .healthy
         }
@@ -173,30 +194,45 @@ extension Inspect {
         if let kind = POSIXFileSystem().fileKind(target.path) {
             throw ToolFailure("\(outputPath) exists (\(kind.rawValue)); not overwriting it")
         }
+        let written: UInt64
+        var writeError: WALError? = nil
         do throws(WALError) {
-            try writeNew(bytes, to: target.path)
+            written = try writeNew(to: target.path) { (handle: any RaftWAL.FileHandle) throws(WALError) -> UInt64 in
+                var offset: UInt64 = 0
+                let produced = try chunks { chunk in
+                    do throws(WALError) { try handle.write(chunk, at: offset) } catch { writeError = error; return false }
+                    offset += UInt64(chunk.count)
+                    return true
+                }
+                if let writeError { throw writeError }
+                return produced
+            }
         } catch {
+            if writeError == nil, error.isCorruption {
+                output.err("raft-inspect: \(error.description) (nothing written)\n")
+                return .damage
+            }
             throw ToolFailure("cannot write \(outputPath): \(error.description)")
         }
         switch format {
         case .json:
             output.line(JSON.object(json + [
-                ("output", .string(outputPath)), ("dataBytes", .uint(UInt64(bytes.count))),
+                ("output", .string(outputPath)), ("dataBytes", .uint(written)),
                 ("notes", .array(notes.map { .string($0) })),
             ]).pretty())
         case .text:
-            output.line("wrote \(bytes.count) bytes of \(what) to \(outputPath)")
+            output.line("wrote \(written) bytes of \(what) to \(outputPath)")
             for note in notes { output.line("note: " + note) }
         }
         return .healthy
     }
 
-    /// Writes `bytes` as the new file `path` through the engine's
-    /// ``Durability/createNewFile(_:contents:)`` on ``POSIXFileSystem``
+    /// Creates the new file `path` through the engine's
+    /// ``Durability/createNewFile(_:fill:)`` on ``POSIXFileSystem``
     /// (`O_NOFOLLOW`: a symlink planted at `path` fails the open instead of
     /// redirecting the write), synced with its directory entry; a partial
     /// file is removed on failure (a full disk, say).
-    private static func writeNew(_ bytes: [UInt8], to path: String) throws(WALError) {
-        try Durability(fs: POSIXFileSystem(), directory: parentDirectory(of: path)).createNewFile(nameInParent(path), contents: bytes)
+    private static func writeNew(to path: String, fill: (any RaftWAL.FileHandle) throws(WALError) -> UInt64) throws(WALError) -> UInt64 {
+        try Durability(fs: POSIXFileSystem(), directory: parentDirectory(of: path)).createNewFile(nameInParent(path), fill: fill)
     }
 }

@@ -42,8 +42,16 @@ struct ShapeTracker {
     mutating func applyBatch(_ info: RecordInfo, segment: Int) -> [String] {
         var problems: [String] = []
         guard info.entryCount > 0 else {
-            if info.firstIndex != lastIndex + 1 {
+            if info.firstIndex > lastIndex + 1 {
                 problems.append("hard-state record at index \(info.firstIndex) but the log ends at \(lastIndex)")
+            } else if info.firstIndex == 0 {
+                problems.append("truncation record at index 0")
+            } else if info.firstIndex <= lastIndex {
+                // A truncation record (FORMAT.md §5.2): drops every index ≥ firstIndex.
+                if let reset, info.firstIndex <= reset.index {
+                    problems.append("truncation at \(info.firstIndex) cuts into the snapshot base \(reset.index)")
+                }
+                truncate(after: info.firstIndex - 1)
             }
             return problems
         }

@@ -39,6 +39,8 @@ package struct SimTortureResult: Sendable {
     /// Operations that returned successfully (acknowledged).
     package var acknowledgedOperations = 0
     package var acknowledgedEntries = 0
+    /// Truncations (`RaftLog.truncate(after:)`) that returned successfully.
+    package var acknowledgedTruncations = 0
     /// Crashes that interrupted an operation (it may or may not have survived).
     package var interruptedOperations = 0
     /// Reopens killed part-way (recovery itself interrupted).
@@ -113,6 +115,7 @@ struct SimEpisode {
         let sizes: [UInt64] = [16 << 10, 64 << 10, 256 << 10, 1 << 20]
         options.segmentSizeBytes = sizes[random.below(sizes.count)]
         options.compression = random.chance(0.7)
+        options.snapshotChunkBytes = 4096  // streamed snapshots (TortureWorkload) span many chunks
         options.preallocate = random.chance(0.8)
         let keeps: [UInt64] = [0, 10, 500]
         options.compactionKeepEntries = keeps[random.below(keeps.count)]
@@ -164,8 +167,10 @@ struct SimEpisode {
                 try TortureWorkload.apply(op, to: log, model: &model)
                 result.acknowledgedOperations += 1
                 if case let .append(entries, _) = op { result.acknowledgedEntries += entries.count }
+                if case .truncate = op { result.acknowledgedTruncations += 1 }
             } catch {
                 if case .invalidArgument = error { fail(&result, "\(op.name) was refused: \(error)"); return nil }
+                if case .truncationBelowCommit = error { fail(&result, "\(op.name) was refused: \(error)"); return nil }
                 config.trace?("    -> \(error)")
                 return RunEnd(interrupted: TortureWorkload.expected(op, model: model), failure: fs.isKilled ? nil : (op, error))
             }
@@ -177,7 +182,7 @@ struct SimEpisode {
     /// fail-stopped the log, and a fail-stopped log acknowledges nothing.
     mutating func checkFailStop(_ log: RaftLog, _ failure: (op: TortureOp, error: WALError), _ result: inout SimTortureResult) -> Bool {
         switch failure.op {
-        case .append, .setHardState:
+        case .append, .setHardState, .truncate:
             if !log.isFailStopped {
                 fail(&result, "\(failure.op.name) failed with \(failure.error) but the log did not fail-stop")
                 return false

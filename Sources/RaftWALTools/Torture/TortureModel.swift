@@ -47,6 +47,13 @@ struct TortureModel: Sendable {
         if let hs { hardState = hs }
     }
 
+    /// Applies a truncation: every entry after `index` is gone.
+    mutating func truncate(after index: UInt64) {
+        guard index < lastIndex else { return }
+        for i in (index + 1)...lastIndex { entries[i] = nil }
+        lastIndex = index
+    }
+
     /// Applies a saved snapshot: when the log does not hold its (index,
     /// term), the log restarts after it.
     mutating func save(_ s: Snapshot, fingerprint: UInt64, holds: Bool) {

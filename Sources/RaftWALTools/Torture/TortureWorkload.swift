@@ -9,6 +9,8 @@ enum TortureOp {
     /// otherwise the log restarts after the snapshot.
     case snapshot(Snapshot, holds: Bool)
     case compact(through: UInt64)
+    /// `RaftLog.truncate(after:)`: the uncommitted tail removed without an append.
+    case truncate(after: UInt64)
 
     var name: String {
         switch self {
@@ -16,6 +18,7 @@ enum TortureOp {
         case let .setHardState(hs): return "hard state \(hs.term)/\(hs.vote)/\(hs.commit)"
         case let .snapshot(s, holds): return "snapshot \(s.metadata.index)/\(s.metadata.term)\(holds ? "" : " (reset)")"
         case let .compact(i): return "compact through \(i)"
+        case let .truncate(i): return "truncate after \(i)"
         }
     }
 }
@@ -23,7 +26,8 @@ enum TortureOp {
 /// Random Raft-shaped operations: appends of 0 bytes to several MiB in
 /// batches of 1 to thousands, conflicting appends that replace the
 /// uncommitted suffix, hard-state updates, snapshots taken locally or
-/// installed from a leader, and compaction.
+/// installed from a leader, compaction, and truncations of the uncommitted
+/// tail without an append.
 struct TortureWorkload {
     let seed: UInt64
 
@@ -62,6 +66,11 @@ struct TortureWorkload {
         }
         if roll < 33, let s = m.snapshot {
             return .compact(through: UInt64(r.int(in: 0...Int(s.index))))
+        }
+        if roll < 37 {
+            // A follower drops its uncommitted tail (openraft truncate_after).
+            let lo = max(m.lowestReplaceable - 1, first > 0 ? first - 1 : 0)
+            if lo < m.lastIndex { return .truncate(after: UInt64(r.int(in: Int(lo)...Int(m.lastIndex - 1)))) }
         }
         return appendOp(m, from: m.lastIndex + 1, term: term, random: &r)
     }
@@ -129,9 +138,17 @@ struct TortureWorkload {
         case let .setHardState(hs):
             try log.setHardState(hs)
         case let .snapshot(s, _):
-            try log.saveSnapshot(s)
+            if s.metadata.index % 3 == 0 {
+                // Streamed (a chunked, version-2 file), in pieces of 7000 bytes.
+                let pieces = stride(from: 0, to: s.data.count, by: 7000).map { Array(s.data[$0..<min($0 + 7000, s.data.count)]) }
+                try log.saveSnapshot(s.metadata, chunks: pieces)
+            } else {
+                try log.saveSnapshot(s)
+            }
         case let .compact(i):
             try log.compact(through: i)
+        case let .truncate(i):
+            try log.truncate(after: i)
         }
         effect(op, on: &m)
     }
@@ -144,6 +161,7 @@ struct TortureWorkload {
         case let .snapshot(s, holds):
             m.save(s, fingerprint: TorturePayload.fingerprint(term: s.metadata.term, kind: .normal, data: s.data), holds: holds)
         case .compact: break
+        case let .truncate(i): m.truncate(after: i)
         }
     }
 
