@@ -87,6 +87,16 @@ public final class RaftLog: @unchecked Sendable {
             // S2/S3: make the restart after the snapshot durable before any append.
             do {
                 try log.writerLock.withLock { () throws(WALError) in try log.writeReset(index: reset.index, term: reset.term) }
+            } catch .noSpace(let path) {
+                // A full disk (an install interrupted by ENOSPC, say): open what
+                // is there, as the snapshot on disk keeps deciding the reset, and
+                // write the reset before the next record (`writeBatch`). Nothing
+                // reached the tail: the roll-over failed creating its successor.
+                log.stateLock.withLock {
+                    log.state.failStop = nil
+                    log.state.pendingReset = reset
+                }
+                options.logger.info("recovery: reset record deferred, no space left on device", metadata: ["file": "\(path)"])
             } catch {
                 log.close()
                 throw error
