@@ -153,6 +153,84 @@ import RaftWALTesting
         #expect(try log.entry(6).data == [6])
     }
 
+    /// Found by `raft-torture sim --seed 90911 --iterations 1090 --faults`
+    /// (issue 14, item 10): a snapshot installed beyond the log, ENOSPC while
+    /// its reset record rolled over (creating the successor). The reopen on
+    /// the still-full disk (S2) wrote the reset again, rolled over again and
+    /// failed: the log could not be opened until space was freed. The open
+    /// now opens what is there and writes the reset before the next record.
+    @Test(arguments: 0..<8 as Range<UInt64>)
+    func resetThatDoesNotFitAFullDiskIsWrittenBeforeTheNextAppend(seed: UInt64) throws {
+        let fs = SimFileSystem(seed: seed)
+        var o = options(fs)
+        o.segmentSizeBytes = 4096 + 64  // the reset record does not fit the tail: it rolls over
+        func isNoSpace(_ error: any Error) -> Bool {
+            if case .noSpace = error as? WALError { return true } else { return false }
+        }
+        do {
+            let log = try RaftLog.open(directory: "/data", options: o)
+            try log.append([Entry(index: 1, term: 1, data: [UInt8](repeating: 1, count: 100))])
+            fs.capacityBytes = fs.usedBytes + 1024  // room for the snapshot file, not for a segment
+            #expect(performing: { try log.saveSnapshot(Snapshot(index: 5, term: 2, membership: Membership(), data: [5])) },
+                    throws: isNoSpace)
+            #expect(log.isFailStopped)
+            log.close()
+        }
+        do {
+            // Same process, the disk still full.
+            let log = try RaftLog.open(directory: "/data", options: o)
+            #expect(log.recoveryReport.labels.contains(.snapshotAheadOfLog))
+            #expect(log.lastIndex == 5 && log.firstIndex == 6 && !log.isFailStopped)
+            #expect(performing: { try log.append([Entry(index: 6, term: 2, data: [6])]) }, throws: isNoSpace)
+            log.close()
+        }
+        if seed % 2 == 0 {
+            // A power loss on the full disk: the snapshot still decides the reset.
+            fs.crash()
+            let log = try RaftLog.open(directory: "/data", options: o)
+            #expect(log.lastIndex == 5 && log.firstIndex == 6)
+            log.close()
+        }
+        fs.capacityBytes = nil
+        do {
+            let log = try RaftLog.open(directory: "/data", options: o)
+            #expect(log.lastIndex == 5)
+            try log.append([Entry(index: 6, term: 2, data: [6])], hardState: HardState(term: 2, vote: 0, commit: 6))
+            #expect(log.lastIndex == 6)
+        }
+        fs.crash()
+        let log = try RaftLog.open(directory: "/data", options: o)
+        #expect(log.lastIndex == 6 && log.firstIndex == 6)
+        #expect(try log.entry(6).data == [6])
+        #expect(log.snapshotMetadata?.index == 5)
+    }
+
+    /// The same, without closing: after the deferred open frees no space, an
+    /// append on the reopened log once the disk has room writes the reset
+    /// first (a gap 2...5 would otherwise be C6 at the next open).
+    @Test func appendAfterADeferredResetWritesTheResetFirst() throws {
+        let fs = SimFileSystem(seed: 3)
+        var o = options(fs)
+        o.segmentSizeBytes = 4096 + 64
+        do {
+            let log = try RaftLog.open(directory: "/data", options: o)
+            try log.append([Entry(index: 1, term: 1, data: [UInt8](repeating: 1, count: 100))])
+            fs.capacityBytes = fs.usedBytes + 1024
+            try? log.saveSnapshot(Snapshot(index: 5, term: 2, membership: Membership(), data: [5]))
+            log.close()
+        }
+        let log = try RaftLog.open(directory: "/data", options: o)
+        fs.capacityBytes = nil
+        try log.append([Entry(index: 6, term: 2, data: [6])])
+        #expect(log.lastIndex == 6)
+        log.close()
+        fs.crash()
+        let reopened = try RaftLog.open(directory: "/data", options: o)
+        #expect(reopened.recoveryReport.labels == [.clean])
+        #expect(reopened.firstIndex == 6 && reopened.lastIndex == 6)
+        #expect(try reopened.entry(6).data == [6])
+    }
+
     /// Found by `raft-torture sim --seed 10 --iterations 93 --faults`: saving
     /// a snapshot failed at the directory fsync after the rename, so its name
     /// was visible but volatile. A reopen without a reboot trusted it (here:

@@ -97,7 +97,20 @@ extension RaftLog {
             try writerLock.withLock { () throws(WALError) in try writeBatch([], hardState: hs) }
         }
         if let reset = repairs.reset {
-            try writerLock.withLock { () throws(WALError) in try writeReset(index: reset.index, term: reset.term) }
+            // S2/S3: make the restart after the snapshot durable before any append.
+            do {
+                try writerLock.withLock { () throws(WALError) in try writeReset(index: reset.index, term: reset.term) }
+            } catch .noSpace(let path) {
+                // A full disk (an install interrupted by ENOSPC, say): open what
+                // is there, as the snapshot on disk keeps deciding the reset, and
+                // write the reset before the next record (`writeBatch`). Nothing
+                // reached the tail: the roll-over failed creating its successor.
+                stateLock.withLock {
+                    state.failStop = nil
+                    state.pendingReset = reset
+                }
+                logger.info("recovery: reset record deferred, no space left on device", metadata: ["file": "\(path)"])
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ extension RaftLog {
     /// segment over first when the record does not fit. Writer lock held.
     /// Any failure fail-stops the log.
     func writeBatch(_ entries: [Entry], hardState: HardState?) throws(WALError) {
+        if let reset = stateLock.withLock({ state.pendingReset }) { try writeReset(index: reset.index, term: reset.term) }
         let emptyAt = entries.isEmpty ? stateLock.withLock { state.lastIndex } + 1 : 0
         let batch = BatchRecordCodec.prepare(entries, hardState: hardState, compression: options.compression, emptyAt: emptyAt)
         let row = BatchRef(offset: 0, firstIndex: batch.firstIndex, entryCount: batch.entryCount, recordBytes: 0, type: .batch)
@@ -24,6 +25,7 @@ extension RaftLog {
         } apply: { shape in
             shape.applyReset(index: index, term: term)
         }
+        stateLock.withLock { state.pendingReset = nil }
     }
 
     /// The common write path: roll over if needed, frame at the tail's end,

@@ -12,6 +12,10 @@ struct LogState {
     var snapshotNames: [String]
     /// Set when a write or sync failed: no further append is accepted.
     var failStop: String?
+    /// An S2/S3 reset record the writable open could not write (the disk was
+    /// full): written before the next record, so nothing lands on top of the
+    /// stale suffix. Until then the snapshot on disk re-derives the same reset.
+    var pendingReset: LogShape.ResetPoint?
     var closed = false
 
     /// First index held in the log (the first live entry), or lastIndex + 1 when empty.
