@@ -45,6 +45,7 @@ struct RaftBench: ParsableCommand {
 }
 
 extension PayloadKind: ExpressibleByArgument {}
+extension AppendBenchmark.AppendAPI: ExpressibleByArgument {}
 
 struct Append: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -84,6 +85,8 @@ struct Append: ParsableCommand {
     var replay = "hot,cold"
     @Flag(help: "Remove the log directory after measuring.")
     var removeAfter = false
+    @Option(help: "How writers call the log: append (each computes its indexes; every call carries a hard state), at-end (the public appendAtEnd from --writers threads) or at-end-async (appendAtEndAsync from --writers tasks). With at-end*, replay checks indexes and sizes, not each payload's bytes.")
+    var api: AppendBenchmark.AppendAPI = .append
 
     func validate() throws {
         guard entries > 0, size > 0, batch > 0, writers > 0, poolBytes > 0 else {
@@ -111,6 +114,7 @@ struct Append: ParsableCommand {
             bench.compression = !noCompression
             bench.noSync = unsafeNoFsync
             bench.replayPasses = RaftBench.passes(replay)
+            bench.api = api
             try bench.validate()
             let result: AppendResult
             do throws(BenchError) { result = try bench.run() } catch {

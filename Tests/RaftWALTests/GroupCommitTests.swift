@@ -19,7 +19,7 @@ final class SyncGate: @unchecked Sendable {
         return HookedFileSystem(hooks: hooks)
     }
 
-    private func didSyncData() {
+    func didSyncData() {
         lock.lock()
         syncs += 1
         while !gateOpen { lock.wait() }

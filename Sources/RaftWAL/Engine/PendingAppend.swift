@@ -2,17 +2,18 @@
 ///
 /// A request either carries its own indexes (``RaftLog/append(_:hardState:)``)
 /// or asks the log to give them (``RaftLog/appendAtEnd(_:term:hardState:)``):
-/// then `assignTerm` is set and the group-commit leader numbers the entries
+/// then `assignTerm` is set and the round's validation numbers the entries
 /// right after the last index as the requests before it leave the log, in
 /// queue order, so concurrent callers never leave gaps.
 final class PendingAppend: @unchecked Sendable {
     /// The entries; for an assigning request, their indexes are placeholders
-    /// until the leader numbers them (writer lock held).
+    /// until a round's validation numbers them (on the preparer, then again
+    /// on the writer, never at the same time).
     var entries: [Entry]
     let hardState: HardState?
     /// Set when the log assigns the indexes: the term of every entry.
     let assignTerm: UInt64?
-    /// Set by the leader under `done`: the indexes written (empty for a
+    /// Set by the writer thread under `done`: the indexes written (empty for a
     /// hard-state-only request), or why nothing was.
     var result: Result<Range<UInt64>, WALError>?
     /// Guards `result` for blocking callers and is signalled when it is set,
@@ -61,7 +62,7 @@ final class PendingAppend: @unchecked Sendable {
         continuation?.resume(returning: outcome)
     }
 
-    /// Blocks until ``finish(_:)`` (for a blocking caller queued behind a leader).
+    /// Blocks until ``finish(_:)`` (a blocking caller waiting for its round).
     func wait() -> Result<Range<UInt64>, WALError> {
         done.lock()
         while result == nil { done.wait() }

@@ -4,7 +4,8 @@ extension RaftLog {
     static let groupCommitMaxBytes = 64 << 20
 
     /// Persists `entries` and `hardState` together and returns when both are
-    /// durable. Blocks the calling thread for the write and `fdatasync`.
+    /// durable. The log's writer thread writes and syncs; the calling thread
+    /// blocks until its round is durable.
     ///
     /// - `entries` must be consecutive, with non-decreasing terms. When the
     ///   first index is at or below ``lastIndex``, the entries from that
@@ -35,9 +36,9 @@ extension RaftLog {
         _ = try enqueueAndWait(PendingAppend(entries: entries, hardState: hardState), whenQueued: nil)
     }
 
-    /// ``append(_:hardState:)`` for async callers: a task that finds another
-    /// append in progress suspends (it does not block a thread) until the
-    /// group commit that carries its entries is durable.
+    /// ``append(_:hardState:)`` for async callers: the task suspends (it
+    /// never blocks a thread) until the group commit that carries its
+    /// entries is durable.
     ///
     /// - Throws: the errors of ``append(_:hardState:)``.
     public func appendAsync(_ entries: [Entry], hardState: HardState? = nil) async throws(WALError) {
@@ -94,104 +95,137 @@ extension RaftLog {
         _ = try enqueueAndWait(PendingAppend(entries: entries, hardState: hardState), whenQueued: whenQueued)
     }
 
+    /// Test hook: true while a round prepared ahead waits for the writer.
+    package var hasRoundPreparedAhead: Bool { pipeline.hasRoundPreparedAhead }
+
     /// What the log has written since it was opened.
     public var statistics: LogStatistics { stateLock.withLock { stats } }
 
     // MARK: Group commit
 
-    /// Queues `request`; the first caller to find no leader becomes the
-    /// leader and drains the queue, the others wait for their round.
+    /// Queues `request` for the writer thread and blocks until its round is
+    /// durable (or failed). The calling thread only waits.
     private func enqueueAndWait(_ request: PendingAppend, whenQueued: (() -> Void)?) throws(WALError) -> Range<UInt64> {
-        queue.lock()
-        pending.append(request)
-        whenQueued?()
-        if leaderActive {
-            queue.unlock()
-            return try request.wait().get()
-        }
-        leaderActive = true
-        queue.unlock()
-        runLeader()
+        if options.access == .readOnly { throw .readOnly }
+        guard pipeline.enqueue(request, for: self, whenQueued: whenQueued) else { throw .closed }
         return try request.wait().get()
     }
 
+    /// Queues a request for the writer thread and suspends until its round
+    /// is durable: the task's thread is never blocked.
     private func enqueueAsync(entries: [Entry], hardState: HardState?, assignTerm: UInt64?) async throws(WALError) -> Range<UInt64> {
+        if options.access == .readOnly { throw .readOnly }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Range<UInt64>, WALError>, Never>) in
             let request = PendingAppend(entries: entries, hardState: hardState, assignTerm: assignTerm, continuation: continuation)
-            queue.lock()
-            pending.append(request)
-            if leaderActive {
-                queue.unlock()
-                return
-            }
-            leaderActive = true
-            queue.unlock()
-            runLeader()
+            if !pipeline.enqueue(request, for: self, whenQueued: nil) { request.finish(.failure(.closed)) }
         }
         return try result.get()
     }
 
-    /// Drains the queue: each round takes what is pending, writes it as one
-    /// record with one sync, and wakes its callers.
-    private func runLeader() {
-        while true {
-            queue.lock()
-            if pending.isEmpty {
-                leaderActive = false
-                queue.unlock()
-                return
+    /// The log as a round is validated against: positions, hard state, and
+    /// the rest of the state without the segments' rows. Taken under the
+    /// state lock, rows dropped inside it: a copy holding the tail's rows
+    /// while the writer appends one would make that append copy them all.
+    /// Nil with the error every request of the round gets.
+    private func roundBase() -> (LogState?, WALError?) {
+        stateLock.withLock { () -> (LogState?, WALError?) in
+            if state.closed { return (nil, .closed) }
+            if let cause = state.failStop { return (nil, .failStopped(cause: cause)) }
+            var current = state
+            for k in current.segments.indices {
+                current.segments[k].rows = []
+                current.segments[k].index = nil
             }
-            // One record per round: bounded in body bytes, entries and meta
-            // (a u16 on disk); at least one request, whose own bounds the
-            // contract checks.
-            var take = 0, bytes = 0, count = 0, meta = BatchMeta.fixedBytes
-            while take < pending.count {
-                let next = pending[take]
-                let fits = bytes + next.bodyBytes <= Self.groupCommitMaxBytes
-                    && count + next.entries.count <= Layout.maxEntriesPerBatch
-                    && meta + next.metaBytes - BatchMeta.fixedBytes <= Int(UInt16.max)
-                if take > 0 && !fits { break }
-                bytes += next.bodyBytes
-                count += next.entries.count
-                meta += next.metaBytes - BatchMeta.fixedBytes
-                take += 1
-            }
-            let round = Array(pending[0..<take])
-            pending.removeFirst(take)
-            queue.unlock()
-
-            let results = writerLock.withLock { commit(round) }
-            for (request, result) in zip(round, results) { request.finish(result) }
+            return (current, nil)
         }
     }
 
-    /// Numbers, validates, merges and writes one group-commit round. Called
-    /// with the writer lock held.
-    private func commit(_ round: [PendingAppend]) -> [Result<Range<UInt64>, WALError>] {
-        let snapshotState = stateLock.withLock { () -> (LogState?, WALError?) in
-            if state.closed { return (nil, .closed) }
-            if options.access == .readOnly { return (nil, .readOnly) }
-            if let cause = state.failStop { return (nil, .failStopped(cause: cause)) }
-            return (state, nil)
+    /// The writer thread's round: validates `requests` against the log as it
+    /// is, writes them as one record with one sync, publishes. `planned`
+    /// receives the log as the round leaves it, once validated. A round
+    /// prepared ahead is used when its validation is the same as now;
+    /// otherwise it is encoded again.
+    func commitRound(_ requests: [PendingAppend], preparedAhead: PreparedRound?,
+                     planned: (RoundPlan.Projection) -> Void) -> [Result<Range<UInt64>, WALError>] {
+        writerLock.withLock {
+            let (base, refused) = roundBase()
+            guard let base else { return requests.map { _ in .failure(refused!) } }
+            let plan = RoundPlan(requests, shape: base.shape, hardState: base.hardState, state: base)
+            planned(plan.after)
+            guard plan.writes else { return plan.results }
+            let batch: BatchRecordCodec.Prepared
+            var reused = false
+            if let ahead = preparedAhead, let aheadPlan = ahead.plan, let aheadBatch = ahead.batch, aheadPlan.sameRecord(as: plan) {
+                batch = aheadBatch
+                reused = true
+            } else {
+                batch = plan.prepare(compression: options.compression)
+            }
+            do throws(WALError) {
+                try writePrepared(batch, hardState: plan.hardState)
+            } catch {
+                return plan.results.map { r in
+                    if case .success = r { return .failure(error) }
+                    return r
+                }
+            }
+            stateLock.withLock {
+                for case let .success(range) in plan.results {
+                    stats.appends += 1
+                    stats.entries += UInt64(range.count)
+                }
+                if reused { stats.roundsPreparedAhead += 1 }
+            }
+            wantSpareIfHalfFull()
+            return plan.results
         }
-        guard var current = snapshotState.0 else {
-            return round.map { _ in .failure(snapshotState.1!) }
-        }
-        // Validation needs positions only. Holding the segments' rows would
-        // make the write path's in-place append of a row copy them all.
-        for k in current.segments.indices {
-            current.segments[k].rows = []
-            current.segments[k].index = nil
-        }
-        // Validate each request against the log as the previous ones leave it.
-        var working = current.shape
-        var workingHS = current.hardState
-        var merged: [Entry] = []
-        var mergedHS: HardState? = nil
-        var results: [Result<Range<UInt64>, WALError>] = []
+    }
+
+    /// The preparer thread's work on the round after the one being written:
+    /// validated against `projection` (the log as the rounds before leave it;
+    /// nil: the log as published), then encoded and compressed. Nothing is
+    /// written or published; the writer re-validates.
+    func planAhead(_ requests: [PendingAppend], projection: RoundPlan.Projection?) -> (RoundPlan?, BatchRecordCodec.Prepared?) {
+        let (base, _) = roundBase()
+        guard let base else { return (nil, nil) }
+        let plan = RoundPlan(requests, shape: projection?.shape ?? base.shape, hardState: projection?.hardState ?? base.hardState,
+                             state: base)
+        return (plan, plan.writes ? plan.prepare(compression: options.compression) : nil)
+    }
+}
+
+/// What a group-commit round asks of the log: each request validated
+/// against the log as the requests before it leave it (``AppendContract``),
+/// the accepted ones merged into one batch (a later request that rewrites
+/// indexes of an earlier one in the round replaces them, as Raft does).
+/// Assigning requests (``RaftLog/appendAtEnd(_:term:hardState:)``) are
+/// numbered here.
+struct RoundPlan {
+    /// The log as a round leaves it (what the next round is validated against).
+    struct Projection {
+        var shape: LogShape
+        var hardState: HardState
+    }
+
+    /// Per request: the indexes written, or why the request was refused.
+    var results: [Result<Range<UInt64>, WALError>] = []
+    /// The record's entries and hard state.
+    var merged: [Entry] = []
+    var hardState: HardState?
+    /// Where a batch without entries (a hard state alone) is placed.
+    let emptyAt: UInt64
+    var after: Projection
+
+    /// True when the round writes a record.
+    var writes: Bool { !merged.isEmpty || hardState != nil }
+
+    init(_ round: [PendingAppend], shape: LogShape, hardState: HardState, state: LogState) {
+        var working = shape
+        var workingHS = hardState
+        emptyAt = shape.lastIndex + 1
         for request in round {
             if request.assignTerm != nil { request.number(from: working.lastIndex + 1) }
-            let contract = AppendContract(shape: working, hardState: workingHS, state: current)
+            let contract = AppendContract(shape: working, hardState: workingHS, state: state)
             if let why = contract.violation(request) {
                 results.append(.failure(.invalidArgument(why)))
                 continue
@@ -215,26 +249,23 @@ extension RaftLog {
                 written = f ..< last + 1
             }
             if let hs = request.hardState {
-                mergedHS = hs
+                self.hardState = hs
                 workingHS = hs
             }
             results.append(.success(written))
         }
-        guard !merged.isEmpty || mergedHS != nil else { return results }
-        do {
-            try writeBatch(merged, hardState: mergedHS)
-        } catch {
-            return results.map { r in
-                if case .success = r { return .failure(error) }
-                return r
-            }
-        }
-        stateLock.withLock {
-            for case let .success(range) in results {
-                stats.appends += 1
-                stats.entries += UInt64(range.count)
-            }
-        }
-        return results
+        after = Projection(shape: working, hardState: workingHS)
+    }
+
+    /// True when `other` (the same requests validated again) writes the same
+    /// record: the same outcome per request (so the same numbering and the
+    /// same merged entries) and the same hard state and place.
+    func sameRecord(as other: RoundPlan) -> Bool {
+        results == other.results && hardState == other.hardState && emptyAt == other.emptyAt
+    }
+
+    /// Encodes and compresses the record's batch.
+    func prepare(compression: Bool) -> BatchRecordCodec.Prepared {
+        BatchRecordCodec.prepare(merged, hardState: hardState, compression: compression, emptyAt: emptyAt)
     }
 }

@@ -6,6 +6,12 @@ extension RaftLog {
         if let reset = stateLock.withLock({ state.pendingReset }) { try writeReset(index: reset.index, term: reset.term) }
         let emptyAt = entries.isEmpty ? stateLock.withLock { state.lastIndex } + 1 : 0
         let batch = BatchRecordCodec.prepare(entries, hardState: hardState, compression: options.compression, emptyAt: emptyAt)
+        try writePrepared(batch, hardState: hardState)
+    }
+
+    /// Frames, writes and syncs a batch already encoded and compressed (by
+    /// the writer, or ahead by the preparer). Writer lock held.
+    func writePrepared(_ batch: BatchRecordCodec.Prepared, hardState: HardState?) throws(WALError) {
         let row = BatchRef(offset: 0, firstIndex: batch.firstIndex, entryCount: batch.entryCount, recordBytes: 0, type: .batch)
         try writeRecord(recordBytes: batch.recordBytes, row: row, hardState: hardState) { salt, offset, out in
             batch.frame(salt: salt, offset: offset, into: &out)
@@ -102,8 +108,9 @@ extension RaftLog {
                     tail.shape.term(of: last) ?? state.shape.term(of: last) ?? state.baseTerm(at: last))
         }
         let factory = SegmentFactory(durability: durability, options: options)
+        let spare = pipeline.takeSpare().map { (handle: $0, name: spareName) }
         let next = try factory.create(identity: identity, seq: tail.header.seq + 1, firstIndex: lastIndex + 1, hardState: hardState,
-                                      previousTerm: previousTerm)
+                                      previousTerm: previousTerm, spare: spare)
         var sealed = tail
         var sealedSize = tail.reader.fileSize
         if let (bytes, sealOffset) = SegmentFactory.sealBytes(for: tail) {
@@ -122,7 +129,50 @@ extension RaftLog {
             state.segments[state.segments.count - 1] = sealed
             state.segments.append(next)
             stats.rollOvers += 1
+            if spare != nil { stats.rollOversOnSpare += 1 }
         }
         logger.info("segment sealed", metadata: ["segment": "\(tail.name)", "next": "\(next.name)"])
     }
 }
+
+extension RaftLog {
+    /// Creates the spare segment for the next roll-over (on the preparer
+    /// thread, no lock held: the spare is nobody else's file). Nil, logged,
+    /// when it cannot be: the roll-over then creates its segment itself.
+    func createSpareSegment() -> (any FileHandle)? {
+        do {
+            return try SegmentFactory(durability: durability, options: options).createSpare(name: spareName)
+        } catch {
+            logger.info("spare segment not created", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// This writer's spare segment name (``SegmentFactory/spareName(id:)``):
+    /// random, or numbered in open order under the reproducibility hooks.
+    static func spareID(_ options: LogOptions) -> UInt64 {
+        if options.deterministicSalt != nil { return spareCounter.next() }
+        var g = SystemRandomNumberGenerator()
+        return g.next()
+    }
+
+    /// After a round: asks for a spare once the tail is half full.
+    func wantSpareIfHalfFull() {
+        guard options.access == .readWrite else { return }
+        let end = stateLock.withLock { state.closed ? 0 : state.segments[state.segments.count - 1].endOffset }
+        if end >= options.segmentSizeBytes / 2 { pipeline.wantSpare() }
+    }
+}
+
+/// Numbers spares in open order when a log's salts are deterministic.
+final class SpareCounter: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var value: UInt64 = 0
+    func next() -> UInt64 {
+        lock.withLock {
+            value += 1
+            return value
+        }
+    }
+}
+let spareCounter = SpareCounter()

@@ -10,8 +10,9 @@ import Logging
 /// (``entries(_:_:maxBytes:)``, ``term(_:)``) never see an unacknowledged entry.
 ///
 /// Thread safety: every method may be called from any thread or task.
-/// Concurrent appends are coalesced into one record and one `fdatasync`
-/// (group commit) and applied in the order they were queued.
+/// Appends are written by the log's own writer thread: concurrent appends
+/// are coalesced into one record and one `fdatasync` (group commit) and
+/// applied in the order they were queued; callers only wait.
 ///
 /// ```swift
 /// let log = try RaftLog.open(directory: "/var/lib/app/raft")
@@ -37,10 +38,10 @@ public final class RaftLog: @unchecked Sendable {
     /// Serializes everything that writes: group-commit rounds, snapshots,
     /// compaction and close. Taken before `stateLock`, never after.
     let writerLock = ConditionLock()
-    let queue = ConditionLock()
-    /// Guarded by `queue`.
-    var pending: [PendingAppend] = []
-    var leaderActive = false
+    /// The append queue and its writer and preparer threads.
+    let pipeline: WriterPipeline
+    /// The name of this writer's spare segment (`docs/FORMAT.md` §1.3).
+    let spareName: String
 
     var lock: (any DirectoryLock)?
     var durability: Durability {
@@ -55,6 +56,8 @@ public final class RaftLog: @unchecked Sendable {
         self.state = opened.state
         self.lock = opened.lock
         self.readCache = ReadCache(capacityBytes: options.readCacheBytes)
+        self.pipeline = WriterPipeline(inlineSpares: options.deterministicSalt != nil)
+        self.spareName = SegmentFactory.spareName(id: RaftLog.spareID(options))
     }
 
     /// Opens the log in `directory`, creating an empty one when the
@@ -93,7 +96,14 @@ public final class RaftLog: @unchecked Sendable {
     /// Closes the files and releases the writer lock. Idempotent. Appends
     /// queued behind a running one complete first.
     public func close() {
+        pipeline.stop()
         writerLock.withLock {
+            if let spare = pipeline.discardSpare() {
+                spare.close()
+                // Only while it is still ours: after a crash of a simulated
+                // file system, the next open already removed it.
+                if options.fileSystem.fileExists(durability.path(spareName)) { try? durability.remove([spareName]) }
+            }
             stateLock.withLock {
                 guard !state.closed else { return }
                 state.closed = true

@@ -163,6 +163,25 @@ package struct Durability {
         return handle
     }
 
+    /// Creates a spare file `name` (a `.tmp` name: a writer's open removes
+    /// it, so a crash that leaves it costs nothing), reserving `allocate`
+    /// bytes, and `fsync`s it, so that the allocation is paid before the file
+    /// is needed. Its name is not synced: a spare lost in a crash is not missed.
+    func createSpare(_ name: String, allocate: UInt64) throws(WALError) -> any FileHandle {
+        let p = path(name)
+        if fs.fileKind(p) != nil { try fs.remove(p) }  // lstat: a leftover symlink is removed, not followed
+        let handle = try fs.open(p, access: .readWrite, create: true)
+        do throws(WALError) {
+            try handle.truncate(to: 0)
+            if allocate > 0 { try handle.allocate(upTo: allocate) }
+            if syncing { try handle.sync(dataOnly: false) }
+        } catch {
+            handle.close()
+            throw error
+        }
+        return handle
+    }
+
     /// `fsync`s and closes the filled temporary, renames it to `name`, and
     /// `fsync`s the directory (unless the caller does it once for several).
     private func publish(_ tmp: any FileHandle, as name: String, syncDirectory syncsDirectory: Bool = true) throws(WALError) {
@@ -214,6 +233,19 @@ package struct Durability {
     }
 
     // MARK: Segments in place
+
+    /// Turns a spare from ``createSpare(_:allocate:)`` into `name` holding
+    /// `contents` at its start: the steps of ``createFile(_:contents:allocate:)``
+    /// after the reservation (write, `fsync`, rename, `fsync` the directory),
+    /// with its guarantee: a crash leaves either no `name` or a complete one.
+    func adoptSpare(_ spare: any FileHandle, spareName: String, as name: String, contents: [UInt8]) throws(WALError) -> any FileHandle {
+        defer { spare.close() }
+        try spare.write(contents, at: 0)
+        if syncing { try spare.sync(dataOnly: false) }
+        try fs.rename(path(spareName), to: path(name))
+        if syncing { try fs.syncDirectory(directory) }
+        return try fs.open(path(name), access: .readWrite, create: false)
+    }
 
     /// Writes `bytes` at `offset` and, under the durable policy, `fdatasync`s:
     /// when this returns the bytes survive a crash. The caller must treat a

@@ -8,17 +8,38 @@ struct SegmentFactory {
     let durability: Durability
     let options: LogOptions
 
-    /// `previousTerm`: the term of `firstIndex − 1`, when known (written into the header).
+    /// The name of the spare segment a writer creates ahead (`docs/FORMAT.md`
+    /// §1.3): a temporary, so recovery removes it like any other. `id` is the
+    /// writer's own: a writer that outlives a crash of its file system (the
+    /// crash simulator's old log object, closed after the new one opened)
+    /// never touches its successor's spare.
+    static func spareName(id: UInt64) -> String { "next-segment-" + hex16(id) + Layout.temporarySuffix }
+
+    /// Creates the spare segment `name`: preallocated and synced, no header
+    /// yet. ``create(identity:seq:firstIndex:hardState:previousTerm:spare:)``
+    /// later gives it its header and name, which is all a roll-over then costs.
+    func createSpare(name: String) throws(WALError) -> any FileHandle {
+        try durability.createSpare(name, allocate: options.preallocate ? options.segmentSizeBytes : 0)
+    }
+
+    /// `previousTerm`: the term of `firstIndex − 1`, when known (written into
+    /// the header). `spare`: a spare from ``createSpare()`` to use instead of
+    /// creating and preallocating a file now.
     func create(identity: LogIdentity, seq: UInt64, firstIndex: UInt64, hardState: HardState,
-                previousTerm: UInt64?) throws(WALError) -> SegmentState {
+                previousTerm: UInt64?, spare: (handle: any FileHandle, name: String)? = nil) throws(WALError) -> SegmentState {
         var g = SystemRandomNumberGenerator()
         let salt = options.deterministicSalt?(seq) ?? g.next()
         let header = SegmentHeader(identity: identity, seq: seq, firstIndex: firstIndex, salt: salt,
                                    hardState: hardState, createdNanos: options.clock?() ?? currentTimeNanos(),
                                    previousTerm: previousTerm)
         let name = FileNames.segment(seq: seq, firstIndex: firstIndex)
-        let handle = try durability.createFile(name, contents: header.encoded(),
+        let handle: any FileHandle
+        if let spare {
+            handle = try durability.adoptSpare(spare.handle, spareName: spare.name, as: name, contents: header.encoded())
+        } else {
+            handle = try durability.createFile(name, contents: header.encoded(),
                                                allocate: options.preallocate ? options.segmentSizeBytes : 0)
+        }
         let reader: SegmentReader
         do { reader = try SegmentReader(handle: handle, name: name) } catch {
             handle.close()

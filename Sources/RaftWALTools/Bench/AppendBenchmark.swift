@@ -25,6 +25,20 @@ package struct AppendBenchmark: Sendable {
     /// Measures everything but the syncs (never for data you keep).
     package var noSync = false
     package var replayPasses = ["hot", "cold"]
+    package var api = AppendAPI.append
+
+    /// How the writers call the log.
+    package enum AppendAPI: String, Sendable, CaseIterable {
+        /// ``RaftLog/append(_:hardState:)``: each writer computes its indexes
+        /// (with several writers, through a package hook that queues them in
+        /// index order); every call carries a hard state.
+        case append
+        /// ``RaftLog/appendAtEnd(_:term:hardState:)`` from threads: the
+        /// public API for concurrent proposers; no hard state.
+        case atEnd = "at-end"
+        /// ``RaftLog/appendAtEndAsync(_:term:hardState:)`` from `writers` tasks.
+        case atEndAsync = "at-end-async"
+    }
 
     package init(directory: String, entries: Int, sizeBytes: Int, batch: Int, pool: PayloadPool, payloadName: String) {
         self.directory = directory
@@ -80,15 +94,27 @@ package struct AppendBenchmark: Sendable {
         }
         result.createMillis = Double(BenchClock.nanos() - c0) / 1e6
 
+        result.api = api.rawValue
+        result.appendIdleRSSBytes = ProcessStats.residentBytes()
+        _ = ProcessStats.resetPeakResident()
         let start = BenchClock.nanos()
         let latencies: [UInt64]
         do {
-            latencies = writers == 1 ? try appendSerially(log, prepared) : try appendConcurrently(log)
+            switch api {
+            case .append: latencies = writers == 1 ? try appendSerially(log, prepared) : try appendConcurrently(log)
+            case .atEnd: latencies = try appendAtEndConcurrently(log)
+            case .atEndAsync: latencies = try appendAtEndFromTasks(log)
+            }
         } catch {
             log.close()
             throw error
         }
         let appendNanos = BenchClock.nanos() - start
+        result.appendPeakRSSBytes = ProcessStats.peakResidentBytes()
+        let stats = log.statistics
+        result.roundsPreparedAhead = stats.roundsPreparedAhead
+        result.rollOvers = stats.rollOvers
+        result.rollOversOnSpare = stats.rollOversOnSpare
         let close0 = BenchClock.nanos()
         log.close()
         result.closeMillis = Double(BenchClock.nanos() - close0) / 1e6
@@ -101,7 +127,7 @@ package struct AppendBenchmark: Sendable {
         result.payloadMBPerSecond = Double(result.payloadBytes) / seconds / 1e6
         result.savesPerSecond = Double(latencies.count) / seconds
         result.saveLatency = LatencySummary(nanos: latencies)
-        result.records = writers == 1 ? latencies.count : try countBatchRecords()
+        result.records = writers == 1 && api == .append ? latencies.count : try countBatchRecords()
         result.syncsPerSecond = noSync ? 0 : Double(result.records) / seconds
 
         let usage = try BenchFiles.diskUsage(directory)
@@ -112,7 +138,9 @@ package struct AppendBenchmark: Sendable {
         result.usedOverPayload = Double(usage.usedBytes) / Double(result.payloadBytes)
         result.allocatedOverPayload = Double(usage.allocatedBytes) / Double(result.payloadBytes)
 
-        let replay = ReplayBenchmark(directory: directory, expected: pool)
+        // With log-assigned indexes a writer cannot know which payload its
+        // entry's index calls for: replay then checks indexes and sizes only.
+        let replay = ReplayBenchmark(directory: directory, expected: api == .append ? pool : nil)
         for cache in replayPasses {
             let (pass, bytes) = try replay.run(cache: cache)
             guard pass.entries == entries, bytes == result.payloadBytes else {
@@ -154,6 +182,28 @@ package struct AppendBenchmark: Sendable {
         var latencies: [UInt64] = []
         var failure: String?
         let done = DispatchSemaphore(value: 0)
+
+        /// The next indexes to append, nil when all are taken or a writer failed.
+        func take(batch: UInt64, total: UInt64) -> ClosedRange<UInt64>? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard failure == nil, next <= total else { return nil }
+            let first = next
+            next = min(first + batch - 1, total) + 1
+            return first...(next - 1)
+        }
+
+        func fail(_ why: String) {
+            lock.lock()
+            failure = failure ?? why
+            lock.unlock()
+        }
+
+        func add(_ mine: [UInt64]) {
+            lock.lock()
+            latencies.append(contentsOf: mine)
+            lock.unlock()
+        }
     }
 
     private func appendConcurrently(_ log: RaftLog) throws(BenchError) -> [UInt64] {
@@ -193,6 +243,63 @@ package struct AppendBenchmark: Sendable {
             thread.start()
         }
         for _ in 0..<writers { shared.done.wait() }
+        if let failure = shared.failure { throw .environment(failure) }
+        return shared.latencies
+    }
+
+    /// `writers` threads calling the public ``RaftLog/appendAtEnd(_:term:hardState:)``:
+    /// no coordination between them; the log numbers the entries.
+    private func appendAtEndConcurrently(_ log: RaftLog) throws(BenchError) -> [UInt64] {
+        let shared = Shared()
+        let total = UInt64(entries), batch = UInt64(self.batch), pool = self.pool
+        for _ in 0..<writers {
+            let thread = Thread {
+                var mine: [UInt64] = []
+                while let range = shared.take(batch: batch, total: total) {
+                    let entries = range.map { Entry(index: 0, term: 1, data: pool.payload(Int($0 - 1))) }
+                    let t = BenchClock.nanos()
+                    do { try log.appendAtEnd(entries, term: 1) } catch {
+                        shared.fail("appendAtEnd: \(error)")
+                        break
+                    }
+                    mine.append(BenchClock.nanos() - t)
+                }
+                shared.add(mine)
+                shared.done.signal()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        for _ in 0..<writers { shared.done.wait() }
+        if let failure = shared.failure { throw .environment(failure) }
+        return shared.latencies
+    }
+
+    /// `writers` tasks calling ``RaftLog/appendAtEndAsync(_:term:hardState:)``.
+    private func appendAtEndFromTasks(_ log: RaftLog) throws(BenchError) -> [UInt64] {
+        let shared = Shared()
+        let total = UInt64(entries), batch = UInt64(self.batch), pool = self.pool, writers = self.writers
+        Task.detached {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<writers {
+                    group.addTask {
+                        var mine: [UInt64] = []
+                        while let range = shared.take(batch: batch, total: total) {
+                            let entries = range.map { Entry(index: 0, term: 1, data: pool.payload(Int($0 - 1))) }
+                            let t = BenchClock.nanos()
+                            do { try await log.appendAtEndAsync(entries, term: 1) } catch {
+                                shared.fail("appendAtEndAsync: \(error)")
+                                break
+                            }
+                            mine.append(BenchClock.nanos() - t)
+                        }
+                        shared.add(mine)
+                    }
+                }
+            }
+            shared.done.signal()
+        }
+        shared.done.wait()
         if let failure = shared.failure { throw .environment(failure) }
         return shared.latencies
     }

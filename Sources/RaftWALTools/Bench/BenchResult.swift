@@ -149,10 +149,23 @@ package struct AppendResult: Codable, Sendable {
     package var replay: [ReplayPass] = []
     package var loadAverageStart = ""
     package var loadAverageEnd = ""
+    /// How the writers called the log: `append` (each computes its indexes),
+    /// `at-end` (``RaftLog/appendAtEnd(_:term:hardState:)`` from threads) or
+    /// `at-end-async` (``RaftLog/appendAtEndAsync(_:term:hardState:)`` from tasks).
+    package var api = "append"
+    /// The log's ``LogStatistics`` after the appends.
+    package var roundsPreparedAhead: UInt64 = 0
+    package var rollOvers: UInt64 = 0
+    package var rollOversOnSpare: UInt64 = 0
+    /// RSS before the appends (log open, payloads built) and its peak while appending.
+    package var appendIdleRSSBytes: Int64 = 0
+    package var appendPeakRSSBytes: Int64 = 0
 
     package init() {}
 
     enum CodingKeys: String, CodingKey {
+        case api, roundsPreparedAhead = "rounds_prepared_ahead", rollOvers = "roll_overs", rollOversOnSpare = "roll_overs_on_spare"
+        case appendIdleRSSBytes = "append_idle_rss_bytes", appendPeakRSSBytes = "append_peak_rss_bytes"
         case tool, engine, directory = "dir", payload, payloadSource = "payload_source", size, batch, entryCount = "n", writers
         case batches, seed, segmentBytes = "segment_bytes", compression, noSync = "unsafe_no_fsync"
         case createMillis = "create_ms", appendSeconds = "append_s", entriesPerSecond = "entries_per_s"
