@@ -3,7 +3,6 @@ extension RaftLog {
     /// segment over first when the record does not fit. Writer lock held.
     /// Any failure fail-stops the log.
     func writeBatch(_ entries: [Entry], hardState: HardState?) throws(WALError) {
-        if let reset = stateLock.withLock({ state.pendingReset }) { try writeReset(index: reset.index, term: reset.term) }
         let emptyAt = entries.isEmpty ? stateLock.withLock { state.lastIndex } + 1 : 0
         let batch = BatchRecordCodec.prepare(entries, hardState: hardState, compression: options.compression, emptyAt: emptyAt)
         try writePrepared(batch, hardState: hardState)
@@ -41,6 +40,11 @@ extension RaftLog {
     func writeRecord(recordBytes: Int, row: BatchRef, hardState: HardState?,
                              frame: (UInt64, UInt64, inout [UInt8]) -> Void,
                              apply: (inout LogShape) -> Void) throws(WALError) {
+        // A reset deferred at open (a full disk, `RaftLog+OpenRepairs`) goes
+        // first, whichever path writes next: batch, prepared round, truncation.
+        if row.type != .reset, let reset = stateLock.withLock({ state.pendingReset }) {
+            try writeReset(index: reset.index, term: reset.term)
+        }
         func tailPosition() -> (offset: UInt64, salt: UInt64, handle: any FileHandle) {
             stateLock.withLock {
                 let t = state.segments[state.segments.count - 1]
