@@ -149,6 +149,13 @@ extension RaftLog {
     /// A snapshot damaged since the log was opened is skipped for the next
     /// newest (the damage is logged).
     public func latestSnapshot() throws(WALError) -> Snapshot? {
+        try newestReadableSnapshot { (catalog, name) throws(WALError) in try catalog.read(name).1 }
+    }
+
+    /// The first of the log's snapshots, newest first, that `open` reads;
+    /// each one that fails is logged and the next tried. Nil when there is
+    /// none; the last error when none reads.
+    func newestReadableSnapshot<T>(_ open: (SnapshotCatalog, String) throws(WALError) -> T) throws(WALError) -> T? {
         let names = try stateLock.withLock { () throws(WALError) -> [String] in
             if state.closed { throw WALError.closed }
             return state.snapshotNames
@@ -156,7 +163,7 @@ extension RaftLog {
         let catalog = SnapshotCatalog(fs: options.fileSystem, directory: directory)
         var lastError: WALError? = nil
         for name in names {
-            do { return try catalog.read(name).1 } catch {
+            do { return try open(catalog, name) } catch {
                 logger.warning("snapshot unreadable", metadata: ["file": "\(name)", "error": "\(error)"])
                 lastError = error
             }

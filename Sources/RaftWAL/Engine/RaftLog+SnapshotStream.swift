@@ -89,20 +89,7 @@ extension RaftLog {
     /// - Throws: ``WALError/closed``; the error of the last snapshot file
     ///   tried when none opens.
     public func latestSnapshotStream() throws(WALError) -> SnapshotStream? {
-        let names = try stateLock.withLock { () throws(WALError) -> [String] in
-            if state.closed { throw WALError.closed }
-            return state.snapshotNames
-        }
-        let catalog = SnapshotCatalog(fs: options.fileSystem, directory: directory)
-        var lastError: WALError? = nil
-        for name in names {
-            do { return SnapshotStream(try catalog.open(name)) } catch {
-                logger.warning("snapshot unreadable", metadata: ["file": "\(name)", "error": "\(error)"])
-                lastError = error
-            }
-        }
-        if let lastError { throw lastError }
-        return nil
+        try newestReadableSnapshot { (catalog, name) throws(WALError) in SnapshotStream(try catalog.open(name)) }
     }
 
     /// Checks `metadata` (writer lock taken briefly) and starts the file.

@@ -102,24 +102,32 @@ struct Staging {
 
     /// A leftover staging path may be emptied only if a previous run of this
     /// tool made it: a real directory (not a symlink), empty or holding the
-    /// marker or the report, and nothing but regular files.
-    private func checkLeftover(_ kind: FileKind) throws(WALError) {
+    /// marker or the report, and nothing but regular files (and, for a
+    /// Swarm/etcd result tree, real subdirectories holding the same).
+    func checkLeftover(_ kind: FileKind, subdirectories: Bool = false) throws(WALError) {
         let refuse = { (why: String) -> WALError in
             .invalidArgument("\(stagingPath) exists and \(why); not made by a previous raft-recover run, so it is "
                              + "neither emptied nor written nor renamed (remove it yourself if it is stale)")
         }
         guard kind == .directory else { throw refuse("is \(kind.rawValue)") }
         // Empty: a crash between its mkdir and its marker (and nothing to lose).
-        let names = try fs.listDirectory(stagingPath)
-        guard !names.isEmpty else { return }
+        guard !(try fs.listDirectory(stagingPath)).isEmpty else { return }
         guard fs.fileKind(joinPath(stagingPath, Self.markerName)) == .regular
               || fs.fileKind(joinPath(stagingPath, Self.reportName)) == .regular else {
             throw refuse("holds no \(Self.markerName) marker")
         }
-        for name in names {
-            let k = fs.fileKind(joinPath(stagingPath, name))
-            if k != .regular { throw refuse("holds \(name), which is \(k?.rawValue ?? "gone")") }
+        func check(_ relative: String) throws(WALError) {
+            let dir = relative.isEmpty ? stagingPath : joinPath(stagingPath, relative)
+            for name in try fs.listDirectory(dir) {
+                let rel = relative.isEmpty ? name : relative + "/" + name
+                switch fs.fileKind(joinPath(stagingPath, rel)) {
+                case .regular: continue
+                case .directory where subdirectories: try check(rel)
+                case let k: throw refuse("holds \(rel), which is \(k?.rawValue ?? "gone")")
+                }
+            }
         }
+        try check("")
     }
 
     /// Copies every file of `directory` except the LOCK (and any subdirectory,

@@ -16,7 +16,7 @@ extension Staging {
     /// planted inside), is refused and left as it is.
     func prepareTree() throws(WALError) {
         if let kind = fs.fileKind(stagingPath) {
-            try checkLeftoverTree(kind)
+            try checkLeftover(kind, subdirectories: true)
             try emptyTree(stagingPath)
         } else {
             try staged.createDirectory()
@@ -24,34 +24,8 @@ extension Staging {
         }
     }
 
-    private func checkLeftoverTree(_ kind: FileKind) throws(WALError) {
-        let refuse = { (why: String) -> WALError in
-            .invalidArgument("\(stagingPath) exists and \(why); not made by a previous raft-recover run, so it is "
-                             + "neither emptied nor written nor renamed (remove it yourself if it is stale)")
-        }
-        guard kind == .directory else { throw refuse("is \(kind.rawValue)") }
-        let names = try fs.listDirectory(stagingPath)
-        guard !names.isEmpty else { return }
-        guard fs.fileKind(joinPath(stagingPath, Self.markerName)) == .regular
-              || fs.fileKind(joinPath(stagingPath, Self.reportName)) == .regular else {
-            throw refuse("holds no \(Self.markerName) marker")
-        }
-        func check(_ relative: String) throws(WALError) {
-            let dir = relative.isEmpty ? stagingPath : joinPath(stagingPath, relative)
-            for name in try fs.listDirectory(dir) {
-                let rel = relative.isEmpty ? name : relative + "/" + name
-                switch fs.fileKind(joinPath(stagingPath, rel)) {
-                case .regular: continue
-                case .directory: try check(rel)
-                case let k: throw refuse("holds \(rel), which is \(k?.rawValue ?? "gone")")
-                }
-            }
-        }
-        try check("")
-    }
-
     /// Removes every file under `dir` except the marker (checked first by
-    /// ``checkLeftoverTree(_:)``: only regular files and real directories).
+    /// ``checkLeftover(_:subdirectories:)``: only regular files and real directories).
     private func emptyTree(_ dir: String) throws(WALError) {
         var files: [String] = []
         for name in try fs.listDirectory(dir).sorted() where !(dir == stagingPath && name == Self.markerName) {
