@@ -142,19 +142,6 @@ private typealias S = RecoverTestSupport
 
     // MARK: 3. write paths never resolve through a planted symlink
 
-    /// A directory the symlinks point to, with a file that must survive.
-    func victim(_ root: String) throws -> String {
-        let target = root + "/victim"
-        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        try Data("precious".utf8).write(to: URL(fileURLWithPath: target + "/keep.txt"))
-        return target
-    }
-
-    func expectVictimUntouched(_ target: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
-        #expect(names == ["keep.txt"], sourceLocation: sourceLocation)
-        #expect((try? String(contentsOfFile: target + "/keep.txt", encoding: .utf8)) == "precious", sourceLocation: sourceLocation)
-    }
 
     @Test(arguments: ["repair", "truncate", "force-new-cluster"])
     func stagingPathThatIsASymlinkIsRefusedAndItsTargetUntouched(_ command: String) throws {
@@ -163,7 +150,7 @@ private typealias S = RecoverTestSupport
         let source = root + "/log"
         try FileManager.default.copyItem(atPath: InspectSupport.root + "/Fixtures/" + (command == "repair" ? "torn-tail" : "healthy"),
                                          toPath: source)
-        let target = try victim(root)
+        let target = try symlinkVictim(root)
         let out = root + "/out"
         try FileManager.default.createSymbolicLink(atPath: out + ".raft-recover-staging", withDestinationPath: target)
         var args = [command, source, "--output", out]
@@ -171,7 +158,7 @@ private typealias S = RecoverTestSupport
         let r = try ToolProcess.run(try #require(RecoverCLITests.executable), args)
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
         #expect(r.stderr.contains("raft-recover-staging exists and is a symbolic link"), "\(r.stderr)")
-        expectVictimUntouched(target)
+        expectSymlinkVictimUntouched(target)
         #expect(FileManager.default.fileExists(atPath: out) == false)
     }
 
@@ -187,7 +174,7 @@ private typealias S = RecoverTestSupport
         let r = try ToolProcess.run(try #require(RecoverCLITests.executable), ["repair", source, "--output", root + "/out"])
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
         #expect(r.stderr.contains("marker"), "\(r.stderr)")
-        expectVictimUntouched(staging)
+        expectSymlinkVictimUntouched(staging)
     }
 
     @Test func leftoverStagingOfAnInterruptedRunIsEmptiedAndReused() throws {
@@ -224,11 +211,11 @@ private typealias S = RecoverTestSupport
         defer { try? FileManager.default.removeItem(atPath: root) }
         let source = root + "/torn"
         try FileManager.default.copyItem(atPath: InspectSupport.root + "/Fixtures/torn-tail", toPath: source)
-        let target = try victim(root)
+        let target = try symlinkVictim(root)
         try FileManager.default.createSymbolicLink(atPath: root + "/out", withDestinationPath: target)
         let r = try ToolProcess.run(try #require(RecoverCLITests.executable), ["repair", source, "--output", root + "/out"])
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
-        expectVictimUntouched(target)
+        expectSymlinkVictimUntouched(target)
     }
 
     @Test func inPlaceBackupNameTakenByASymlinkIsSkippedNotFollowed() throws {
@@ -236,11 +223,11 @@ private typealias S = RecoverTestSupport
         defer { try? FileManager.default.removeItem(atPath: root) }
         let source = root + "/torn"
         try FileManager.default.copyItem(atPath: InspectSupport.root + "/Fixtures/torn-tail", toPath: source)
-        let target = try victim(root)
+        let target = try symlinkVictim(root)
         try FileManager.default.createSymbolicLink(atPath: source + ".raft-recover-backup", withDestinationPath: target)
         let r = try ToolProcess.run(try #require(RecoverCLITests.executable), ["repair", source, "--in-place"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        expectVictimUntouched(target)
+        expectSymlinkVictimUntouched(target)
         #expect(POSIXFileSystem().fileKind(source + ".raft-recover-backup") == .symbolicLink)
         #expect(POSIXFileSystem().fileKind(source + ".raft-recover-backup-2") == .directory)
     }

@@ -24,19 +24,6 @@ private typealias W = SwarmRecoverSupport
 /// | a symlinked directory inside the source tree (read, never followed) | — | here |
 /// | `snapshots --extract --output` | `SpecialFileTests` (dangling), here (a link to an existing file) | `InteropExtractTests` |
 @Suite struct SymlinkWritePathTests {
-    /// A directory the symlinks point to, with a file that must survive.
-    func victim(_ root: String) throws -> String {
-        let target = root + "/victim"
-        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        try Data("precious".utf8).write(to: URL(fileURLWithPath: target + "/keep.txt"))
-        return target
-    }
-
-    func expectVictimUntouched(_ target: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
-        #expect(names == ["keep.txt"], sourceLocation: sourceLocation)
-        #expect((try? String(contentsOfFile: target + "/keep.txt", encoding: .utf8)) == "precious", sourceLocation: sourceLocation)
-    }
 
     func recover(_ args: [String]) throws -> ToolProcess.Run {
         try ToolProcess.run(try #require(RecoverCLITests.executable), args)
@@ -70,11 +57,11 @@ private typealias W = SwarmRecoverSupport
     func outputThatIsASymlinkToADirectoryIsRefusedAndTheDirectoryUntouched(_ command: String) throws {
         let (root, source, extra) = try raftwal(command, "out-dirlink")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let target = try victim(root)
+        let target = try symlinkVictim(root)
         try FileManager.default.createSymbolicLink(atPath: root + "/out", withDestinationPath: target)
         let r = try recover([command, source, "--output", root + "/out"] + extra)
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
-        expectVictimUntouched(target)
+        expectSymlinkVictimUntouched(target)
     }
 
     /// A leftover staging directory of this tool (marker present) with a
@@ -84,7 +71,7 @@ private typealias W = SwarmRecoverSupport
     func leftoverStagingHoldingASymlinkIsRefusedAndTheLinkTargetUntouched(_ linkName: String) throws {
         let (root, source, _) = try raftwal("repair", "staging-inner-link")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let target = try victim(root)
+        let target = try symlinkVictim(root)
         let staging = root + "/out.raft-recover-staging"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         try Data().write(to: URL(fileURLWithPath: staging + "/RAFT-RECOVER-STAGING"))
@@ -92,7 +79,7 @@ private typealias W = SwarmRecoverSupport
         let r = try recover(["repair", source, "--output", root + "/out"])
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
         #expect(r.stderr.contains("holds \(linkName), which is a symbolic link"), "\(r.stderr)")
-        expectVictimUntouched(target)
+        expectSymlinkVictimUntouched(target)
         #expect(POSIXFileSystem().fileKind(staging + "/" + linkName) == .symbolicLink)
         #expect(POSIXFileSystem().fileKind(root + "/out") == nil)
     }
@@ -101,11 +88,11 @@ private typealias W = SwarmRecoverSupport
     func inPlaceBackupNameTakenByASymlinkIsSkippedNotFollowed(_ command: String) throws {
         let (root, source, extra) = try raftwal(command, "backup-link")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let target = try victim(root)
+        let target = try symlinkVictim(root)
         try FileManager.default.createSymbolicLink(atPath: source + ".raft-recover-backup", withDestinationPath: target)
         let r = try recover([command, source, "--in-place"] + extra)
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        expectVictimUntouched(target)
+        expectSymlinkVictimUntouched(target)
         #expect(POSIXFileSystem().fileKind(source + ".raft-recover-backup") == .symbolicLink)
         #expect(POSIXFileSystem().fileKind(source + ".raft-recover-backup-2") == .directory)
     }
@@ -131,12 +118,12 @@ private typealias W = SwarmRecoverSupport
     @Test func extractOntoASymlinkToAnExistingFileLeavesTheFileUnchanged() throws {
         let root = try S.scratch("extract-filelink")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let target = try victim(root)
+        let target = try symlinkVictim(root)
         try FileManager.default.createSymbolicLink(atPath: root + "/snap.bin", withDestinationPath: target + "/keep.txt")
         let r = try InspectSupport.run(["snapshots", "Fixtures/healthy", "--extract", "150", "--output", root + "/snap.bin"])
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
         #expect(r.stderr.contains("exists (a symbolic link)"), "\(r.stderr)")
-        expectVictimUntouched(target)
+        expectSymlinkVictimUntouched(target)
     }
 
     // MARK: Docker Swarm / etcd directories (the tree staging of ForeignRecover)
@@ -149,12 +136,12 @@ private typealias W = SwarmRecoverSupport
     @Test func swarmStagingPathThatIsASymlinkIsRefusedAndItsTargetUntouched() throws {
         let (root, dir) = try swarm("swarm-staging-link")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let target = try victim(root)
+        let target = try symlinkVictim(root)
         try FileManager.default.createSymbolicLink(atPath: root + "/new.raft-recover-staging", withDestinationPath: target)
         let r = try recover(["force-new-cluster", dir, "--output", root + "/new"])
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
         #expect(r.stderr.contains("raft-recover-staging exists and is a symbolic link"), "\(r.stderr)")
-        expectVictimUntouched(target)
+        expectSymlinkVictimUntouched(target)
         #expect(POSIXFileSystem().fileKind(root + "/new") == nil)
     }
 
@@ -167,7 +154,7 @@ private typealias W = SwarmRecoverSupport
         let r = try recover(["force-new-cluster", dir, "--output", root + "/new"])
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
         #expect(r.stderr.contains("holds no RAFT-RECOVER-STAGING marker"), "\(r.stderr)")
-        expectVictimUntouched(staging)
+        expectSymlinkVictimUntouched(staging)
     }
 
     /// A leftover of this tool (marker present) with a symlinked directory
@@ -176,7 +163,7 @@ private typealias W = SwarmRecoverSupport
     @Test func swarmLeftoverStagingHoldingASymlinkedDirectoryIsRefusedAndItsTargetUntouched() throws {
         let (root, dir) = try swarm("swarm-staging-inner-link")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let target = try victim(root)
+        let target = try symlinkVictim(root)
         let staging = root + "/new.raft-recover-staging"
         try FileManager.default.createDirectory(atPath: staging + "/certificates", withIntermediateDirectories: true)
         try Data().write(to: URL(fileURLWithPath: staging + "/RAFT-RECOVER-STAGING"))
@@ -184,7 +171,7 @@ private typealias W = SwarmRecoverSupport
         let r = try recover(["force-new-cluster", dir, "--output", root + "/new"])
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
         #expect(r.stderr.contains("holds certificates/raft, which is a symbolic link"), "\(r.stderr)")
-        expectVictimUntouched(target)
+        expectSymlinkVictimUntouched(target)
     }
 
     @Test func swarmLeftoverStagingOfAnInterruptedRunIsEmptiedAndReused() throws {
@@ -216,11 +203,11 @@ private typealias W = SwarmRecoverSupport
     @Test func swarmOutputThatIsASymlinkToADirectoryIsRefusedAndTheDirectoryUntouched() throws {
         let (root, dir) = try swarm("swarm-out-dirlink")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let target = try victim(root)
+        let target = try symlinkVictim(root)
         try FileManager.default.createSymbolicLink(atPath: root + "/new", withDestinationPath: target)
         let r = try recover(["force-new-cluster", dir, "--output", root + "/new"])
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
-        expectVictimUntouched(target)
+        expectSymlinkVictimUntouched(target)
     }
 
     @Test func swarmInPlaceOnASymlinkedDirectoryIsRefusedAndNothingRenamed() throws {
