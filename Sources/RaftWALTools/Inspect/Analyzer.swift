@@ -96,8 +96,11 @@ package struct Analyzer {
         a.decodedBodies = options.decodeBodies
         try readHeaders(&a)
         try checkSnapshotFiles(&a)
-        try scanSegments(&a)
-        checkLog(&a)
+        var observed = DirectoryObservations()
+        try scanSegments(&a, &observed)
+        observeLog(a, &observed)
+        observeTemporaries(&a, &observed)
+        a.findings.append(contentsOf: observed.findings())
         checkOtherFiles(&a)
         checkWithEngine(&a)
         return a
@@ -190,7 +193,7 @@ package struct Analyzer {
 
     // MARK: Segments
 
-    private func scanSegments(_ a: inout LogAnalysis) throws(ToolFailure) {
+    private func scanSegments(_ a: inout LogAnalysis, _ observed: inout DirectoryObservations) throws(ToolFailure) {
         let total = a.segments.reduce(UInt64(0)) { $0 + $1.fileBytes }
         var done: UInt64 = 0
         // Segments older than the last sequence gap are orphans of an
@@ -204,10 +207,10 @@ package struct Analyzer {
             let missing = before.seqFromName + 1 == after.seqFromName - 1
                 ? "segment seq \(before.seqFromName + 1) is" : "segments seq \(before.seqFromName + 1)...\(after.seqFromName - 1) are"
 
-            a.findings.append(Finding(.damage, .missingSegment, file: after.name,
-                                      indexes: after.firstIndexFromName > 1 && snapshotIndex < after.firstIndexFromName - 1
-                                          ? (snapshotIndex + 1)...(after.firstIndexFromName - 1) : nil,
-                                      "\(missing) missing before this one, and no valid snapshot covers the indexes before \(after.firstIndexFromName) (newest valid snapshot: \(snapshotIndex))"))
+            observed.observe({ $0.startCovered = false }, file: after.name,
+                             indexes: after.firstIndexFromName > 1 && snapshotIndex < after.firstIndexFromName - 1
+                                 ? (snapshotIndex + 1)...(after.firstIndexFromName - 1) : nil,
+                             "\(missing) missing before this one, and no valid snapshot covers the indexes before \(after.firstIndexFromName) (newest valid snapshot: \(snapshotIndex))")
             orphansCovered = false
         }
 
@@ -234,8 +237,8 @@ package struct Analyzer {
             }
             let header = report.header!
             if isOrphan {
-                a.findings.append(Finding(.notice, .orphanSegments, file: report.name,
-                                          "older than a sequence gap and covered by the snapshot at \(snapshotIndex): left by an interrupted compaction, ignored (a writer removes it)"))
+                observed.observe({ $0.orphans = true }, file: report.name,
+                                 "older than a sequence gap and covered by the snapshot at \(snapshotIndex): left by an interrupted compaction, ignored (a writer removes it)")
             }
             if k == start || tracker == nil || isOrphan {
                 tracker = ShapeTracker(continuingAfter: header.firstIndex - 1, keepLive: options.keepLiveBatches)
@@ -483,43 +486,58 @@ package struct Analyzer {
 
     // MARK: The log as a whole
 
-    private func checkLog(_ a: inout LogAnalysis) {
+    /// The facts about the log as a whole (its segments, its start, the
+    /// commit index, the newest valid snapshot against the log); the rows
+    /// they land on are `RecoveryDecision.labels`'.
+    private func observeLog(_ a: LogAnalysis, _ observed: inout DirectoryObservations) {
         let snapshot = a.newestValidSnapshot
         let snapIndex = snapshot?.index ?? 0
         if a.segments.isEmpty {
-            a.findings.append(Finding(.damage, .missingSegment, file: nil,
-                                      "snapshot files but no segment file: the log's segments are lost"))
+            observed.observe({ $0.hasSegments = false; $0.hasSnapshotFiles = true }, file: nil,
+                             "snapshot files but no segment file: the log's segments are lost")
             return
         }
-        // The start of the log must be covered by a snapshot.
+        // The start of the log must be covered by a snapshot (one finding: a sequence gap already said it).
         if let first = a.firstIndex, first > 1, snapIndex < first - 1, a.resetIndex == nil,
-           !a.findings.contains(where: { $0.label == .missingSegment }) {
+           !observed.has({ !$0.startCovered }) {
             let firstSegment = a.segments.first { !$0.orphan && $0.header != nil }
             var why = "the log starts at index \(first) but no valid snapshot covers 1...\(first - 1)"
             let damaged = a.snapshots.filter { $0.problem != nil }.map(\.name)
             if !damaged.isEmpty { why += " (damaged: \(damaged.joined(separator: ", ")))" }
-            a.findings.append(Finding(.damage, .missingSegment, file: firstSegment?.name, indexes: 1...(first - 1), why))
+            observed.observe({ $0.startCovered = false }, file: firstSegment?.name, indexes: 1...(first - 1), why)
         }
         // Commit index within the log.
         let limit = max(a.lastIndex, snapIndex)
         if a.hardState.commit > limit {
-            a.findings.append(Finding(.damage, .commitBeyondLog, file: a.hardStateFile, offset: a.hardStateOffset,
-                                      "hard state commit \(a.hardState.commit) is beyond the last index \(a.lastIndex)"
-                                          + (snapIndex > 0 ? " and the snapshot at \(snapIndex)" : "")))
+            observed.observe({ $0.commitBeyondLog = true }, file: a.hardStateFile, offset: a.hardStateOffset,
+                             "hard state commit \(a.hardState.commit) is beyond the last index \(a.lastIndex)"
+                                 + (snapIndex > 0 ? " and the snapshot at \(snapIndex)" : ""))
         }
         // The newest valid snapshot against the log.
         if let snapshot {
             if snapshot.index > a.lastIndex {
-                a.findings.append(Finding(.notice, .snapshotAheadOfLog, file: snapshot.name,
-                                          indexes: snapshot.index...snapshot.index,
-                                          "snapshot at \(snapshot.index) is beyond the log's last index \(a.lastIndex) (installed, crash before the log reset): the engine restarts the log after it"))
+                observed.observe({ $0.snapshotVersusLog = .ahead }, file: snapshot.name, indexes: snapshot.index...snapshot.index,
+                                 "snapshot at \(snapshot.index) is beyond the log's last index \(a.lastIndex) (installed, crash before the log reset): the engine restarts the log after it")
             } else if let held = a.firstIndex, snapshot.index >= held, let t = termAt(a, snapshot.index), t != snapshot.term {
                 let discarded = (snapshot.index + 1)...max(snapshot.index + 1, a.lastIndex)
                 var why = "snapshot at \(snapshot.index) has term \(snapshot.term), the log holds that index in term \(t): the engine discards entries \(formatRange(a.lastIndex > snapshot.index ? discarded : nil)) and restarts after the snapshot"
                 if a.hardState.commit > snapshot.index { why += " (the hard state's commit \(a.hardState.commit) is among them)" }
-                a.findings.append(Finding(.notice, .snapshotConflictsWithLog, file: snapshot.name,
-                                          indexes: snapshot.index...snapshot.index, why))
+                observed.observe({ $0.snapshotVersusLog = .conflicts }, file: snapshot.name, indexes: snapshot.index...snapshot.index, why)
             }
+        }
+    }
+
+    /// Temporaries still there after the scan (one renamed or removed meanwhile was a segment being created).
+    private func observeTemporaries(_ a: inout LogAnalysis, _ observed: inout DirectoryObservations) {
+        guard !a.listing.temporaries.isEmpty else { return }
+        let now = try? DirectoryListing(directory: directory, fileSystem: fs)
+        for name in a.listing.temporaries {
+            if let now, !now.temporaries.contains(name) {
+                a.writtenDuringInspection.append("\(name): a segment being created during the scan (renamed or removed since the listing)")
+                continue
+            }
+            observed.observe({ $0.temporaries = true }, file: name,
+                             "temporary file from an interrupted creation: ignored (a writer removes it)")
         }
     }
 
@@ -533,15 +551,6 @@ package struct Analyzer {
     }
 
     private func checkOtherFiles(_ a: inout LogAnalysis) {
-        let now = try? DirectoryListing(directory: directory, fileSystem: fs)
-        for name in a.listing.temporaries {
-            if let now, !now.temporaries.contains(name) {
-                a.writtenDuringInspection.append("\(name): a segment being created during the scan (renamed or removed since the listing)")
-                continue
-            }
-            a.findings.append(Finding(.notice, .leftoverTemporary, file: name,
-                                      "temporary file from an interrupted creation: ignored (a writer removes it)"))
-        }
         for name in a.listing.backups {
             a.findings.append(Finding(.notice, nil, file: name, "backup of bytes removed by an earlier repair"))
         }
