@@ -14,6 +14,11 @@ import RaftWALTesting
         var o = LogOptions()
         o.fileSystem = fs
         o.segmentSizeBytes = 64 << 10
+        // The simulator's reproducibility hook: besides fixed salts, the
+        // writer makes its spare segment inline (not on its own thread), so
+        // the file-system operations, and a kill after N of them, replay
+        // exactly (`fs.kill(afterOperations:)` below).
+        o.deterministicSalt = { seq in 0x9E37_79B9_7F4A_7C15 &* (seq &+ 0x51) }
         return o
     }
 
