@@ -206,37 +206,12 @@ package struct AppendBenchmark: Sendable {
         }
     }
 
-    private func appendConcurrently(_ log: RaftLog) throws(BenchError) -> [UInt64] {
-        let shared = Shared()
-        let total = UInt64(entries), batch = UInt64(self.batch), pool = self.pool
+    /// Runs `body` on `writers` threads (1 MiB stacks); each returns its own
+    /// latencies. Throws the first failure a writer recorded.
+    private func onWriterThreads(_ shared: Shared, _ body: @escaping @Sendable () -> [UInt64]) throws(BenchError) -> [UInt64] {
         for _ in 0..<writers {
             let thread = Thread {
-                var mine: [UInt64] = []
-                mine.reserveCapacity(Int(total / UInt64(writers)) + 1)
-                while true {
-                    shared.lock.lock()
-                    guard shared.failure == nil, shared.next <= total else { shared.lock.unlock(); break }
-                    let first = shared.next
-                    let last = min(first + batch - 1, total)
-                    shared.next = last + 1
-                    let entries = (first...last).map { Entry(index: $0, term: 1, data: pool.payload(Int($0 - 1))) }
-                    let t = BenchClock.nanos()
-                    do {
-                        // The hook runs once the request is queued: the next
-                        // writer's indexes then queue behind these.
-                        try log.append(entries, hardState: HardState(term: 1, vote: 1, commit: last),
-                                       whenQueued: { shared.lock.unlock() })
-                    } catch {
-                        shared.lock.lock()
-                        shared.failure = shared.failure ?? "append at \(first): \(error)"
-                        shared.lock.unlock()
-                        break
-                    }
-                    mine.append(BenchClock.nanos() - t)
-                }
-                shared.lock.lock()
-                shared.latencies.append(contentsOf: mine)
-                shared.lock.unlock()
+                shared.add(body())
                 shared.done.signal()
             }
             thread.stackSize = 1 << 20
@@ -247,32 +222,55 @@ package struct AppendBenchmark: Sendable {
         return shared.latencies
     }
 
+    private func appendConcurrently(_ log: RaftLog) throws(BenchError) -> [UInt64] {
+        let shared = Shared()
+        let total = UInt64(entries), batch = UInt64(self.batch), pool = self.pool, writers = self.writers
+        return try onWriterThreads(shared) {
+            var mine: [UInt64] = []
+            mine.reserveCapacity(Int(total / UInt64(writers)) + 1)
+            while true {
+                shared.lock.lock()
+                guard shared.failure == nil, shared.next <= total else { shared.lock.unlock(); break }
+                let first = shared.next
+                let last = min(first + batch - 1, total)
+                shared.next = last + 1
+                let entries = (first...last).map { Entry(index: $0, term: 1, data: pool.payload(Int($0 - 1))) }
+                let t = BenchClock.nanos()
+                var queued = false
+                do {
+                    // The hook runs once the request is queued: the next
+                    // writer's indexes then queue behind these.
+                    try log.append(entries, hardState: HardState(term: 1, vote: 1, commit: last),
+                                   whenQueued: { queued = true; shared.lock.unlock() })
+                } catch {
+                    if !queued { shared.lock.unlock() }  // refused before queueing: the hook never ran
+                    shared.fail("append at \(first): \(error)")
+                    break
+                }
+                mine.append(BenchClock.nanos() - t)
+            }
+            return mine
+        }
+    }
+
     /// `writers` threads calling the public ``RaftLog/appendAtEnd(_:term:hardState:)``:
     /// no coordination between them; the log numbers the entries.
     private func appendAtEndConcurrently(_ log: RaftLog) throws(BenchError) -> [UInt64] {
         let shared = Shared()
         let total = UInt64(entries), batch = UInt64(self.batch), pool = self.pool
-        for _ in 0..<writers {
-            let thread = Thread {
-                var mine: [UInt64] = []
-                while let range = shared.take(batch: batch, total: total) {
-                    let entries = range.map { Entry(index: 0, term: 1, data: pool.payload(Int($0 - 1))) }
-                    let t = BenchClock.nanos()
-                    do { try log.appendAtEnd(entries, term: 1) } catch {
-                        shared.fail("appendAtEnd: \(error)")
-                        break
-                    }
-                    mine.append(BenchClock.nanos() - t)
+        return try onWriterThreads(shared) {
+            var mine: [UInt64] = []
+            while let range = shared.take(batch: batch, total: total) {
+                let entries = range.map { Entry(index: 0, term: 1, data: pool.payload(Int($0 - 1))) }
+                let t = BenchClock.nanos()
+                do { try log.appendAtEnd(entries, term: 1) } catch {
+                    shared.fail("appendAtEnd: \(error)")
+                    break
                 }
-                shared.add(mine)
-                shared.done.signal()
+                mine.append(BenchClock.nanos() - t)
             }
-            thread.stackSize = 1 << 20
-            thread.start()
+            return mine
         }
-        for _ in 0..<writers { shared.done.wait() }
-        if let failure = shared.failure { throw .environment(failure) }
-        return shared.latencies
     }
 
     /// `writers` tasks calling ``RaftLog/appendAtEndAsync(_:term:hardState:)``.
