@@ -57,11 +57,25 @@ extension Durability {
         try syncDirectory()
     }
 
-    /// Copies a file's bytes to `name` (a backup kept before a repair),
-    /// durably, through ``createFile(_:contents:allocate:)``.
+    /// Copies a range of a file's bytes to `name` (a backup kept before a
+    /// repair), atomically like ``copyFiles(_:)``: in `copyChunkBytes`
+    /// pieces, so a range taken from a file's size on disk never becomes one
+    /// allocation.
     package func copy(_ source: any FileHandle, range: Range<UInt64>, to name: String) throws(WALError) {
-        let bytes = try source.read(at: range.lowerBound, count: Int(range.upperBound - range.lowerBound))
-        try createFile(name, contents: bytes).close()
+        let tmp = try openTemporary(name)
+        do throws(WALError) {
+            var offset = range.lowerBound
+            while offset < range.upperBound {
+                let chunk = try source.read(at: offset, count: Int(min(range.upperBound - offset, UInt64(Self.copyChunkBytes))))
+                if chunk.isEmpty { break }
+                try tmp.write(chunk, at: offset - range.lowerBound)
+                offset += UInt64(chunk.count)
+            }
+        } catch {
+            tmp.close()
+            throw error
+        }
+        try publish(tmp, as: name)
     }
 
     /// Creates the new file `name` in a directory this tool does not own
