@@ -134,8 +134,14 @@ final class SnapshotReader {
 
     /// Reads the whole data into memory (``RaftLog/latestSnapshot()``).
     func readAll() throws(WALError) -> [UInt8] {
+        // The footer's length is checked against the chunks read, but it is
+        // bounded here first: a version-2 file may hold more than memory.
+        guard header.dataRawLength <= UInt64(SnapshotFile.maxDataBytes) else {
+            throw .invalidArgument("\(name): \(header.dataRawLength) bytes of snapshot data, more than \(SnapshotFile.maxDataBytes) "
+                                   + "read into memory; read it with RaftLog.latestSnapshotStream()")
+        }
         var out: [UInt8] = []
-        out.reserveCapacity(Int(min(header.dataRawLength, 1 << 30)))
+        out.reserveCapacity(Int(header.dataRawLength))
         while let chunk = try next() { out.append(contentsOf: chunk) }
         return out
     }
