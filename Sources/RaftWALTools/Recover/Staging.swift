@@ -93,6 +93,10 @@ struct Staging {
     func prepare() throws(WALError) {
         if let kind = fs.fileKind(stagingPath) {
             try checkLeftover(kind)
+            // A leftover holding only the report (a crash after the marker
+            // was removed) gets its marker back before anything is removed,
+            // so a crash now still leaves a staging path a later run accepts.
+            if fs.fileKind(joinPath(stagingPath, Self.markerName)) != .regular { try staged.touch(Self.markerName) }
             try staged.remove(try fs.listDirectory(stagingPath).filter { $0 != Self.markerName }.sorted())
         } else {
             try staged.createDirectory()

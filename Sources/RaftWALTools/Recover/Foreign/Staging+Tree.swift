@@ -17,6 +17,10 @@ extension Staging {
     func prepareTree() throws(WALError) {
         if let kind = fs.fileKind(stagingPath) {
             try checkLeftover(kind, subdirectories: true)
+            // A leftover holding only the report (a crash after the marker
+            // was removed) gets its marker back before anything is removed,
+            // so a crash now still leaves a staging path a later run accepts.
+            if fs.fileKind(joinPath(stagingPath, Self.markerName)) != .regular { try staged.touch(Self.markerName) }
             try emptyTree(stagingPath)
         } else {
             try staged.createDirectory()
