@@ -25,30 +25,51 @@ struct SnapReader {
     /// The index of the snapshot whose opened data ``run()`` returns
     /// (`snapshots --extract`); nil keeps none.
     var keepDataOf: UInt64?
+    /// Called with each file's path just before it is read: tests remove the
+    /// file here, as a running daemon does between the listing and the read.
+    var willRead: (String) -> Void = { _ in }
 
-    func run() throws(InteropError) -> (files: [SnapshotFile], others: [(String, UInt64)], kept: (name: String, data: Data)?) {
+    /// What ``run()`` found in the snap directory.
+    struct Listing {
+        /// Snapshot files, newest first.
         var files: [SnapshotFile] = []
+        /// Other files in the directory (name, size).
         var others: [(String, UInt64)] = []
+        /// The opened data of the snapshot ``keepDataOf`` names.
         var kept: (name: String, data: Data)?
+        /// Files listed but gone before they were read (a running daemon purges old snapshots).
+        var vanished: [String] = []
+    }
+
+    func run() throws(InteropError) -> Listing {
+        var listing = Listing()
         for name in FileBytes.list(directory) {
             guard let (term, index) = parseHexPairName(name, ext: "snap") else {
-                if !name.hasPrefix(".") { others.append((name, FileBytes.size(directory + "/" + name))) }
+                if !name.hasPrefix(".") { listing.others.append((name, FileBytes.size(directory + "/" + name))) }
                 continue
             }
             let path = directory + "/" + name
             var file = SnapshotFile(name: label + "/" + name, term: term, index: index, fileBytes: FileBytes.size(path))
-            if !FileBytes.isRegularFile(path) {
+            willRead(path)
+            switch FileBytes.presence(path) {
+            case .absent:
+                listing.vanished.append(file.name)
+                continue
+            case .other:
                 file.problem = "not a regular file"
-            } else {
-                let data = try FileBytes.read(path, label: file.name)
+            case .regular:
+                guard let data = try FileBytes.readIfPresent(path, label: file.name) else {
+                    listing.vanished.append(file.name)
+                    continue
+                }
                 let opened = verify(data, &file)
                 // Names sort by term first: the last valid file for the index has the highest term.
-                if index == keepDataOf, file.problem == nil, let opened { kept = (file.name, opened) }
+                if index == keepDataOf, file.problem == nil, let opened { listing.kept = (file.name, opened) }
             }
-            files.append(file)
+            listing.files.append(file)
         }
-        files.sort { ($0.index, $0.term) > ($1.index, $1.term) }
-        return (files, others, kept)
+        listing.files.sort { ($0.index, $0.term) > ($1.index, $1.term) }
+        return listing
     }
 
     /// Verifies one file's bytes into `file`; returns the opened state-machine data.

@@ -36,6 +36,9 @@ struct WALReader {
     let label: String
     /// Keep every record's description (for `segments --records`).
     var keepRecords = false
+    /// Called with each file's path just before it is read: tests remove the
+    /// file here, as a running daemon does between the listing and the read.
+    var willRead: (String) -> Void = { _ in }
     /// Turns an entry's stored data into plaintext (Swarm decrypts; etcd returns it as is).
     var open: (Data, UInt64) -> (plaintext: Data?, problem: String?) = { data, _ in (data, nil) }
 
@@ -58,13 +61,19 @@ struct WALReader {
                 scan.findings.append(SourceFinding(.damage, "sequence-gap", file: path,
                     "WAL file sequence jumps from \(names[k - 1].seq) to \(n.seq): a file is missing"))
             }
-            guard FileBytes.isRegularFile(directory + "/" + n.name) else {
+            guard FileBytes.presence(directory + "/" + n.name) != .other else {
                 // A FIFO, device or symbolic link named like a WAL file is never opened.
                 scan.findings.append(SourceFinding(.damage, "not-a-file", file: path,
                     "named like a WAL file but not a regular file: not read"))
                 continue
             }
-            let data = try FileBytes.read(directory + "/" + n.name, label: path)
+            willRead(directory + "/" + n.name)
+            guard let data = try FileBytes.readIfPresent(directory + "/" + n.name, label: path) else {
+                // Listed, then removed: a running daemon purges WAL files older than its snapshots.
+                scan.findings.append(SourceFinding(.notice, "removed-while-reading", file: path,
+                    "listed but removed before it was read (a running daemon purges old WAL files); not read"))
+                continue
+            }
             var file = WALFile(name: n.name, seq: n.seq, firstIndexFromName: n.index, fileBytes: UInt64(data.count))
             readFile(data, path: path, isLast: k == names.count - 1, crc: &crc, file: &file, scan: &scan)
             scan.files.append(file)

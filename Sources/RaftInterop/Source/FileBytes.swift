@@ -17,6 +17,33 @@ enum FileBytes {
         }
     }
 
+    /// The file's bytes, or nil when the file is gone: a running daemon
+    /// removes old WAL and snapshot files after they were listed, and a
+    /// read-only inspection of a live directory must not fail on that.
+    static func readIfPresent(_ path: String, label: String) throws(InteropError) -> Data? {
+        switch presence(path) {
+        case .absent: return nil
+        case .other: throw .unreadable(file: label, why: "not a regular file")
+        case .regular:
+            do {
+                return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+            } catch {
+                // Removed between the check and the open.
+                if presence(path) == .absent { return nil }
+                throw .unreadable(file: label, why: (error as NSError).localizedDescription)
+            }
+        }
+    }
+
+    /// What is at `path`, without following a symbolic link.
+    enum Presence: Equatable { case regular, absent, other }
+
+    static func presence(_ path: String) -> Presence {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return errno == ENOENT ? .absent : .other }
+        return (st.st_mode & S_IFMT) == S_IFREG ? .regular : .other
+    }
+
     static func isRegularFile(_ path: String) -> Bool {
         guard let attrs = try? FileManager.default.attributesOfItem(atPath: path) else { return false }
         return (attrs[.type] as? FileAttributeType) == .typeRegular

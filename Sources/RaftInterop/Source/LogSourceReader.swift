@@ -114,8 +114,8 @@ public struct LogSourceReader {
                 return plain
             }
         }
-        let snaps = loc.snapDirectory == nil ? ([], [], nil) : try snapReader.run()
-        if scan.files.isEmpty && snaps.0.isEmpty {
+        let snaps = loc.snapDirectory == nil ? SnapReader.Listing() : try snapReader.run()
+        if scan.files.isEmpty && snaps.files.isEmpty {
             throw .notASource(directory: directory, why: "\(loc.walLabel) holds no *.wal file and there is no snapshot")
         }
 
@@ -127,8 +127,12 @@ public struct LogSourceReader {
         source.replaced = scan.replaced
         source.hardState = scan.hardState
         source.walSnapshots = scan.snapshots
-        source.snapshots = snaps.0
+        source.snapshots = snaps.files
         source.findings = scan.findings
+        for name in snaps.vanished {
+            source.findings.append(SourceFinding(.notice, "removed-while-reading", file: name,
+                "listed but removed before it was read (a running daemon purges old snapshots); not read"))
+        }
         if let lockedNote { source.findings.append(lockedNote) }
         if scan.files.isEmpty {
             let stray = scan.others.map(\.0).joined(separator: ", ")
@@ -136,9 +140,9 @@ public struct LogSourceReader {
                 "snapshot files but no WAL file: the hard state and every entry after the snapshot are lost"
                     + (stray.isEmpty ? "" : " (files present: \(stray))")))
         }
-        source.otherFiles = scan.others.map { (loc.walLabel + "/" + $0.0, $0.1) } + snaps.1.map { ((loc.snapLabel ?? "") + "/" + $0.0, $0.1) }
+        source.otherFiles = scan.others.map { (loc.walLabel + "/" + $0.0, $0.1) } + snaps.others.map { ((loc.snapLabel ?? "") + "/" + $0.0, $0.1) }
         source.swarmNodes = swarmNodes
-        source.snapshotData = snaps.2
+        source.snapshotData = snaps.kept
         source.swarmNodesIndex = swarmNodes == nil ? nil : swarmNodesIndex
 
         switch loc.kind {

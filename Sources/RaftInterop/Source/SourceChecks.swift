@@ -37,7 +37,7 @@ enum SourceChecks {
             }
             if !f.inWAL {
                 s.findings.append(SourceFinding(.notice, "snapshot-without-record", file: f.name, indexes: f.index...f.index,
-                    "no WAL snapshot record names index \(f.index) (written before a crash?); etcd does not load it"))
+                    "no WAL snapshot record names index \(f.index) (written before a crash, or after a live daemon's WAL was read); etcd does not load it"))
             }
             if s.hardState != nil && f.index > commit {
                 s.findings.append(SourceFinding(.notice, "snapshot-beyond-commit", file: f.name, indexes: f.index...f.index,
