@@ -59,4 +59,32 @@ import Testing
             try FileBytes.readIfPresent(fifo, label: "fifo.wal")
         }
     }
+
+    /// etcd and swarmkit truncate the last WAL file to its used length when
+    /// they cut to the next one. Were it mapped, reading the end-of-data word
+    /// past the new end would fault (SIGBUS) and kill the tool.
+    @Test func theLastWALFileTruncatedWhileBeingReadEndsTheLogInsteadOfFaulting() throws {
+        // Records ending exactly on a page boundary: the zero word after them is on the next page.
+        var w = InteropSyntheticTests.healthyEtcd()
+        for size in 0..<8192 {
+            var t = w
+            t.entry(index: 6, term: 2, data: Data(repeating: 0x61, count: size))
+            if t.bytes.count % 4096 == 0 { w = t; break }
+        }
+        #expect(w.bytes.count % 4096 == 0)
+        let used = w.bytes.count
+        let tmp = InspectTempDir("live-wal-cut")
+        let dir = try InteropSyntheticTests.etcdDirectory(tmp, files: [w.bytes + Data(count: 1 << 20)])
+        let path = dir + "/member/wal/" + SyntheticWAL.walName(seq: 0, index: 0)
+        var reader = WALReader(directory: dir + "/member/wal", label: "member/wal")
+        reader.open = { data, _ in
+            // The daemon cuts while the reader is inside the file.
+            #expect(truncate(path, off_t(used)) == 0)
+            return (data, nil)
+        }
+        let scan = try reader.run()
+        #expect(scan.entries.last?.index == 6)
+        #expect(scan.files.first?.fileBytes == UInt64(used) + (1 << 20))
+        #expect(!scan.findings.contains { $0.severity == .damage })
+    }
 }

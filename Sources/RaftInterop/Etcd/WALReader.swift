@@ -42,6 +42,10 @@ struct WALReader {
     /// Turns an entry's stored data into plaintext (Swarm decrypts; etcd returns it as is).
     var open: (Data, UInt64) -> (plaintext: Data?, problem: String?) = { data, _ in (data, nil) }
 
+    /// The largest last WAL file read by copying rather than mapping (etcd
+    /// and swarmkit preallocate 64 MB files).
+    static let copiedTailLimit: UInt64 = 96 << 20
+
     func run() throws(InteropError) -> Scan {
         var scan = Scan()
         var names: [(seq: UInt64, index: UInt64, name: String)] = []
@@ -68,14 +72,18 @@ struct WALReader {
                 continue
             }
             willRead(directory + "/" + n.name)
-            guard let data = try FileBytes.readIfPresent(directory + "/" + n.name, label: path) else {
+            let isLast = k == names.count - 1
+            // The last file is the one a running daemon may truncate (at a cut): copied, unless it is
+            // far beyond etcd's 64 MB preallocation (a copy would cost its whole size in memory).
+            let copy = isLast && FileBytes.size(directory + "/" + n.name) <= Self.copiedTailLimit
+            guard let data = try FileBytes.readIfPresent(directory + "/" + n.name, label: path, mapped: !copy) else {
                 // Listed, then removed: a running daemon purges WAL files older than its snapshots.
                 scan.findings.append(SourceFinding(.notice, "removed-while-reading", file: path,
                     "listed but removed before it was read (a running daemon purges old WAL files); not read"))
                 continue
             }
             var file = WALFile(name: n.name, seq: n.seq, firstIndexFromName: n.index, fileBytes: UInt64(data.count))
-            readFile(data, path: path, isLast: k == names.count - 1, crc: &crc, file: &file, scan: &scan)
+            readFile(data, path: path, isLast: isLast, crc: &crc, file: &file, scan: &scan)
             scan.files.append(file)
         }
         return scan

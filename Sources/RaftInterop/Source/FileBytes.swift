@@ -20,13 +20,18 @@ enum FileBytes {
     /// The file's bytes, or nil when the file is gone: a running daemon
     /// removes old WAL and snapshot files after they were listed, and a
     /// read-only inspection of a live directory must not fail on that.
-    static func readIfPresent(_ path: String, label: String) throws(InteropError) -> Data? {
+    ///
+    /// `mapped: false` copies the bytes instead of mapping them: for the last
+    /// WAL file, which a running etcd or swarmkit truncates to its used length
+    /// when it cuts to the next file; a mapping read past the new end would
+    /// fault (SIGBUS) instead of seeing the shorter file.
+    static func readIfPresent(_ path: String, label: String, mapped: Bool = true) throws(InteropError) -> Data? {
         switch presence(path) {
         case .absent: return nil
         case .other: throw .unreadable(file: label, why: "not a regular file")
         case .regular:
             do {
-                return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+                return try Data(contentsOf: URL(fileURLWithPath: path), options: mapped ? .alwaysMapped : [])
             } catch {
                 // Removed between the check and the open.
                 if presence(path) == .absent { return nil }
