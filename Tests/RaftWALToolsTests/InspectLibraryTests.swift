@@ -126,6 +126,23 @@ struct InspectLibraryTests {
         }
     }
 
+    @Test("verify names a running writer's spare segment as the next segment made ready, not an interrupted creation")
+    func verifyNamesTheWritersSpareSegment() throws {
+        let dir = InspectTempDir()
+        var options = inspectTestOptions()
+        options.deterministicSalt = { $0 &* 7919 }  // the spare is made in the round that wants one
+        let log = try RaftLog.open(directory: dir.path, options: options)
+        defer { log.close() }
+        try log.append(inspectEntries(1...30, term: 1))
+        let temporaries = try DirectoryListing(directory: dir.path).temporaries
+        let spare = temporaries.first { $0.hasPrefix("next-segment-") }
+        #expect(spare != nil, "no spare segment in \(temporaries)")
+        let c = Captured()
+        #expect(try Inspect.verify(directory: dir.path, format: .text, strict: false, output: c.output) == .healthy)
+        #expect(c.lines.contains { $0.contains(spare ?? "?") && $0.contains("the next segment, made ready ahead by a writer") })
+        #expect(!c.out.contains("interrupted creation"))
+    }
+
     @Test("verify calls a checksum-valid conf change in another encoding a notice, never damage")
     func verifyTreatsAForeignConfChangeAsANotice() throws {
         // Appends refuse such an entry today; a log written by an older build

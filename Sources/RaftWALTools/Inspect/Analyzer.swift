@@ -536,8 +536,10 @@ package struct Analyzer {
                 a.writtenDuringInspection.append("\(name): a segment being created during the scan (renamed or removed since the listing)")
                 continue
             }
-            observed.observe({ $0.temporaries = true }, file: name,
-                             "temporary file from an interrupted creation: ignored (a writer removes it)")
+            let why = name.hasPrefix("next-segment-")
+                ? "the next segment, made ready ahead by a writer (a running writer renames it at its roll-over; after a crash, the open removes it)"
+                : "temporary file from an interrupted creation: ignored (a writer removes it)"
+            observed.observe({ $0.temporaries = true }, file: name, why)
         }
     }
 
