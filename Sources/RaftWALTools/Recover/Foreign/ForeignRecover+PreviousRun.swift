@@ -65,7 +65,7 @@ func realDirectoryNames(_ dir: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
 }
 
-/// True unless `path` is a symbolic link, FIFO, socket or device: such a file
+/// True when `path` is a symbolic link, FIFO, socket or device: such a file
 /// in the source tree is never opened (a FIFO would block) and not carried.
 func isSpecialFile(_ path: String) -> Bool {
     guard let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType else { return false }
