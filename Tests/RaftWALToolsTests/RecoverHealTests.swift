@@ -197,6 +197,58 @@ private typealias S = RecoverTestSupport
         #expect(healed["first"] as? Int == 116 && healed["last"] as? Int == 120 && healed["anchorIndex"] as? Int == 121)
     }
 
+    /// A log whose last entries end a sealed segment, the last segment
+    /// holding only a hard state (a roll-over made by `setHardState`), with
+    /// `term` for every index.
+    static func tailLog(_ dir: String, member: UInt64, term: @escaping (UInt64) -> UInt64, rollOver: Bool) throws {
+        var o = LogOptions()
+        o.sync = .none
+        o.segmentSizeBytes = 8192
+        o.clusterID = SurvivorFixtures.clusterID
+        o.memberID = member
+        let log = try RaftLog.open(directory: dir, options: o)
+        defer { log.close() }
+        for first in stride(from: UInt64(1), through: 36, by: 5) {
+            try log.append((first...first + 4).map { Entry(index: $0, term: term($0), data: Array("entry \($0)".utf8)) })
+        }
+        try log.setHardState(HardState(term: 2, vote: 1, commit: 40))
+        guard rollOver else { return }
+        var n = 0
+        while try DirectoryListing(directory: dir).segments.count < 2 {
+            try log.setHardState(HardState(term: 2, vote: 1, commit: 40))
+            n += 1
+            precondition(n < 10_000)
+        }
+    }
+
+    @Test func healsDamageAtTheTailAnchoredOnTheTermTheSealRecords() throws {
+        let root = try S.scratch("heal-tail")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let member = root + "/member", peer = root + "/peer", diverged = root + "/diverged"
+        let terms: (UInt64) -> UInt64 = { $0 <= 20 ? 1 : 2 }
+        try Self.tailLog(member, member: 2, term: terms, rollOver: true)
+        try Self.tailLog(peer, member: 3, term: terms, rollOver: false)
+        try Self.tailLog(diverged, member: 3, term: { $0 <= 35 ? terms($0) : 3 }, rollOver: false)
+        try HealFixtures.damageSealedRecord(in: member, holding: 40)
+
+        // The last record (36-40) is damaged and no local entry follows it.
+        let before = try S.files(member)
+        let refusal = Self.refusal(Heal(source: member, peer: diverged, options: S.options(.inPlace)))
+        #expect(refusal == .termMismatch(peer: diverged, index: 40, localTerm: 2, peerTerm: 3,
+                                         localFile: "0000000000000001-0000000000000001.seg"))
+        #expect(try S.files(member) == before)
+
+        let report = try Heal(source: member, peer: peer, options: S.options(.inPlace)).run()
+        let healed = try #require(report.healed?.first)
+        #expect(healed.first == 36 && healed.last == 40)
+        #expect(healed.anchorIndex == 40 && healed.anchorTerm == 2)
+        #expect(healed.anchor.contains("seal"))
+        #expect(try S.digest(member).entries == (try S.digest(peer).entries))
+        var o = Analyzer.Options()
+        o.decodeBodies = true
+        #expect(try Analyzer(directory: member, options: o).run().damage.isEmpty)
+    }
+
     /// Killed after k mutating operations for every k, then a power cut: the
     /// member is as before (at its name or whole in the backup) or healed,
     /// never half; the peer never changes; a re-run ends healed.

@@ -65,6 +65,10 @@ package struct Heal: Sendable {
             report.notes.append("verify finds no damaged entry in the log: nothing to heal")
             return report
         }
+        for f in survey.consequences {
+            report.notes.append("verify also reports \(f.file ?? "")" + (f.offset.map { " at offset \($0)" } ?? "")
+                                + ": \(f.message); it follows the damaged record before it in that segment, and the result is verified without it")
+        }
         let peerLog = try SourceLog.open(peer, options: options, takeLock: false,
                                          advice: "the peer must open with the engine to lend its entries; heal from another member")
         defer { peerLog.close() }

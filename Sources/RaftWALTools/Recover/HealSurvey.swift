@@ -27,6 +27,9 @@ struct HealSurvey {
 
     /// Damaged ranges, sorted and merged (adjacent damaged records join).
     let damaged: [DamagedRange]
+    /// Further findings after a damaged record in the same segment, which
+    /// follow from it (the healed result must verify without them).
+    let consequences: [Finding]
 
     /// Surveys `log` (opened strict and read-only from `directory`).
     ///
@@ -41,7 +44,28 @@ struct HealSurvey {
                               advice: Self.advice)
         }
         var found: [DamagedRange] = []
-        for finding in analysis.damage {
+        var followers: [Finding] = []
+        let records = analysis.damage.filter { $0.label == .corruptRecord && $0.indexes != nil }
+        for finding in analysis.damage where !records.contains(finding) {
+            // What verify's replay meets after a record it could not read (a hard state
+            // "beyond" the entries it skipped, the next segment starting after a "gap"
+            // that is those entries) is that record's consequence, not damage of its
+            // own; the result is verified again before it is presented.
+            let later = records.contains { r in
+                finding.file != nil && r.file == finding.file && (r.offset ?? .max) < (finding.offset ?? 0)
+            }
+            let sameEntries = records.contains { r in
+                guard let mine = finding.indexes, let theirs = r.indexes else { return false }
+                return theirs.lowerBound <= mine.lowerBound && mine.upperBound <= theirs.upperBound
+            }
+            if later || sameEntries {
+                followers.append(finding)
+                continue
+            }
+            throw .unhealable(directory: directory, file: finding.file, offset: finding.offset, indexes: finding.indexes,
+                              reason: finding.message + " (heal replaces damaged records of the log only)", advice: Self.advice)
+        }
+        for finding in records {
             guard let indexes = finding.indexes, indexes.lowerBound >= log.firstIndex, indexes.upperBound <= log.lastIndex else {
                 throw .unhealable(directory: directory, file: finding.file, offset: finding.offset, indexes: finding.indexes,
                                   reason: finding.message + " (heal replaces damaged entries of the log only)", advice: Self.advice)
@@ -60,6 +84,7 @@ struct HealSurvey {
             found.append(DamagedRange(indexes: indexes, file: finding.file, offset: finding.offset, reason: finding.message))
         }
         damaged = Self.merged(found)
+        consequences = followers
     }
 
     static let advice = "heal replaces only damaged records inside sealed segments, whose seal records each entry's term; "
