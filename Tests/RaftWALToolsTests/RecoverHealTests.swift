@@ -125,6 +125,22 @@ private typealias S = RecoverTestSupport
         #expect(peer == copy && file == "0000000000000002-000000000000005b.seg" && offset == 5168)
     }
 
+    @Test func refusesAPeerTheEngineCannotOpenNamingThePeersFile() throws {
+        let root = try Self.fixtures("heal-member")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let peer = root + "/peer"
+        try Damage.copyDirectory(RecoverFixtureTests.root + "/survivor-learners", to: peer)
+        let tail = "0000000000000003-00000000000000b5.seg"
+        try Damage.flipBit(peer + "/" + tail, offset: 4096 + 100)  // the open segment's first record, valid ones after it
+        let refusal = Self.refusal(Heal(source: root + "/heal-member", peer: peer, options: S.options(.inPlace)))
+        guard case let .peerDamaged(who, file, offset, _, _)? = refusal else {
+            Issue.record("expected peerDamaged, got \(String(describing: refusal))")
+            return
+        }
+        #expect(who == peer && file == tail && offset == 4096)
+        #expect(refusal?.exitCode == 1)
+    }
+
     @Test func refusesAPeerOfAnotherClusterWithExitTwo() throws {
         let root = try Self.fixtures("heal-member")
         defer { try? FileManager.default.removeItem(atPath: root) }

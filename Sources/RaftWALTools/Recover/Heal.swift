@@ -69,8 +69,12 @@ package struct Heal: Sendable {
             report.notes.append("verify also reports \(f.file ?? "")" + (f.offset.map { " at offset \($0)" } ?? "")
                                 + ": \(f.message); it follows the damaged record before it in that segment, and the result is verified without it")
         }
-        let peerLog = try SourceLog.open(peer, options: options, takeLock: false,
-                                         advice: "the peer must open with the engine to lend its entries; heal from another member")
+        let peerLog: SourceLog
+        do { peerLog = try SourceLog.open(peer, options: options, takeLock: false) } catch {
+            // A peer the engine refuses lends nothing: its own damage, named as the peer's.
+            guard case .damage(let walError, _) = error else { throw error }
+            throw .healRefused(HealMatch.peerFailure(walError, peer: peer, at: nil))
+        }
         defer { peerLog.close() }
         report.peer = peer
         report.peerIdentity = .init(peerLog.log.identity)

@@ -103,7 +103,8 @@ struct HealMatch {
 
     let peerFileSystem: any FileSystem
 
-    static func peerFailure(_ error: WALError, peer: String, at range: ClosedRange<UInt64>) -> HealRefusal {
+    /// The peer's read (or open) error as a refusal naming the peer's file.
+    static func peerFailure(_ error: WALError, peer: String, at range: ClosedRange<UInt64>?) -> HealRefusal {
         if case let .corrupted(file, offset, indexes, reason, _) = error {
             return .peerDamaged(peer: peer, file: nameInParent(file), offset: offset, indexes: indexes ?? range, reason: reason)
         }
