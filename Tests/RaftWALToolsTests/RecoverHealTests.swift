@@ -76,6 +76,28 @@ private typealias S = RecoverTestSupport
         #expect(try Heal(source: member, peer: peer, options: S.options(.inPlace)).run().outcome == .nothingToDo)
     }
 
+    @Test func healsACompactedLogWhichRestartsAfterItsSnapshot() throws {
+        // survivor-voters: first index 91, snapshot at 150, 91-180 in a sealed segment.
+        let (root, member) = try S.survivor("survivor-voters")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let peer = root + "/backup"
+        try Damage.copyDirectory(member, to: peer)
+        try HealFixtures.damageSealedRecord(in: member, holding: 160)
+        let original = try S.files(member)
+        let report = try Heal(source: member, peer: peer, options: S.options(.inPlace)).run()
+        #expect(report.healed?.map { $0.first...$0.last } == [156...160])
+        #expect(report.notes.contains { $0.contains("covered by the snapshot at 150") })
+        let healed = try S.digest(member), whole = try S.digest(peer)
+        #expect(healed.firstIndex == 151 && healed.lastIndex == 200)
+        #expect(healed.entries == Array(whole.entries.drop { $0.index <= 150 }))
+        #expect(healed.hardState == whole.hardState && healed.snapshot == whole.snapshot)
+        let snap = "snap-0000000000000096-0000000000000002.snap"
+        #expect(try S.files(member)[snap] == original[snap])
+        var o = Analyzer.Options()
+        o.decodeBodies = true
+        #expect(try Analyzer(directory: member, options: o).run().damage.isEmpty)
+    }
+
     @Test func refusesAPeerWhoseTermAtTheBoundaryDiffers() throws {
         let root = try Self.fixtures("heal-member", "heal-peer-diverged")
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -154,9 +154,23 @@ package struct Heal: Sendable {
     /// Writes the healed log into the (empty) staging directory through the
     /// engine, then copies the files that are not segments byte for byte.
     private func build(_ pieces: [Piece], keptFirst: UInt64, local: RaftLog, peer: RaftLog, into staging: Staging) throws(WALError) {
+        // Snapshots, META and backups of earlier repairs, byte for byte.
+        let fs = options.fileSystem
+        let names = try fs.listDirectory(source).sorted().filter { name in
+            fs.fileKind(joinPath(source, name)) == .regular
+                && (name == "META" || name.hasSuffix(".broken") || (name.hasPrefix("snap-") && name.hasSuffix(".snap")))
+        }
+        let copies = names.map { (from: joinPath(source, $0), to: $0) }
         let out = try RaftLog.open(directory: staging.stagingPath, options: options.logOptions(identity: local.identity))
         do throws(WALError) {
+            // A compacted log restarts after its snapshot, as truncate's does (the
+            // engine refuses snapshot files without a segment, so it is saved, then
+            // its file is replaced by the original's bytes below).
             if keptFirst > 1, let snapshot = try local.latestSnapshot() { try out.saveSnapshot(snapshot) }
+            guard out.lastIndex + 1 == keptFirst else {
+                throw WALError.corrupted(file: staging.stagingPath, offset: nil, indexes: nil,
+                                         reason: "the rebuilt log starts after \(out.lastIndex), expected after \(keptFirst - 1)")
+            }
             for piece in pieces {
                 let from = piece.fromPeer ? peer : local
                 var next = piece.indexes.lowerBound
@@ -179,14 +193,7 @@ package struct Heal: Sendable {
             throw error
         }
         out.close()
-        // Snapshots, META and backups of earlier repairs, byte for byte (the
-        // engine's own snapshot file, if it wrote one, is replaced by the original).
-        let fs = options.fileSystem
-        let names = try fs.listDirectory(source).sorted().filter { name in
-            fs.fileKind(joinPath(source, name)) == .regular
-                && (name == "META" || name.hasSuffix(".broken") || (name.hasPrefix("snap-") && name.hasSuffix(".snap")))
-        }
-        try staging.staged.copyFiles(names.map { (from: joinPath(source, $0), to: $0) })
+        try staging.staged.copyFiles(copies)
     }
 
     /// Reopens the result read-only and compares it, entry by entry, with where each entry came from.
@@ -199,7 +206,10 @@ package struct Heal: Sendable {
         guard result.identity == local.identity else { throw fail("identity \(result.identity), expected \(local.identity)") }
         guard result.hardState == local.hardState else { throw fail("hard state \(result.hardState), expected \(local.hardState)") }
         guard result.lastIndex == local.lastIndex else { throw fail("last index \(result.lastIndex), expected \(local.lastIndex)") }
-        guard try result.latestSnapshot() == local.latestSnapshot() else { throw fail("the latest snapshot differs") }
+        guard result.snapshotMetadata == local.snapshotMetadata else { throw fail("the latest snapshot differs") }
+        guard result.firstIndex == pieces.first?.indexes.lowerBound ?? result.firstIndex else {
+            throw fail("first index \(result.firstIndex), expected \(pieces.first?.indexes.lowerBound ?? 0)")
+        }
         for piece in pieces {
             let from = piece.fromPeer ? peer : local
             var next = piece.indexes.lowerBound
