@@ -11,7 +11,7 @@ import ToolMain
 struct RaftRecover: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raft-recover",
-        abstract: "Repair a damaged RaftWAL log, roll it back, or force a new cluster from one survivor.",
+        abstract: "Repair a damaged RaftWAL log, heal it from a peer, roll it back, or force a new cluster from one survivor.",
         discussion: """
         Every command reads the source with the engine, prints what it keeps, drops and \
         writes, and with --dry-run changes nothing. Results are built beside their final \
