@@ -123,6 +123,7 @@ public enum Fixtures {
             try build(spec.name, into: dir, healthy: healthy, scratch: scratch)
         }
         try SurvivorFixtures.buildAll(into: root)
+        try HealFixtures.buildAll(into: root)
         try readme(root: root).write(toFile: root + "/README.md", atomically: true, encoding: .utf8)
     }
 
@@ -280,6 +281,22 @@ public enum Fixtures {
 
         """
         for spec in SurvivorFixtures.specs {
+            let labels = (try? RaftLog.open(directory: root + "/" + spec.name, options: .readOnly))?.recoveryReport.labels ?? []
+            let label = labels.first { $0 != .clean } ?? .clean
+            s += "| `\(spec.name)` | \(label.rawValue) | \(spec.made) | \(spec.expect) |\n"
+        }
+        s += """
+
+        The `heal-*` fixtures are members of that same cluster, the input of
+        `raft-recover heal` (`docs/RECOVER.md`, "Healing from a peer"): a member whose
+        sealed segment lost a record, and two peers (member 3), one whose log agrees
+        and one whose log does not.
+
+        | fixture | label | how it was made | what the engine and tools must say |
+        |---|---|---|---|
+
+        """
+        for spec in HealFixtures.specs {
             let labels = (try? RaftLog.open(directory: root + "/" + spec.name, options: .readOnly))?.recoveryReport.labels ?? []
             let label = labels.first { $0 != .clean } ?? .clean
             s += "| `\(spec.name)` | \(label.rawValue) | \(spec.made) | \(spec.expect) |\n"

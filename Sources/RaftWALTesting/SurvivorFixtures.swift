@@ -82,28 +82,33 @@ public enum SurvivorFixtures {
     public static func term(of index: UInt64) -> UInt64 { index <= 120 ? 1 : 2 }
 
     /// The entry at `index` of the fixtures' log.
-    static func entry(_ index: UInt64, changes: [UInt64: ConfChange]) -> Entry {
-        if let change = changes[index] { return Entry(index: index, term: term(of: index), confChange: change) }
+    static func entry(_ index: UInt64, changes: [UInt64: ConfChange], term: (UInt64) -> UInt64 = term(of:)) -> Entry {
+        if let change = changes[index] { return Entry(index: index, term: term(index), confChange: change) }
         let s = #"{"op":"put","kind":"task","id":"task-\#(index)","desired":"running","version":\#(index)}"#
-        return Entry(index: index, term: term(of: index), data: Array(s.utf8))
+        return Entry(index: index, term: term(index), data: Array(s.utf8))
     }
 
     /// Writes the survivor's log into `dir` (which must not hold a log).
-    static func buildLog(_ dir: String, learners: Bool, keepEntries: UInt64) throws {
+    /// `member`, `segmentSizeBytes` and `term` vary it for another member's copy (``HealFixtures``).
+    static func buildLog(_ dir: String, learners: Bool, keepEntries: UInt64, member: UInt64 = survivor,
+                         segmentSizeBytes: UInt64 = 8192, term: (UInt64) -> UInt64 = term(of:)) throws {
         let changes = changes(learners: learners)
-        let log = try RaftLog.open(directory: dir, options: options(keepEntries: keepEntries))
+        var o = options(keepEntries: keepEntries)
+        o.memberID = member
+        o.segmentSizeBytes = segmentSizeBytes
+        let log = try RaftLog.open(directory: dir, options: o)
         defer { log.close() }
         var membership = Membership()
         var next: UInt64 = 1
         while next <= lastIndex {
             let end = min(next + 4, lastIndex)
-            let batch = (next...end).map { entry($0, changes: changes) }
+            let batch = (next...end).map { entry($0, changes: changes, term: term) }
             let commit = min(end > 2 ? end - 2 : 0, commitIndex)
-            try log.append(batch, hardState: HardState(term: term(of: end), vote: 1, commit: commit))
+            try log.append(batch, hardState: HardState(term: term(end), vote: 1, commit: commit))
             for e in batch {
                 if let c = changes[e.index], e.index <= snapshotIndex { membership.apply(c, at: e.index) }
                 if e.index == snapshotIndex {
-                    try log.saveSnapshot(Snapshot(index: snapshotIndex, term: term(of: snapshotIndex), membership: membership,
+                    try log.saveSnapshot(Snapshot(index: snapshotIndex, term: term(snapshotIndex), membership: membership,
                                                   data: Array("swarm store at \(snapshotIndex)".utf8)))
                 }
             }

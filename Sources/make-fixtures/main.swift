@@ -21,7 +21,7 @@ do {
     } else {
         let root = args.first ?? "Fixtures"
         try Fixtures.buildAll(into: root)
-        print("wrote \(Fixtures.specs.count + SurvivorFixtures.specs.count) fixtures under \(root)")
+        print("wrote \(Fixtures.specs.count + SurvivorFixtures.specs.count + HealFixtures.specs.count) fixtures under \(root)")
     }
 } catch {
     FileHandle.standardError.write(Data("make-fixtures: \(error)\n".utf8))

@@ -11,7 +11,7 @@ import ToolMain
 struct RaftRecover: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raft-recover",
-        abstract: "Repair a damaged RaftWAL log, roll it back, or force a new cluster from one survivor.",
+        abstract: "Repair a damaged RaftWAL log, heal it from a peer, roll it back, or force a new cluster from one survivor.",
         discussion: """
         Every command reads the source with the engine, prints what it keeps, drops and \
         writes, and with --dry-run changes nothing. Results are built beside their final \
@@ -26,7 +26,7 @@ struct RaftRecover: ParsableCommand {
         See docs/RECOVER.md for the quorum-loss procedure.
         """,
         version: raftWALVersion,
-        subcommands: [ForceNewClusterCommand.self, RepairCommand.self, TruncateCommand.self])
+        subcommands: [ForceNewClusterCommand.self, RepairCommand.self, TruncateCommand.self, HealCommand.self])
 
     /// Runs the command with the tools' conventions (`runAsTool`).
     static func main() { runAsTool("raft-recover") }
@@ -200,6 +200,36 @@ struct TruncateCommand: ParsableCommand {
         var options = common.options()
         options.acceptDataLoss = acceptDataLoss
         let command = Truncate(source: common.directory, after: after, options: options)
+        try finish(common.format) { () throws(RecoverError) in try command.run() }
+    }
+}
+
+struct HealCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "heal",
+        abstract: "Replace damaged entries with another member's copies, when Raft's Log Matching proves them the same.",
+        discussion: """
+        Finds the damaged index ranges as `raft-inspect verify` does, and for each takes the \
+        peer's entries only when the peer holds the first intact index after the range (at the \
+        tail: the last damaged index, whose term the segment's seal records) in the same term, \
+        every term in the range matches, and the peer's records verify. The peer directory is \
+        opened read-only and never locked or changed. The result holds the same entries, hard \
+        state, snapshots and metadata; the report lists each healed range and how it was \
+        checked. In place by default (the original directory is kept whole as the backup). \
+        Exit status: 0 healed (or nothing to heal), 1 when the peer cannot prove its entries \
+        or the damage is not inside a sealed segment, 2 usage or environment (a peer of \
+        another cluster or epoch). RaftWAL directories only (not Swarm or etcd).
+        """)
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .customLong("from"), help: "The peer member's data directory to copy entries from (read only).")
+    var from: String
+
+    func validate() throws { try common.validate(defaultInPlace: true) }
+
+    func run() throws {
+        let command = Heal(source: common.directory, peer: from, options: common.options())
         try finish(common.format) { () throws(RecoverError) in try command.run() }
     }
 }

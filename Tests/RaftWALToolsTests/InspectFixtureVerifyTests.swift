@@ -63,6 +63,17 @@ struct InspectFixtureVerifyTests {
             let log = try RaftLog.open(directory: dir, options: .readOnly)
             defer { log.close() }
             #expect(log.recoveryReport.unsealedSegments == [mine["file"] as? String ?? ""])
+        } else if fixture == "heal-member" {
+            // Damage inside a sealed segment the strict open trusts (the input of
+            // `raft-recover heal`): the engine opens clean, verify finds the record.
+            #expect(engineError == nil && engineLabels == [.clean])
+            #expect(r.status == 1, "\(fixture): verify exit \(r.status)")
+            let mine = try #require(problems.first { $0["label"] as? String == RecoveryLabel.corruptRecord.rawValue },
+                                    "\(fixture): no C1 problem in \(problems)")
+            #expect(mine["file"] as? String == "0000000000000002-000000000000005b.seg")
+            let indexes = mine["indexes"] as? [String: Any]
+            #expect((indexes?["first"] as? NSNumber)?.uint64Value == HealFixtures.damaged.lowerBound)
+            #expect((indexes?["last"] as? NSNumber)?.uint64Value == HealFixtures.damaged.upperBound)
         } else if label.hasPrefix("C") || label.hasPrefix("S1") {
             #expect(r.status == 1, "\(fixture): verify exit \(r.status)")
             #expect(doc["healthy"] as? Bool == false)

@@ -39,6 +39,7 @@ struct InspectGoldenTests {
         "interrupted-seal": 0, "leftover-temporary": 0, "orphan-segments": 0, "torn-tail": 0,
         "snapshot-ahead-of-log": 0, "snapshot-conflicts-with-log": 0,
         "survivor-learners": 0, "survivor-snapshot-ahead": 0, "survivor-torn-tail": 0, "survivor-voters": 0,
+        "heal-member": 1, "heal-peer": 0, "heal-peer-diverged": 0,
     ]
 
     @Test("every damaged fixture: verify and summary exit as Fixtures/README.md says and match their golden outputs",

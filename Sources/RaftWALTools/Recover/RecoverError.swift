@@ -16,12 +16,15 @@ package enum RecoverError: Error, Sendable, CustomStringConvertible {
     /// Writing the result failed (I/O error, no space); the source is untouched
     /// and no result was presented.
     case writeFailed(WALError)
+    /// `heal`: the peer cannot prove its entries are the lost ones (``HealRefusal``).
+    case healRefused(HealRefusal)
 
     /// The process exit status: 1 damage, 2 usage or environment.
     package var exitCode: Int32 {
         switch self {
         case .damage: return 1
         case .usage, .environment, .writeFailed: return 2
+        case .healRefused(let refusal): return refusal.exitCode
         }
     }
 
@@ -31,6 +34,7 @@ package enum RecoverError: Error, Sendable, CustomStringConvertible {
         case let .environment(error): return "\(error)"
         case let .damage(error, advice): return "damage: \(error)" + (advice.isEmpty ? "" : "\n\(advice)")
         case let .writeFailed(error): return "writing the result failed: \(error) (the source is untouched; re-run the command)"
+        case let .healRefused(refusal): return "heal refused: \(refusal)"
         }
     }
 

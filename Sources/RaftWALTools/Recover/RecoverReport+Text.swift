@@ -66,6 +66,14 @@ extension RecoverReport {
             for r in droppedRanges { row("dropped", (r.first == r.last ? "index \(r.first)" : "indexes \(r.first)...\(r.last)") + " (unreadable or after the damage)") }
             row("committed?", droppedIncludesCommitted ? "YES: entries at or below the commit index are dropped" : "no: every dropped entry is above the commit index")
         }
+        if let peer { row("peer", peer + (peerIdentity.map { " (\(id($0))), read only" } ?? "")) }
+        for h in healed ?? [] {
+            let at = h.localFile.map { " (\($0)" + (h.localOffset.map { " at offset \($0)" } ?? "") + ")" } ?? ""
+            row(outcome == .planned ? "would heal" : "healed", "indexes \(h.first)...\(h.last) (\(h.last - h.first + 1)) from the peer; damage\(at): \(h.damage)")
+            row("", "anchor: index \(h.anchorIndex) term \(h.anchorTerm), \(h.anchor)")
+            for c in h.checks { row("", "checked: " + c) }
+            if !h.peerFiles.isEmpty { row("", "peer files: " + h.peerFiles.joined(separator: ", ")) }
+        }
         for a in added { row("added", "\(a.index) term \(a.term) \(a.change)") }
         if !membershipBefore.isEmpty || !membershipAfter.isEmpty {
             row("members", "before [\(members(membershipBefore))]")

@@ -113,7 +113,27 @@ package struct RecoverReport: Codable, Sendable, Equatable {
         package var resultMembership: [MemberInfo]
     }
 
-    /// `force-new-cluster`, `repair` or `truncate`.
+    /// `heal`: a damaged range replaced by the peer's entries, and how it was checked.
+    package struct HealedRange: Codable, Sendable, Equatable {
+        package var first: UInt64
+        package var last: UInt64
+        /// Where the local damage is (segment file and record offset, as verify reports it).
+        package var localFile: String?
+        package var localOffset: UInt64?
+        /// What verify found there.
+        package var damage: String
+        /// The index whose (index, term) agreement proves the peer's entries are the lost ones.
+        package var anchorIndex: UInt64
+        package var anchorTerm: UInt64
+        /// Which local copy gave the anchor's term.
+        package var anchor: String
+        /// The peer's segment files the entries were read from.
+        package var peerFiles: [String]
+        /// Each check passed, in order.
+        package var checks: [String]
+    }
+
+    /// `force-new-cluster`, `repair`, `truncate` or `heal`.
     package var command: String
     /// The data directory the command read.
     package var source: String
@@ -172,6 +192,11 @@ package struct RecoverReport: Codable, Sendable, Equatable {
     package var resultWALDigest: String?
     /// Foreign sources: files written into the result (relative paths).
     package var written: [String]?
+    /// `heal`: the peer directory entries were taken from (read only), and its identity.
+    package var peer: String?
+    package var peerIdentity: Identity?
+    /// `heal`: the damaged ranges replaced from the peer.
+    package var healed: [HealedRange]?
 
     init(command: String, source: String, output: String, dryRun: Bool, log: RaftLog) {
         self.command = command

@@ -1,0 +1,234 @@
+import RaftWAL
+
+/// `raft-recover heal DIR --from PEER_DIR`: replaces the damaged entries of
+/// a member's log with another member's copies, when Raft's Log Matching
+/// property proves the copies are the entries that were lost
+/// (protocol-aware recovery): the member is whole again without a wipe.
+///
+/// Pipeline: open DIR past its damage and survey the damaged ranges
+/// (``HealSurvey``) → open the peer read-only (never locked, never written)
+/// and check it is the same log (cluster ID and epoch) → check every range
+/// against the peer (``HealMatch``: anchor term, every term, checksums) →
+/// rebuild the log in a staging directory through the engine: the intact
+/// entries from DIR and the healed ones from the peer, byte for byte with
+/// their terms, the same hard state, and the snapshot files, `META` and any
+/// `.broken` copies copied byte for byte → reopen it, compare every entry
+/// with where it came from, run verify's survey on it → present it with the
+/// same staging, backup and report as `repair` (``Staging``).
+///
+/// Refusals are ``RecoverError/healRefused(_:)`` (nothing written). A log
+/// with no damaged entry is ``RecoverReport/Outcome/nothingToDo``.
+package struct Heal: Sendable {
+    /// The damaged data directory (read only; replaced, with a backup, when in place).
+    package var source: String
+    /// The peer's data directory (read only, never locked).
+    package var peer: String
+    /// Target (in place by default), dry run, file system.
+    package var options: RecoverOptions
+
+    package static let command = "heal"
+
+    package init(source: String, peer: String, options: RecoverOptions) {
+        self.source = normalizedDirectory(source)
+        self.peer = normalizedDirectory(peer)
+        self.options = options
+    }
+
+    /// One stretch of the result: from the local log, or healed from the peer.
+    struct Piece {
+        var indexes: ClosedRange<UInt64>
+        var fromPeer: Bool
+    }
+
+    /// Plans and (unless a dry run) performs the heal.
+    ///
+    /// - Returns: the report, which lists each healed range and how it was checked.
+    /// - Throws: ``RecoverError/healRefused(_:)`` when the peer cannot prove its
+    ///   entries (or the damage is not one heal can bound); ``RecoverError/damage(_:advice:)``
+    ///   when the engine refuses to open DIR; ``RecoverError/usage(_:)``,
+    ///   ``RecoverError/environment(_:)``, ``RecoverError/writeFailed(_:)``.
+    package func run() throws(RecoverError) -> RecoverReport {
+        let staging = Staging(fs: options.fileSystem, source: source, target: options.target)
+        if let done = try previousRun(staging, command: Self.command, source: source, options: options) { return done }
+        if peer == source || peer == staging.finalPath || peer.hasPrefix(source + "/") {
+            throw .usage("--from must name another member's data directory (not \(peer))")
+        }
+        let src = try SourceLog.open(source, options: options, takeLock: !options.dryRun,
+                                     advice: "heal opens past damage only inside sealed segments, and the engine's open stops here; use `raft-recover repair` (or restore this member from another member)")
+        defer { src.close() }
+        let log = src.log
+        var report = RecoverReport(command: Self.command, source: source, output: staging.finalPath, dryRun: options.dryRun, log: log)
+        let survey: HealSurvey
+        do { survey = try HealSurvey(log: log, directory: source, fileSystem: options.fileSystem) } catch { throw .healRefused(error) }
+        if survey.damaged.isEmpty {
+            report.outcome = .nothingToDo
+            report.notes.append("verify finds no damaged entry in the log: nothing to heal")
+            return report
+        }
+        for f in survey.consequences {
+            report.notes.append("verify also reports \(f.file ?? "")" + (f.offset.map { " at offset \($0)" } ?? "")
+                                + ": \(f.message); it follows the damaged record before it in that segment, and the result is verified without it")
+        }
+        let peerLog: SourceLog
+        do { peerLog = try SourceLog.open(peer, options: options, takeLock: false) } catch {
+            // A peer the engine refuses lends nothing: its own damage, named as the peer's.
+            guard case .damage(let walError, _) = error else { throw error }
+            throw .healRefused(HealMatch.peerFailure(walError, peer: peer, at: nil))
+        }
+        defer { peerLog.close() }
+        report.peer = peer
+        report.peerIdentity = .init(peerLog.log.identity)
+        let mine = log.identity, theirs = peerLog.log.identity
+        guard mine.clusterID == theirs.clusterID, mine.epoch == theirs.epoch else {
+            throw .healRefused(.differentLog(peer: peer, expected: .init(mine), found: .init(theirs)))
+        }
+        if mine.memberID == theirs.memberID {
+            report.notes.append("the peer has the same member ID \(mine.memberID): a copy or backup of this member, not another member")
+        }
+
+        // The rebuilt log starts at 1, or after the snapshot (as truncate's does).
+        let snapshotIndex = log.snapshotMetadata?.index ?? 0
+        let keptFirst: UInt64 = log.firstIndex == 1 ? 1 : snapshotIndex + 1
+        if keptFirst > log.firstIndex {
+            report.notes.append("entries \(log.firstIndex)...\(snapshotIndex) are covered by the snapshot at \(snapshotIndex) and not copied (the rebuilt log starts after the snapshot)")
+        }
+        let match = HealMatch(local: log, peer: peerLog.log, peerPath: peer, peerFileSystem: options.fileSystem)
+        var healed: [RecoverReport.HealedRange] = []
+        for var range in survey.damaged {
+            if range.indexes.upperBound < keptFirst {
+                report.notes.append("damaged indexes \(range.indexes.lowerBound)...\(range.indexes.upperBound) are covered by the snapshot and not copied: nothing to heal there")
+                continue
+            }
+            range.indexes = max(range.indexes.lowerBound, keptFirst)...range.indexes.upperBound
+            do { healed.append(try match.check(range)) } catch { throw .healRefused(error) }
+        }
+        report.healed = healed
+        report.kept = keptFirst <= log.lastIndex ? .init(first: keptFirst, last: log.lastIndex) : nil
+        report.resultIdentity = .init(mine)
+        report.resultHardState = log.hardState
+        report.notes.append("the result holds the same entries, terms, hard state, snapshots and metadata; its segment files are rewritten")
+        if let snapshot = log.snapshotMetadata {
+            report.snapshot = .init(index: snapshot.index, term: snapshot.term, dataBytes: (try? log.latestSnapshot())??.data.count ?? 0,
+                                    membership: RecoverReport.MemberInfo.list(snapshot.membership),
+                                    resultMembership: RecoverReport.MemberInfo.list(snapshot.membership))
+        }
+        if options.dryRun { return report }
+
+        let pieces = Self.pieces(keptFirst...max(keptFirst, log.lastIndex), healed: healed, lastIndex: log.lastIndex)
+        let backup = staging.inPlace ? staging.backupPath() : nil
+        report.backup = backup
+        var unverified: [Finding] = []
+        do throws(WALError) {
+            try staging.prepare()
+            try build(pieces, keptFirst: keptFirst, local: log, peer: peerLog.log, into: staging)
+            try verify(pieces, local: log, peer: peerLog.log, directory: staging.stagingPath)
+            unverified = verifiedDamage(staging.stagingPath)
+            if unverified.isEmpty {
+                if let backup { report.backupFiles.append(backup) }
+                try staging.writeReport(report)
+                try staging.present(backup: backup)
+            }
+        } catch {
+            throw .writeFailed(error)
+        }
+        if let bad = unverified.first {
+            throw .damage(bad.error, advice: "the healed copy still fails verify (nothing was presented)")
+        }
+        return report
+    }
+
+    /// The result's stretches in order: local between the healed ranges, peer inside them.
+    static func pieces(_ all: ClosedRange<UInt64>, healed: [RecoverReport.HealedRange], lastIndex: UInt64) -> [Piece] {
+        guard lastIndex >= all.lowerBound else { return [] }
+        var out: [Piece] = []
+        var next = all.lowerBound
+        for h in healed {
+            if h.first > next { out.append(Piece(indexes: next...(h.first - 1), fromPeer: false)) }
+            out.append(Piece(indexes: h.first...h.last, fromPeer: true))
+            next = h.last + 1
+        }
+        if next <= all.upperBound { out.append(Piece(indexes: next...all.upperBound, fromPeer: false)) }
+        return out
+    }
+
+    /// Writes the healed log into the (empty) staging directory through the
+    /// engine, then copies the files that are not segments byte for byte.
+    private func build(_ pieces: [Piece], keptFirst: UInt64, local: RaftLog, peer: RaftLog, into staging: Staging) throws(WALError) {
+        // Snapshots, META and backups of earlier repairs, byte for byte.
+        let fs = options.fileSystem
+        let names = try fs.listDirectory(source).sorted().filter { name in
+            fs.fileKind(joinPath(source, name)) == .regular
+                && (name == "META" || name.hasSuffix(".broken") || (name.hasPrefix("snap-") && name.hasSuffix(".snap")))
+        }
+        let copies = names.map { (from: joinPath(source, $0), to: $0) }
+        let out = try RaftLog.open(directory: staging.stagingPath, options: options.logOptions(identity: local.identity))
+        do throws(WALError) {
+            // A compacted log restarts after its snapshot, as truncate's does (the
+            // engine refuses snapshot files without a segment, so it is saved, then
+            // its file is replaced by the original's bytes below).
+            if keptFirst > 1, let snapshot = try local.latestSnapshot() { try out.saveSnapshot(snapshot) }
+            guard out.lastIndex + 1 == keptFirst else {
+                throw WALError.corrupted(file: staging.stagingPath, offset: nil, indexes: nil,
+                                         reason: "the rebuilt log starts after \(out.lastIndex), expected after \(keptFirst - 1)")
+            }
+            for piece in pieces {
+                let from = piece.fromPeer ? peer : local
+                var next = piece.indexes.lowerBound
+                while next <= piece.indexes.upperBound {
+                    let batch = try from.entries(next, piece.indexes.upperBound + 1, maxBytes: 1 << 20)
+                    for e in batch where piece.fromPeer {
+                        // The terms HealMatch checked, checked again on the bytes actually copied.
+                        guard e.term == (try local.term(e.index)) else {
+                            throw WALError.corrupted(file: peer.directory, offset: nil, indexes: e.index...e.index,
+                                                     reason: "the peer's entry changed during the heal: term \(e.term), the local seal says \(try local.term(e.index))")
+                        }
+                    }
+                    try out.append(batch)
+                    next = (batch.last?.index ?? piece.indexes.upperBound) + 1
+                }
+            }
+            try out.setHardState(local.hardState)
+        } catch {
+            out.close()
+            throw error
+        }
+        out.close()
+        try staging.staged.copyFiles(copies)
+    }
+
+    /// Reopens the result read-only and compares it, entry by entry, with where each entry came from.
+    private func verify(_ pieces: [Piece], local: RaftLog, peer: RaftLog, directory: String) throws(WALError) {
+        var o = LogOptions.readOnly
+        o.fileSystem = options.fileSystem
+        let result = try RaftLog.open(directory: directory, options: o)
+        defer { result.close() }
+        func fail(_ why: String) -> WALError { .corrupted(file: directory, offset: nil, indexes: nil, reason: "the healed log does not match the plan: \(why)") }
+        guard result.identity == local.identity else { throw fail("identity \(result.identity), expected \(local.identity)") }
+        guard result.hardState == local.hardState else { throw fail("hard state \(result.hardState), expected \(local.hardState)") }
+        guard result.lastIndex == local.lastIndex else { throw fail("last index \(result.lastIndex), expected \(local.lastIndex)") }
+        guard result.snapshotMetadata == local.snapshotMetadata else { throw fail("the latest snapshot differs") }
+        guard result.firstIndex == pieces.first?.indexes.lowerBound ?? result.firstIndex else {
+            throw fail("first index \(result.firstIndex), expected \(pieces.first?.indexes.lowerBound ?? 0)")
+        }
+        for piece in pieces {
+            let from = piece.fromPeer ? peer : local
+            var next = piece.indexes.lowerBound
+            while next <= piece.indexes.upperBound {
+                let want = try from.entries(next, piece.indexes.upperBound + 1, maxBytes: 1 << 20)
+                let got = try result.entries(next, next + UInt64(want.count))
+                guard got == want else {
+                    throw fail("entries \(next)...\(next + UInt64(want.count) - 1) differ from the \(piece.fromPeer ? "peer's" : "local") copy")
+                }
+                next += UInt64(want.count)
+            }
+        }
+    }
+
+    /// Damage `raft-inspect verify` finds in `directory`; empty when it cannot run.
+    private func verifiedDamage(_ directory: String) -> [Finding] {
+        var o = Analyzer.Options()
+        o.decodeBodies = true
+        guard let analysis = try? Analyzer(directory: directory, options: o, fileSystem: options.fileSystem).run() else { return [] }
+        return analysis.damage
+    }
+}
