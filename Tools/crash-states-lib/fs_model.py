@@ -8,8 +8,8 @@ The model, per POSIX and in the spirit of "All File Systems Are Not Created
 Equal" (Pillai et al., OSDI 2014):
 
 - File data (writes, truncations, allocations) of a file is volatile until an
-  fsync/fdatasync of that file *completes*; everything done to the file before
-  that call is durable from then on.
+  fsync/fdatasync of that file *completes*; from then on, everything done to
+  the file before that call *began* is durable.
 - Names (creations, mkdir, renames, unlinks) are volatile until an fsync of the
   directory that holds them. Metadata reaches the disk in program order (a
   journaling file system's ordered metadata): a crash keeps a prefix of the
@@ -60,6 +60,7 @@ class Recording:
         self.ns_ops = []                  # ("create"|"mkdir", path, inode) / ("rename", src, dst) / ("unlink", path)
         self.ns_durable = 0
         self.fds = {}                     # (pid, fd) -> [path, inode or None, position]
+        self.sync_started = {}            # fd -> ops of its inode when an interleaved sync began
         self.acked = 0
         self.seq = 0
         self.points = []
@@ -145,6 +146,10 @@ class Recording:
                 self._data(self.inodes[slot[1]], ("allocate", e["offset"] + e["length"]))
                 self.counts["allocates"] += 1
                 changed = f"fallocate {self._rel(slot[0])} {e['offset'] + e['length']}"
+        elif op == "sync_start":
+            slot = self._slot(pid, e)
+            if slot:
+                self.sync_started[e["fd"]] = len(self.inodes[slot[1]].ops)
         elif op == "sync":
             slot = self._slot(pid, e)
             if slot:
@@ -152,7 +157,8 @@ class Recording:
                 changed = f"{e['call']} {self._rel(slot[0]) or '.'}"
                 if not self.lying_sync:
                     inode = self.inodes[slot[1]]
-                    inode.synced = len(inode.ops)
+                    # Durable: what was done before the sync began.
+                    inode.synced = max(inode.synced, self.sync_started.pop(e["fd"], len(inode.ops)))
                     if inode.kind == "dir":
                         self._sync_directory(slot[0])
         elif op == "rename":
@@ -222,6 +228,7 @@ class Recording:
     def next_process(self):
         """A second writer process continues on the same page cache (fds die)."""
         self.fds = {}
+        self.sync_started = {}
 
     # ------------------------------------------------------------ materializing
 

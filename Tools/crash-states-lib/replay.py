@@ -20,6 +20,7 @@ import shutil
 import sys
 import time
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import strace_log  # noqa: E402

@@ -86,6 +86,9 @@ def calls(lines):
         m = _UNFINISHED.match(line)
         if m:
             pending[(m.group(1), m.group(2))] = m.group(3)
+            if m.group(2) in ("fsync", "fdatasync"):
+                # A sync covers what was written before it began: say when.
+                yield number, m.group(1), m.group(2) + "_start", _split_args(m.group(3)), 0
             continue
         m = _RESUMED.match(line)
         if m:
@@ -113,6 +116,7 @@ def events(lines):
     ops: mkdir(path), open(fd, path, create, trunc, append, directory),
     close(fd), dup(old, new), pwrite(fd, offset, data), write(fd, data),
     ftruncate(fd, size), fallocate(fd, mode, offset, length), sync(fd),
+    sync_start(fd) (a sync that another thread's calls interleave with),
     rename(src, dst), unlink(path). Paths are as the writer named them
     (absolute, or relative to AT_FDCWD or to a directory fd: 'dirfd').
     """
@@ -147,6 +151,8 @@ def events(lines):
             e = dict(op="fallocate", fd=_int(a[0]), mode=a[1], offset=_int(a[2]), length=_int(a[3]))
         elif name in ("fsync", "fdatasync"):
             e = dict(op="sync", fd=_int(a[0]), call=name)
+        elif name in ("fsync_start", "fdatasync_start"):
+            e = dict(op="sync_start", fd=_int(a[0]))
         elif name in ("rename", "renameat", "renameat2"):
             if name == "rename":
                 e = dict(op="rename", srcdir=AT_FDCWD, src=_string(a[0], where).decode(), dstdir=AT_FDCWD, dst=_string(a[1], where).decode())
