@@ -108,6 +108,11 @@ class Readers:
             v.failures.append(f"python reader problems: {problems}")
         if not (eng == ins == py):
             v.failures.append(f"readers disagree: engine {sorted(eng)}, inspector {sorted(ins)}, python {sorted(py)}")
+        if engine["opens"] and not refused:
+            # The same log, not only the same row: the last index each reads.
+            ends = (engine["lastIndex"], report["lastIndex"], v.python_last_index)
+            if len(set(ends)) != 1:
+                v.failures.append(f"readers disagree on the last index: engine {ends[0]}, inspector {ends[1]}, python {ends[2]}")
         if acked and (v.python_last_index or 0) < acked:
             v.lose(f"python reader: last index {v.python_last_index} < acknowledged {acked}")
         rc, out, err = self.check(directory, acked)
