@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import strace_log  # noqa: E402
 from crash_states import enumerate_states  # noqa: E402
 from fs_model import ModelError, Recording  # noqa: E402
-from readers import Readers  # noqa: E402
+from readers import Readers, Verdict  # noqa: E402
 
 
 def record(args):
@@ -76,7 +76,7 @@ def main(argv):
         print(f"crash-states: cannot model the recording: {e}", file=sys.stderr)
         return 2
     c = recording.counts
-    print(f"crash-states: recorded {c['calls']} state-changing calls over {len(args.traces)} writer process(es): "
+    print(f"crash-states: recorded {c['calls']} calls that change the disk or acknowledge, over {len(args.traces)} writer process(es): "
           f"{c['writes']} writes, {c['syncs']} syncs, {c['creates']} creates/mkdirs, {c['renames']} renames, "
           f"{c['unlinks']} unlinks, {c['truncates']} truncates, {c['allocates']} fallocates, {c['acks']} acks "
           f"(highest acknowledged index {recording.acked})")
@@ -107,7 +107,6 @@ def main(argv):
         os.makedirs(scratch)
         try:
             if not os.path.isdir(data):
-                from readers import Verdict
                 v = Verdict()
                 v.notes.append("no data directory yet")
                 if u.acked:
@@ -115,7 +114,6 @@ def main(argv):
             else:
                 v = readers.judge(data, u.acked, scratch, writable=not args.no_writable)
         except Exception as e:  # a reader crashing is a finding, not a pass
-            from readers import Verdict
             v = Verdict()
             v.failures.append(f"reader error: {type(e).__name__}: {e}")
         shutil.rmtree(scratch, ignore_errors=True)
