@@ -101,12 +101,16 @@ class UniqueState:
         self.kinds = {}
 
 
-def enumerate_states(recording):
-    """(unique states in first-seen order, counts of (point, choice) pairs by kind)."""
+def enumerate_states(recording, kinds=None):
+    """(unique states in first-seen order, counts of (point, choice) pairs by kind).
+
+    kinds: only these kinds of choice (default: all)."""
     unique = {}
     explored = {}
     for point in recording.points:
         for kind, description, kwargs in choices(recording, point):
+            if kinds is not None and kind not in kinds:
+                continue
             explored[kind] = explored.get(kind, 0) + 1
             state = recording.materialize(point, **kwargs)
             key = digest(state)
