@@ -531,13 +531,18 @@ def scan_segment(data, salt):
     return records, "torn", offset, {"problem": problem}
 
 
-def check_seal(name, data, records, seal_rec, first_index):
+def check_seal(name, data, records, seal_rec, first_index, notes=None):
     """A sealed segment: the trailer points at the seal, the seal's batch table lists exactly the
     batch and reset records before it, and its summary matches a replay of them."""
     size = len(data)
     trailer_offset, magic = struct.unpack_from("<Q8s", data, size - TRAILER_BYTES)
-    if magic != TRAILER_MAGIC or trailer_offset != seal_rec["offset"]:
-        raise Damage(name, size - TRAILER_BYTES, "trailer does not point at the seal record")
+    if notes is not None and (magic != TRAILER_MAGIC or trailer_offset != seal_rec["offset"]):
+        # The seal write (batch table, seal, trailer) was torn after the seal
+        # record: the segment was scanned anyway, so the seal is checked against
+        # its records below; the trailer only lets an opener skip the scan
+        # (RECOVERY.md, R0 "unsealed, scanned"). Not damage.
+        notes.append(f"{name}: the trailer at offset {size - TRAILER_BYTES} does not point at the seal record "
+                     "(a torn seal write): the segment is scanned")
     seal = decode_seal_meta(seal_rec)
     table = [r for r in records if r["offset"] == seal["batchTableOffset"] and r["type"] == TYPE_BATCH_TABLE]
     if not table:
@@ -872,7 +877,7 @@ def check_directory(directory, want_records, log):
             if is_tail:
                 raise Refused(C5, f"{name}: the last segment is sealed, so its successor existed and is lost")
             try:
-                check_seal(name, data, records, records[-1], h["firstIndex"])
+                check_seal(name, data, records, records[-1], h["firstIndex"], log.notes)
             except (Damage, ValueError) as e:
                 log.problems.append(f"bad seal: {e}")
         elif end == "corrupt" and not is_tail and is_torn_seal(data, h["salt"], end_offset, detail["nextValidOffset"],

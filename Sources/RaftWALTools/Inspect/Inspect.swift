@@ -37,6 +37,7 @@ package enum Inspect {
             ("opens", .bool(e.opened)),
             ("labels", .array(e.labels.map { .string($0.rawValue) })),
             ("error", .optional(e.error?.description)),
+            ("refusedAs", .optional(e.error?.recoveryLabel?.rawValue)),
             ("firstIndex", .optional(e.firstIndex)),
             ("lastIndex", .optional(e.lastIndex)),
         ])
