@@ -40,6 +40,9 @@ extension RaftLog {
     /// the range is planned a few MiB at a time, so a long range costs no
     /// plan of its own size either.
     ///
+    /// `visit` runs while the segment's reader is held: it must not read
+    /// from this log (appending to another log, as the rebuilds do, is fine).
+    ///
     /// - Throws: the errors of ``entries(_:_:maxBytes:)``.
     package func forEachEntry(_ lo: UInt64, _ hi: UInt64, _ visit: (Entry) -> Bool) throws(WALError) {
         var next = lo
