@@ -48,27 +48,53 @@ private typealias S = RecoverTestSupport
         #expect(verify.status == 0, "\(verify.stdout)")
     }
 
-    /// A last record that passes its checksum but does not decode (its first
-    /// body byte rewritten, the checksum recomputed): summary, verify and
-    /// repair all call it damage (they disagreed: healthy / C1 / nothing to do).
-    @Test func lastRecordThatPassesItsChecksumButDoesNotDecodeIsDamageForSummaryVerifyAndRepair() throws {
-        let root = try S.scratch("undecodable-last")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+    /// A copy of `healthy` whose last batch passes its checksum but does not
+    /// decode (its first body byte rewritten, the checksum recomputed).
+    /// Returns the directory and "segment at offset N". Summary, verify and
+    /// repair once disagreed on it (healthy / C1 / nothing to do).
+    static func undecodableLastRecord(_ root: String) throws -> (dir: String, place: String) {
         let dir = root + "/log"
         try FileManager.default.copyItem(atPath: InspectSupport.root + "/Fixtures/healthy", toPath: dir)
         let segment = "0000000000000005-00000000000000cc.seg"
         let last = try #require(try Damage.records(directory: dir, segment: segment).last { $0.type == .batch })
         try Damage.rewriteRecord(dir + "/" + segment, recordOffset: last.offset, recordBytes: last.recordBytes,
                                  patch: [0xFF], at: Layout.recordHeaderBytes + last.metaBytes)
-        let where_ = "\(segment) at offset \(last.offset)"
+        return (dir, "\(segment) at offset \(last.offset)")
+    }
+
+    @Test func summaryCallsALastRecordThatPassesItsChecksumButDoesNotDecodeC1Damage() throws {
+        let root = try S.scratch("undecodable-last-summary")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (dir, _) = try Self.undecodableLastRecord(root)
         let summary = try InspectSupport.run(["summary", dir])
         #expect(summary.status == 1, "\(summary.stdout)")
         #expect(summary.stdout.contains("does not decode"), "\(summary.stdout)")
+        let json = try InspectSupport.run(["summary", dir, "--format", "json"])
+        #expect(json.status == 1)
+        #expect(json.stdout.contains("C1-corrupt-record"), "\(json.stdout)")
+    }
+
+    @Test func verifyReportsALastRecordThatPassesItsChecksumButDoesNotDecodeAsC1NamingFileAndOffset() throws {
+        let root = try S.scratch("undecodable-last-verify")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (dir, place) = try Self.undecodableLastRecord(root)
         let verify = try InspectSupport.run(["verify", dir])
         #expect(verify.status == 1, "\(verify.stdout)")
-        #expect(verify.stdout.contains(where_), "\(verify.stdout)")
-        let repair = try ToolProcess.run(try #require(RecoverCLITests.executable), ["repair", dir, "--output", root + "/out"])
-        #expect(repair.status == 1, "\(repair.stdout)\(repair.stderr)")
-        #expect(repair.stderr.contains(where_), "\(repair.stderr)")
+        #expect(verify.stdout.contains(place), "\(verify.stdout)")
+        #expect(verify.stdout.contains("C1"), "\(verify.stdout)")
+    }
+
+    @Test func repairRefusesALastRecordThatPassesItsChecksumButDoesNotDecodeNamingFileAndOffset() throws {
+        let root = try S.scratch("undecodable-last-repair")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (dir, place) = try Self.undecodableLastRecord(root)
+        for dryRun in [true, false] {
+            let repair = try ToolProcess.run(try #require(RecoverCLITests.executable),
+                                             ["repair", dir, "--output", root + "/out"] + (dryRun ? ["--dry-run"] : []))
+            #expect(repair.status == 1, "\(repair.stdout)\(repair.stderr)")
+            #expect(repair.stderr.contains(place), "\(repair.stderr)")
+            #expect(!repair.stdout.contains("nothing"), "\(repair.stdout)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: root + "/out"), "nothing is presented")
     }
 }

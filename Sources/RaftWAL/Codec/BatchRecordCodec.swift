@@ -69,6 +69,17 @@ enum BatchRecordCodec {
         do { meta = try BatchMeta.decode(view.meta, firstIndex: h.firstIndex, entryCount: h.entryCount) } catch {
             throw bad("batch meta: \(error.reason)")
         }
+        if h.compressed && h.rawLength > LZ4BlockStream.streamThresholdBytes {
+            // A large raw body (up to 1 GiB behind a few stored megabytes):
+            // decoded through a 64 KiB window, never whole in memory.
+            var stream = BatchBodyStream(firstIndex: h.firstIndex, count: h.entryCount, runs: meta.termRuns, rawLength: h.rawLength)
+            let valid = LZ4BlockStream.decode(view.storedBody, rawLength: h.rawLength) { stream.feed($0, visit) }
+            if let error = stream.failure ?? (valid ? stream.finish() : nil) {
+                throw bad("batch body at byte \(error.offset): \(error.reason)")
+            }
+            if !valid { throw bad("body is not valid LZ4 of \(h.rawLength) bytes") }
+            return
+        }
         var raw: [UInt8]? = nil
         if h.compressed {
             raw = LZ4.decompress(view.storedBody, rawLength: h.rawLength)

@@ -20,16 +20,46 @@ extension RaftLog {
         var out: [Entry] = []
         out.reserveCapacity(Int(min(hi - lo, 1 << 16, UInt64(maxBytes / 16) + 1)))
         var size = 0
-        for step in plan {
-            let batch = try decodedBatch(step)
-            let base = step.ref.firstIndex
-            for e in batch[Int(step.first - base)...Int(step.last - base)] {
-                if !out.isEmpty && size + e.sizeBytes > maxBytes { return out }
+        var full = false
+        for step in plan where !full {
+            try visitBatch(step) { e in
+                if !out.isEmpty && size + e.sizeBytes > maxBytes { full = true; return false }
                 size += e.sizeBytes
                 out.append(e)
+                return true
             }
         }
         return out
+    }
+
+    /// Visits the entries in `lo ..< hi` in order, one at a time, keeping
+    /// none (return false to stop): the streaming form of
+    /// ``entries(_:_:maxBytes:)`` for readers of a whole range (the tools'
+    /// rebuilds). Memory stays that of one batch of ordinary size, or of one
+    /// entry in a batch too large to hold decoded (``visitBatch(_:_:)``);
+    /// the range is planned a few MiB at a time, so a long range costs no
+    /// plan of its own size either.
+    ///
+    /// `visit` runs while the segment's reader is held: it must not read
+    /// from this log (appending to another log, as the rebuilds do, is fine).
+    ///
+    /// - Throws: the errors of ``entries(_:_:maxBytes:)``.
+    package func forEachEntry(_ lo: UInt64, _ hi: UInt64, _ visit: (Entry) -> Bool) throws(WALError) {
+        var next = lo
+        while next < hi {
+            let plan = try readPlan(next, hi, maxBytes: 4 << 20)
+            defer { for step in plan { step.reader.unpin() } }
+            var stopped = false
+            for step in plan where !stopped {
+                try visitBatch(step) { e in
+                    if !visit(e) { stopped = true; return false }
+                    return true
+                }
+            }
+            if stopped { return }
+            guard let last = plan.last?.last else { return }
+            next = last + 1
+        }
     }
 
     /// Entries in `range`, as ``entries(_:_:maxBytes:)``.
@@ -178,20 +208,53 @@ extension RaftLog {
         }
     }
 
-    /// Reads, verifies, decompresses and decodes a batch record, through the
-    /// read cache. The state lock is taken only to look the cache up and to
-    /// fill it, never across the read.
-    private func decodedBatch(_ step: ReadStep) throws(WALError) -> [Entry] {
+    /// A batch whose entries, decoded, would take more than this (raw body
+    /// plus 64 bytes an entry) is never held decoded: each read visits it
+    /// entry by entry. A checksum-valid header may claim 2^24 entries and a
+    /// 1 GiB raw body from a few MiB on disk; ordinary batches, even ones too
+    /// large for the read cache, keep the cache's oversize slot.
+    static let largestHeldBatchBytes = 64 << 20
+
+    /// Hands the entries `step.first ... step.last` of the step's batch to
+    /// `visit` in order (return false to stop): from the read cache, from
+    /// the batch decoded whole (and cached), or for a batch above
+    /// ``largestHeldBatchBytes`` streamed from its record.
+    private func visitBatch(_ step: ReadStep, _ visit: (Entry) -> Bool) throws(WALError) {
         let key = ReadCache.Key(segment: step.segment, offset: step.ref.offset)
-        if let hit = stateLock.withLock({ readCache.batch(key) }) { return hit }
-        let entries = try step.reader.withRecord(at: step.ref.offset) { (view) throws(WALError) -> [Entry] in
-            try BatchRecordCodec.decode(view, file: step.segment)
+        var batch = stateLock.withLock({ readCache.batch(key) })
+        if batch == nil {
+            batch = try step.reader.withRecord(at: step.ref.offset) { (view) throws(WALError) -> [Entry]? in
+                let h = view.header
+                guard h.rawLength + h.entryCount * 64 > Self.largestHeldBatchBytes else {
+                    return try checkedBatch(BatchRecordCodec.decode(view, file: step.segment), step)
+                }
+                guard h.type == .batch, h.entryCount == step.ref.entryCount, h.firstIndex == step.ref.firstIndex else {
+                    throw mismatch(step, count: h.entryCount, first: h.firstIndex)
+                }
+                try BatchRecordCodec.visit(view, file: step.segment) { e in
+                    if e.index < step.first { return true }
+                    return visit(e) && e.index < step.last
+                }
+                return nil
+            }
+            guard let decoded = batch else { return }
+            stateLock.withLock { readCache.insert(decoded, for: key) }
         }
+        let base = step.ref.firstIndex
+        for e in batch![Int(step.first - base)...Int(step.last - base)] {
+            if !visit(e) { return }
+        }
+    }
+
+    private func checkedBatch(_ entries: [Entry], _ step: ReadStep) throws(WALError) -> [Entry] {
         guard entries.count == step.ref.entryCount, entries.first?.index == step.ref.firstIndex else {
-            throw WALError.corrupted(file: step.segment, offset: step.ref.offset, indexes: nil,
-                                     reason: "record holds \(entries.count) entries from \(entries.first?.index ?? 0), the batch table says \(step.ref.entryCount) from \(step.ref.firstIndex)")
+            throw mismatch(step, count: entries.count, first: entries.first?.index ?? 0)
         }
-        stateLock.withLock { readCache.insert(entries, for: key) }
         return entries
+    }
+
+    private func mismatch(_ step: ReadStep, count: Int, first: UInt64) -> WALError {
+        WALError.corrupted(file: step.segment, offset: step.ref.offset, indexes: nil,
+                           reason: "record holds \(count) entries from \(first), the batch table says \(step.ref.entryCount) from \(step.ref.firstIndex)")
     }
 }

@@ -53,11 +53,29 @@ extension Inspect {
             if let r = a.heldRange {
                 let bar = Progress(output: output, label: "reading", totalBytes: a.segmentBytes)
                 defer { bar.finish() }
+                // Entries come in runs of one term and kind: counted per run,
+                // not with two dictionary updates per entry (2^24 entries in a batch).
+                var run: (term: UInt64, kind: EntryKind, entries: UInt64, bytes: UInt64)? = nil
+                func flush() {
+                    guard let r = run else { return }
+                    let type = r.kind == .confChange ? "conf-change" : "normal"
+                    s.perTerm[r.term, default: .init()].entries += r.entries
+                    s.perTerm[r.term, default: .init()].bytes += r.bytes
+                    perType[type, default: .init()].entries += r.entries
+                    perType[type, default: .init()].bytes += r.bytes
+                }
                 try LiveEntries(analysis: a).forEach(in: r, onProgress: { done, _ in bar.update(done) },
                                                      failed: { failures.append($0.description) }) { e in
-                    count(term: e.term, type: e.kind == .confChange ? "conf-change" : "normal", bytes: e.data.count)
+                    if let r = run, r.term == e.term, r.kind == e.kind {
+                        run!.entries += 1
+                        run!.bytes += UInt64(e.data.count)
+                    } else {
+                        flush()
+                        run = (e.term, e.kind, 1, UInt64(e.data.count))
+                    }
                     return true
                 }
+                flush()
             }
         } else {
             for e in v.log.entries {

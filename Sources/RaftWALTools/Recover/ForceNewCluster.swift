@@ -114,11 +114,7 @@ package struct ForceNewCluster: Sendable {
                 if let claimed = torn.claimedIndexes { report.droppedRanges.append(.init(claimed)) }
                 report.notes.append("torn tail not carried: \(torn.bytes) bytes at offset \(torn.offset) of \(torn.segment) (\(torn.problem))")
             }
-            if commit < last {
-                for e in try log.entries(commit + 1, last + 1) {
-                    report.dropped.append(.init(e, committed: false))
-                }
-            }
+            if commit < last { try report.listDropped((commit + 1)...last, from: log, commit: commit) }
 
             // The new term's configuration changes: promote (if needed) before removing anyone.
             let lastTerm = last >= first ? try log.term(last) : (snapshot?.metadata.term ?? 0)

@@ -41,17 +41,39 @@ struct LogRebuilder {
         try verify(plan, directory: directory)
     }
 
-    /// Copies source entries in batches of about 1 MiB.
+    /// Copies source entries in batches of about 1 MiB, reading the source
+    /// in one streaming pass (`forEachEntry`): a source batch of 2^24
+    /// entries is never held whole, and is read once, not once per batch written.
     private func copy(_ range: ClosedRange<UInt64>, into log: RaftLog) throws(WALError) {
         var next = range.lowerBound
-        while next <= range.upperBound {
-            let batch = try source.entries(next, range.upperBound + 1, maxBytes: 1 << 20)
-            guard let last = batch.last else {
-                throw WALError.corrupted(file: source.directory, offset: nil, indexes: next...range.upperBound, reason: "the source returned no entries")
-            }
-            try log.append(batch)
-            next = last.index + 1
+        try inPieces(range) { (piece) throws(WALError) in
+            try log.append(piece)
+            next = piece.last!.index + 1
         }
+        guard next > range.upperBound else {
+            throw WALError.corrupted(file: source.directory, offset: nil, indexes: next...range.upperBound, reason: "the source returned no entries")
+        }
+    }
+
+    /// Hands the source's entries in `range` to `body` in pieces of about
+    /// 1 MiB (at least one entry each), in order, in one pass over the source.
+    private func inPieces(_ range: ClosedRange<UInt64>, _ body: ([Entry]) throws(WALError) -> Void) throws(WALError) {
+        let pieceBytes = 1 << 20
+        var piece: [Entry] = []
+        var size = 0
+        var failure: WALError? = nil
+        try source.forEachEntry(range.lowerBound, range.upperBound + 1) { e in
+            if !piece.isEmpty && size + e.sizeBytes > pieceBytes {
+                do throws(WALError) { try body(piece) } catch { failure = error; return false }
+                piece.removeAll(keepingCapacity: true)
+                size = 0
+            }
+            piece.append(e)
+            size += e.sizeBytes
+            return true
+        }
+        if let failure { throw failure }
+        if !piece.isEmpty { try body(piece) }
     }
 
     /// Reopens the result read-only and compares it with the plan.
@@ -69,12 +91,10 @@ struct LogRebuilder {
             guard try result.latestSnapshot() == snapshot else { throw fail("the snapshot at \(snapshot.metadata.index) differs") }
         }
         if let kept = plan.kept {
-            var next = kept.lowerBound
-            while next <= kept.upperBound {
-                let want = try source.entries(next, kept.upperBound + 1, maxBytes: 1 << 20)
-                let got = try result.entries(next, next + UInt64(want.count))
-                guard got == want else { throw fail("entries \(next)...\(next + UInt64(want.count) - 1) differ from the source") }
-                next += UInt64(want.count)
+            try inPieces(kept) { (want) throws(WALError) in
+                let first = want[0].index
+                let got = try result.entries(first, first + UInt64(want.count))
+                guard got == want else { throw fail("entries \(first)...\(first + UInt64(want.count) - 1) differ from the source") }
             }
         }
         if let first = plan.extra.first {

@@ -51,7 +51,7 @@ extension RecoverReport {
             row("snapshot", s)
         }
         if let kept { row("kept", "entries \(kept.first)...\(kept.last) (\(kept.count)), byte for byte with their terms" + (sourceKind == "swarm" ? " (original ciphertext)" : "")) }
-        if dropped.isEmpty && droppedRanges.isEmpty && !droppedIncludesCommitted {
+        if dropped.isEmpty && droppedRanges.isEmpty && droppedNotListed == nil && !droppedIncludesCommitted {
             row("dropped", "nothing")
         } else {
             if dropped.isEmpty && droppedRanges.isEmpty { row("dropped", "entries of unknown indexes (see the notes)") }
@@ -62,6 +62,9 @@ extension RecoverReport {
                     lines.append("      \(e.index) term \(e.term) \(e.kind) \(e.dataBytes) bytes" + (e.change.map { ": \($0)" } ?? "")
                                  + (e.committed ? " COMMITTED" : ""))
                 }
+            }
+            if let more = droppedNotListed {
+                row("dropped", "entries \(more.first)...\(more.last) (\(more.count)) too, not listed one by one")
             }
             for r in droppedRanges { row("dropped", (r.first == r.last ? "index \(r.first)" : "indexes \(r.first)...\(r.last)") + " (unreadable or after the damage)") }
             row("committed?", droppedIncludesCommitted ? "YES: entries at or below the commit index are dropped" : "no: every dropped entry is above the commit index")

@@ -167,6 +167,12 @@ package struct RecoverReport: Codable, Sendable, Equatable {
     package var dropped: [DroppedEntry]
     /// Index ranges removed whose entries could not be read (damaged or torn records).
     package var droppedRanges: [IndexRange]
+    /// Readable entries removed but not listed one by one in ``dropped``
+    /// (past ``maxListedDropped``): a batch may hold 2^24 entries, and the
+    /// report stays of bounded size.
+    package var droppedNotListed: IndexRange?
+    /// At most this many dropped entries are listed in ``dropped``.
+    package static let maxListedDropped = 100
     /// True when anything dropped was at or below the commit index.
     package var droppedIncludesCommitted: Bool
     /// Entries the command appended (force-new-cluster's configuration changes).
@@ -213,12 +219,28 @@ package struct RecoverReport: Codable, Sendable, Equatable {
         self.commitIndex = log.hardState.commit
         self.dropped = []
         self.droppedRanges = []
+        self.droppedNotListed = nil
         self.droppedIncludesCommitted = false
         self.added = []
         self.membershipBefore = []
         self.membershipAfter = []
         self.backupFiles = []
         self.notes = []
+    }
+
+    /// Lists the source's readable entries in `range` as dropped, the first
+    /// ``maxListedDropped`` one by one and the rest as ``droppedNotListed``,
+    /// reading them one at a time (`forEachEntry`).
+    mutating func listDropped(_ range: ClosedRange<UInt64>, from log: RaftLog, commit: UInt64) throws(WALError) {
+        var listed: [DroppedEntry] = []
+        try log.forEachEntry(range.lowerBound, range.upperBound + 1) { e in
+            listed.append(DroppedEntry(e, committed: e.index <= commit))
+            return listed.count < Self.maxListedDropped
+        }
+        dropped.append(contentsOf: listed)
+        if let last = listed.last?.index, last < range.upperBound {
+            droppedNotListed = IndexRange(first: last + 1, last: range.upperBound)
+        }
     }
 
     /// The report as pretty-printed JSON with sorted keys (stable across runs).

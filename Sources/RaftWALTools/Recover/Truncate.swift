@@ -55,9 +55,7 @@ package struct Truncate: Sendable {
             }
             let commit = min(hs.commit, after)
             report.commitIndex = hs.commit
-            for e in try log.entries(after + 1, last + 1) {
-                report.dropped.append(.init(e, committed: e.index <= hs.commit))
-            }
+            try report.listDropped((after + 1)...last, from: log, commit: hs.commit)
             report.droppedIncludesCommitted = hs.commit > after
             let keptFirst = first == 1 ? UInt64(1) : snapIndex + 1
             if first > 1 && snapIndex >= first {
