@@ -133,7 +133,11 @@ struct InspectLiveDirectoryTests {
         var scanOptions = Analyzer.Options()
         scanOptions.decodeBodies = true
         var problems: [String] = []
-        for scan in 0..<50 {
+        // At least 50 scans, and on until the writer has compacted twice during them (a loaded machine
+        // gives the writer few turns), at most 2,000.
+        var scan = 0
+        while scan < 50 || (compactions < 2 && scan < 2000) {
+            defer { scan += 1 }
             do {
                 let analysis = try Analyzer(directory: directory, options: scanOptions).run()
                 for f in analysis.damage { problems.append("scan \(scan): damage \(f.line)") }
