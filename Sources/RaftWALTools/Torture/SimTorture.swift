@@ -316,6 +316,7 @@ struct SimEpisode {
         weakModel.history = model.history
         switch TortureChecker.weak(reopened, model: weakModel) {
         case .success(let outcome):
+            config.trace?("outcome: \(outcome.rawValue)")
             result.damageOutcomes[outcome.rawValue, default: 0] += 1
             if outcome == .cutSilently { result.silentCuts[(atRest ?? firedFault)?.rawValue ?? "none", default: 0] += 1 }
         case .failure(let v): fail(&result, v.reason + context)
