@@ -15,7 +15,7 @@ It never writes to the directory.
 Exit status: 0 the directory is a readable log (crash leftovers that recovery
 handles -- torn tail, interrupted seal, orphans, temporaries, a snapshot ahead
 of or conflicting with the log -- are reported but are not damage);
-1 damage found (a C label of the decision table, or a damaged snapshot);
+1 damage found (a C label of the decision table, a T5 damaged tail, or a damaged snapshot);
 2 usage or environment error.
 
 Usage: format-check.py [--json] [--entries] [--records] DIRECTORY
@@ -59,6 +59,7 @@ ROLES = {1: "voter", 2: "learner"}
 
 # The labels of docs/RECOVERY.md, spelled as the engine reports them.
 R0, T1, T2, T3, T4 = "R0-clean", "T1-torn-tail", "T2-interrupted-seal", "T3-orphan-segments", "T4-leftover-temporary"
+T5 = "T5-damaged-tail"
 S1, S2, S3 = "S1-damaged-snapshot", "S2-snapshot-ahead-of-log", "S3-snapshot-conflicts-with-log"
 C1, C2, C3, C4 = "C1-corrupt-record", "C2-bad-segment-header", "C3-foreign-segment", "C4-missing-segment"
 C5, C6, C7 = "C5-lost-tail-segment", "C6-index-gap", "C7-commit-beyond-log"
@@ -531,6 +532,31 @@ def scan_segment(data, salt):
     return records, "torn", offset, {"problem": problem}
 
 
+TEAR_UNIT_BYTES = 512
+
+
+def written_whole(data, offset, salt, problem, lowest, next_index):
+    """RECOVERY.md T5: True when the bad record at `offset` (a torn end) shows no sign of an
+    interrupted write: a batch header that parses, a first index in lowest..next_index, the
+    checksum is what fails, the full length is present, and neither its last checked byte nor
+    any 512-byte piece of it (aligned in the file) is all zeros."""
+    if problem != "checksum mismatch":
+        return False
+    rtype = data[offset + 4]
+    meta_len, stored = struct.unpack_from("<HI", data, offset + 6)
+    first = struct.unpack_from("<Q", data, offset + 16)[0]
+    if rtype != TYPE_BATCH or not lowest <= first <= next_index:
+        return False
+    end = offset + RECORD_HEADER_BYTES + meta_len + stored
+    p = offset
+    while p < end:
+        piece_end = min(end, (p // TEAR_UNIT_BYTES + 1) * TEAR_UNIT_BYTES)
+        if not any(data[p:piece_end]):
+            return False
+        p = piece_end
+    return data[end - 1] != 0
+
+
 def check_seal(name, data, records, seal_rec, first_index, notes=None):
     """A sealed segment: the trailer points at the seal, the seal's batch table lists exactly the
     batch and reset records before it, and its summary matches a replay of them."""
@@ -888,7 +914,12 @@ def check_directory(directory, want_records, log):
             raise Refused(C1, f"{name} at offset {end_offset}: {detail['problem']}, followed by a valid record at "
                               f"offset {detail['nextValidOffset']}: damage, not a torn write")
         elif end == "torn":
-            if is_tail:
+            if is_tail and written_whole(data, end_offset, h["salt"], detail["problem"],
+                                         min(h["firstIndex"], log.last_index + 1), log.last_index + 1):
+                log.note(T5)
+                log.problems.append(f"damaged tail in {name} at offset {end_offset}: {detail['problem']}, the record was "
+                                    f"written whole (cut by recovery; the cut may hold acknowledged entries)")
+            elif is_tail:
                 log.note(T1)
                 log.notes.append(f"torn tail in {name} at offset {end_offset}: {detail['problem']} (cut by recovery)")
             else:

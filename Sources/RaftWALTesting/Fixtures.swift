@@ -33,6 +33,7 @@ public enum Fixtures {
     public static let specs: [Spec] = [
         Spec(name: "healthy", made: "three managers joined by conf changes (1-3), 220 entries in terms 1-2 written in batches of 5 into 8 KiB segments, a snapshot at 150 (compaction keeps 100 entries), commit 215", expect: "opens clean; summary healthy; verify exit 0; three voters", label: .clean, refused: false),
         Spec(name: "torn-tail", made: "healthy, then the second half of the last record of the last segment zeroed (a write torn by a crash)", expect: "opens after cutting the torn record (entries 219-220, uncommitted); verify reports a torn tail and exits 0 (1 with --strict)", label: .tornTail, refused: false),
+        Spec(name: "damaged-tail", made: "healthy, then one bit flipped in the body of the last record of the last segment (damage to a record written whole, perhaps acknowledged)", expect: "opens after cutting the damaged record (entries 219-220) and reports T5 with the indexes it claims; verify reports damage (exit 1)", label: .damagedTail, refused: false, verifyReportsDamage: true),
         Spec(name: "interrupted-seal", made: "healthy, then a sealed segment before the last cut in the middle of its batch table (a crash while sealing)", expect: "opens; the segment is reported unsealed and scanned", label: .interruptedSeal, refused: false),
         Spec(name: "orphan-segments", made: "healthy without compaction, then the second segment removed: the first is older than a sequence gap and covered by the snapshot (a crash during compaction)", expect: "opens; the orphan is reported and ignored", label: .orphanSegments, refused: false),
         Spec(name: "leftover-temporary", made: "healthy plus a half-written `.seg.tmp` file (a crash while creating a segment)", expect: "opens; the temporary is ignored (a writer removes it)", label: .leftoverTemporary, refused: false),
@@ -143,6 +144,11 @@ public enum Fixtures {
             let last = try Damage.records(directory: dir, segment: tail).last!
             let half = UInt64(last.recordBytes / 2)
             try Damage.zero(path(tail), range: (last.offset + half)..<(last.offset + UInt64(last.recordBytes)))
+        case "damaged-tail":
+            try Damage.copyDirectory(healthy, to: dir)
+            let tail = try segments(dir).last!
+            let last = try Damage.records(directory: dir, segment: tail).last!
+            try Damage.flipBit(path(tail), offset: last.offset + UInt64(last.recordBytes) - 9, bit: 5)
         case "interrupted-seal":
             try Damage.copyDirectory(healthy, to: dir)
             let segs = try segments(dir)

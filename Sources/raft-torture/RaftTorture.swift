@@ -81,6 +81,12 @@ struct Sim: ParsableCommand {
         if !result.damageOutcomes.isEmpty {
             printLine("after damage: " + result.damageOutcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
+        if faults {
+            let silent = result.silentCuts.values.reduce(0, +)
+            var line = "acknowledged data cut silently (as a torn tail or a clean end): \(silent)"
+            if silent > 0 { line += " (" + result.silentCuts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")" }
+            printLine(line + "; false alarms (T5 with no acknowledged byte harmed): \(result.falseAlarms)")
+        }
         if canary {
             if let v = result.violation {
                 printLine("canary caught at crash point \(v.crashPoint): \(v.reason)")

@@ -16,6 +16,7 @@ struct RecoveryDecisionTests {
         let last = f.position == .last
         switch f.end {
         case .torn: return last ? .tornTail : .interruptedSeal           // T1 / T2
+        case .tornWrittenWhole: return last ? .damagedTail : .interruptedSeal  // T5 / T2
         case .corruptBeforeItsSeal: return last ? .corruptRecord : .interruptedSeal  // C1 / T2
         case .corrupt: return .corruptRecord                             // C1
         case .sealed: return last ? .lostTailSegment : .clean            // C5 / unsealed, R0
@@ -26,15 +27,15 @@ struct RecoveryDecisionTests {
 
     @Test func everyProducibleCombinationOfSegmentFactsLandsOnTheRowTheTableStates() {
         let space = SegmentFacts.producible
-        // Valid and following on: 7 ends per position; a gap, an unreadable or a foreign header: not read (2 positions each).
-        #expect(space.count == 20, "producible facts: \(space.count)")
+        // Valid and following on: 8 ends per position; a gap, an unreadable or a foreign header: not read (2 positions each).
+        #expect(space.count == 22, "producible facts: \(space.count)")
         var reached: Set<RecoveryLabel> = []
         for facts in space {
             let label = RecoveryDecision.label(facts)
             #expect(label == Self.rowTheTableStates(facts), "\(facts): the decision says \(label.rawValue)")
             reached.insert(label)
         }
-        let segmentRows: Set<RecoveryLabel> = [.clean, .tornTail, .interruptedSeal, .corruptRecord, .badSegmentHeader,
+        let segmentRows: Set<RecoveryLabel> = [.clean, .tornTail, .damagedTail, .interruptedSeal, .corruptRecord, .badSegmentHeader,
                                                .foreignSegment, .lostTailSegment, .indexGap]
         #expect(reached == segmentRows)
     }
@@ -74,12 +75,13 @@ struct RecoveryDecisionTests {
 
     /// The columns of the table: a C row refuses in strict mode, is damage
     /// to the inspector, and keeps what precedes it in truncate mode except
-    /// C4 (nothing to keep) and C7 (the commit is lowered); T and S rows open.
+    /// C4 (nothing to keep) and C7 (the commit is lowered); T and S rows
+    /// open (S1 and T5 are damage to the inspector all the same).
     @Test(arguments: RecoveryLabel.allCases)
     func eachRowHasTheTablesActionInEveryMode(_ label: RecoveryLabel) {
         let refused = label.rawValue.hasPrefix("C")
         #expect(RecoveryDecision.action(label, .strict) == (refused ? .refuse : .open))
-        let inspect: RecoveryDecision.Action = refused || label == .damagedSnapshot ? .damage : label == .clean ? .open : .notice
+        let inspect: RecoveryDecision.Action = refused || label == .damagedSnapshot || label == .damagedTail ? .damage : label == .clean ? .open : .notice
         #expect(RecoveryDecision.action(label, .inspect) == inspect)
         let truncate: RecoveryDecision.Action = !refused ? .open
             : label == .missingSegment ? .refuse : label == .commitBeyondLog ? .lowerCommit : .keepBeforeDamage

@@ -74,6 +74,17 @@ struct InspectFixtureVerifyTests {
             let indexes = mine["indexes"] as? [String: Any]
             #expect((indexes?["first"] as? NSNumber)?.uint64Value == HealFixtures.damaged.lowerBound)
             #expect((indexes?["last"] as? NSNumber)?.uint64Value == HealFixtures.damaged.upperBound)
+        } else if label == RecoveryLabel.damagedTail.rawValue {
+            // T5: the engine opens (cut as T1), verify calls it damage at the cut, with the claimed indexes.
+            #expect(r.status == 1, "\(fixture): verify exit \(r.status)")
+            let mine = try #require(problems.first { $0["label"] as? String == label }, "\(fixture): no \(label) problem in \(problems)")
+            let cut = try #require(torn, "\(fixture): the engine reported no cut")
+            #expect(cut.mayHoldAcknowledged)
+            #expect(mine["file"] as? String == cut.segment)
+            #expect((mine["offset"] as? NSNumber)?.uint64Value == cut.offset)
+            let indexes = mine["indexes"] as? [String: Any]
+            #expect((indexes?["first"] as? NSNumber)?.uint64Value == cut.claimedIndexes?.lowerBound)
+            #expect((indexes?["last"] as? NSNumber)?.uint64Value == cut.claimedIndexes?.upperBound)
         } else if label.hasPrefix("C") || label.hasPrefix("S1") {
             #expect(r.status == 1, "\(fixture): verify exit \(r.status)")
             #expect(doc["healthy"] as? Bool == false)

@@ -159,7 +159,7 @@ package struct SegmentInspector {
         // Past the damage: every later valid record and damaged range.
         var damage: (offset: UInt64, problem: RecordProblem?, next: UInt64?, garbage: UInt64, end: SegmentFacts.End)? = nil
         switch replay.scanEnd {
-        case .torn, .corrupt, .corruptBeforeItsSeal:
+        case .torn, .tornWrittenWhole, .corrupt, .corruptBeforeItsSeal:
             damage = (replay.damageOffset!, replay.problem, replay.nextValidOffset, replay.garbageBytes, replay.scanEnd)
         default:
             break

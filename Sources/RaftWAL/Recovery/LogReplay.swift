@@ -81,12 +81,13 @@ struct LogReplay {
                 if facts.end != .trustedSeal && (!isTail || facts.end == .sealedDuringRead) {
                     report.unsealedSegments.append(reader.name)
                 }
-            case .tornTail:
+            case .tornTail, .damagedTail:
                 report.note(label)
                 let offset = replay.damageOffset!
                 report.tornTail = CutTail(segment: reader.name, offset: offset, bytes: replay.garbageBytes,
                                           problem: replay.problem?.description ?? "",
-                                          claimedIndexes: SegmentReplay.claimedIndexes(reader, at: offset))
+                                          claimedIndexes: SegmentReplay.claimedIndexes(reader, at: offset),
+                                          mayHoldAcknowledged: label == .damagedTail)
                 out.tornGarbage = replay.garbageBytes
             case .interruptedSeal:
                 report.note(label)

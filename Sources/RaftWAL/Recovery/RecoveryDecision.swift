@@ -31,8 +31,10 @@ package enum RecoveryDecision {
         case (.valid, .followsOn, .sealedDuringRead, _): return .clean
         // T1: the last segment ends with a torn write.
         case (.valid, .followsOn, .torn, .last): return .tornTail
+        // T5: the last segment ends with a record written whole that fails its checksum.
+        case (.valid, .followsOn, .tornWrittenWhole, .last): return .damagedTail
         // T2: a segment before the last ends torn: its seal was interrupted.
-        case (.valid, .followsOn, .torn, .beforeLast): return .interruptedSeal
+        case (.valid, .followsOn, .torn, .beforeLast), (.valid, .followsOn, .tornWrittenWhole, .beforeLast): return .interruptedSeal
         // T2: the seal reached the disk, its batch table did not (one write, torn by sectors).
         case (.valid, .followsOn, .corruptBeforeItsSeal, .beforeLast): return .interruptedSeal
         // C1: a bad record followed by a valid one (in the last segment even when that one is a seal).
@@ -126,6 +128,9 @@ package enum RecoveryDecision {
         case (.tornTail, _), (.interruptedSeal, _), (.orphanSegments, _), (.leftoverTemporary, _),
              (.snapshotAheadOfLog, _), (.snapshotConflictsWithLog, _):
             return .open
+        // T5 is cut like T1 by the engine but is damage to an operator.
+        case (.damagedTail, .inspect): return .damage
+        case (.damagedTail, _): return .open
         // S1 is read around by the engine but is damage to an operator.
         case (.damagedSnapshot, .inspect): return .damage
         case (.damagedSnapshot, _): return .open

@@ -11,6 +11,12 @@ public enum RecoveryLabel: String, Sendable, CaseIterable, Codable {
     /// not a record: a seal interrupted by a crash. Accepted when the next
     /// segment starts right after its last entry.
     case interruptedSeal = "T2-interrupted-seal"
+    /// T5: the last segment ends like T1, but the bad record was written
+    /// whole (its full length present, no piece of it zeros, the next
+    /// index) and fails its checksum: damage after the write, not a torn
+    /// write, so the cut may have held acknowledged entries. Cut as T1 and
+    /// reported with the indexes its header claims (damage to `raft-inspect`).
+    case damagedTail = "T5-damaged-tail"
     /// T3: segments older than a sequence gap, all covered by the snapshot:
     /// a compaction interrupted by a crash. Ignored, removed by a writer.
     case orphanSegments = "T3-orphan-segments"
@@ -56,6 +62,10 @@ public struct CutTail: Equatable, Sendable {
     public var problem: String
     /// The indexes the cut record's header claims, when its header was readable.
     public var claimedIndexes: ClosedRange<UInt64>?
+    /// T5: the cut record was written whole and damaged afterwards, so the
+    /// cut may have held acknowledged entries (`claimedIndexes`, and the
+    /// hard state the record carried). False for a torn write (T1).
+    public var mayHoldAcknowledged = false
 }
 
 /// Records dropped by ``RecoveryMode/truncateAtFirstCorruption``.
@@ -78,7 +88,7 @@ public struct DroppedRecords: Equatable, Sendable {
 public struct RecoveryReport: Sendable {
     /// The decision-table rows that applied, in the order met.
     public var labels: [RecoveryLabel] = []
-    /// T1: the torn record cut from the last segment, if any.
+    /// T1 (or T5): the torn (or damaged) record cut from the last segment, if any.
     public var tornTail: CutTail?
     /// What a ``RecoveryMode/truncateAtFirstCorruption`` open dropped, if anything.
     public var dropped: DroppedRecords?

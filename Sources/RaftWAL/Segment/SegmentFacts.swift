@@ -42,6 +42,10 @@ package struct SegmentFacts: Hashable, Sendable, CustomStringConvertible {
         case sealedDuringRead
         /// A record that is not valid, no valid record after it.
         case torn
+        /// Torn, but the bad record bears no sign of an interrupted write
+        /// (``SegmentReader/writtenWhole(at:problem:indexes:)``): written
+        /// whole, then damaged, so it may have held acknowledged entries.
+        case tornWrittenWhole
         /// A record that is not valid, a valid record after it.
         case corrupt
         /// Corrupt, but the valid record after the damage is the segment's
@@ -75,7 +79,7 @@ package struct SegmentFacts: Hashable, Sendable, CustomStringConvertible {
         case .notRead: return false
         case .trustedSeal: return position == .beforeLast
         case .sealedDuringRead: return position == .last
-        case .clean, .sealed, .torn, .corrupt, .corruptBeforeItsSeal, .ruleBroken: return true
+        case .clean, .sealed, .torn, .tornWrittenWhole, .corrupt, .corruptBeforeItsSeal, .ruleBroken: return true
         }
     }
 

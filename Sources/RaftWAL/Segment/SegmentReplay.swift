@@ -83,7 +83,10 @@ package struct SegmentReplay {
             out.end = .sealed
             out.endOffset = dataEnd
         case let .torn(problem, garbage):
-            out.end = .torn
+            let next = shape.lastIndex + 1
+            let whole = reader.writtenWhole(at: scan.endOffset, problem: problem,
+                                            indexes: min(reader.header.firstIndex, next)...next)
+            out.end = whole ? .tornWrittenWhole : .torn
             out.damageOffset = scan.endOffset
             out.problem = problem
             out.garbageBytes = garbage

@@ -46,6 +46,49 @@ extension SegmentReader {
         return found
     }
 
+    /// Bytes of the unit a crash tears a write by (a disk sector): a torn
+    /// write leaves each such piece of a record either written or as it was.
+    package static let tearUnitBytes: UInt64 = 512
+
+    /// True when the bad record at `offset` (the last bytes of a scan that
+    /// ends torn) bears no sign of an interrupted write, so it was written
+    /// whole and damaged afterwards, and may have been acknowledged
+    /// (`docs/RECOVERY.md`, T5): its header parses as a batch whose first
+    /// index lies in `indexes` (the segment's first index through the next
+    /// index: an append, an overwrite or a truncation record), the checksum
+    /// is what fails, its full length is in the file, and neither its last
+    /// checked byte nor any 512-byte piece of it (aligned in the file) is
+    /// all zeros. The engine writes records only over zeros (preallocated
+    /// space, a cut tail it zeroed), and a crash leaves a piece of a write
+    /// as it was or stops it at a byte, so every torn record shows one of
+    /// those zero signs. Reads the record in 1 MiB pieces.
+    func writtenWhole(at offset: UInt64, problem: RecordProblem, indexes: ClosedRange<UInt64>) -> Bool {
+        guard case .checksumMismatch = problem, offset < fileSize else { return false }
+        guard let head = try? handle.read(at: offset, count: Layout.recordHeaderBytes),
+              head.count == Layout.recordHeaderBytes else { return false }
+        let available = Int(min(fileSize - offset, UInt64(Int.max)))
+        let parsed = head.withUnsafeBytes { RecordFrame.parseHeader($0, available: available) }
+        guard case .success(let h) = parsed, h.type == .batch, indexes.contains(h.firstIndex) else { return false }
+        let end = offset + UInt64(Layout.recordHeaderBytes + h.metaLength + h.storedLength)
+        let unit = Self.tearUnitBytes, readBytes = UInt64(1 << 20)
+        var p = offset
+        while p < end {
+            let readEnd = min(end, (p / unit) * unit + readBytes)
+            guard let bytes = try? handle.read(at: p, count: Int(readEnd - p)), bytes.count == Int(readEnd - p) else { return false }
+            // Each piece: up to the next 512-byte boundary of the file, or the record's end.
+            var lo = 0
+            while lo < bytes.count {
+                let at = p + UInt64(lo)
+                let hi = Int(min(readEnd, (at / unit + 1) * unit) - p)
+                if bytes[lo..<hi].allSatisfy({ $0 == 0 }) { return false }
+                lo = hi
+            }
+            if readEnd == end && bytes.last == 0 { return false }
+            p = readEnd
+        }
+        return true
+    }
+
     /// Scans records from the first one, calling `visit` for each valid
     /// record in order, then classifies what follows the last valid record
     /// (the recovery decision table's inputs). Memory stays bounded by the

@@ -311,7 +311,7 @@ package struct Analyzer {
             let label = RecoveryDecision.label(SegmentFacts(position: isLast ? .last : .beforeLast, header: .valid,
                                                             start: .followsOn, end: end))
             report.damagedBytes += d.bytes
-            let torn = end == .torn
+            let torn = end == .torn || end == .tornWrittenWhole
             onEvent?(.damage(segment: k, offset: d.offset, bytes: d.bytes, problem: d.problem, torn: torn))
             let claimed = inspector.claimedIndexes(at: d.offset)
             switch label {
@@ -320,6 +320,11 @@ package struct Analyzer {
                 var why = "torn tail (\(d.problem)): the shape a crash leaves; the engine cuts \(d.bytes) bytes here on the next writable open"
                 if let c = claimed { why += " (the torn record claims indexes \(formatRange(c)), never acknowledged)" }
                 findings.append(Finding(.notice, label, file: name, offset: d.offset, bytes: d.bytes, indexes: claimed, why))
+            case .damagedTail:
+                report.end = .torn
+                var why = "damaged tail (\(d.problem)): the last record was written whole (its full length present, no 512-byte piece of it zeros, the next index) and fails its checksum: damage after the write, not a torn write; the engine cuts \(d.bytes) bytes here on the next writable open, and the cut may hold acknowledged entries"
+                if let c = claimed { why += " (the damaged record claims indexes \(formatRange(c)))" }
+                findings.append(Finding(severity, label, file: name, offset: d.offset, bytes: d.bytes, indexes: claimed, why))
             case .interruptedSeal where torn:
                 report.end = .torn
                 interruptedSeal = true

@@ -47,7 +47,12 @@ package enum Inspect {
         if let error = e.error { return "strict open refuses: \(error.description)" }
         let labels = e.labels.map(\.rawValue).joined(separator: ", ")
         var s = "opens (\(labels))"
-        if let t = e.tornTail { s += "; will cut \(t.bytes) bytes of \(t.segment) at offset \(t.offset)" }
+        if let t = e.tornTail {
+            s += "; will cut \(t.bytes) bytes of \(t.segment) at offset \(t.offset)"
+            if t.mayHoldAcknowledged {
+                s += " (a damaged record written whole: may hold acknowledged entries" + (t.claimedIndexes.map { " \($0.lowerBound)...\($0.upperBound)" } ?? "") + ")"
+            }
+        }
         return s
     }
 }

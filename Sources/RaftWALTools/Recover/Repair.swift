@@ -61,7 +61,11 @@ package struct Repair: Sendable {
                 report.droppedRanges.append(.init(claimed))
                 report.droppedIncludesCommitted = claimed.lowerBound <= commit
             }
-            report.notes.append("torn tail: \(torn.bytes) bytes at offset \(torn.offset) of \(torn.segment) (\(torn.problem))")
+            if torn.mayHoldAcknowledged {
+                report.notes.append("damaged tail (T5): \(torn.bytes) bytes at offset \(torn.offset) of \(torn.segment) (\(torn.problem)); the record was written whole, so the cut may hold acknowledged entries")
+            } else {
+                report.notes.append("torn tail: \(torn.bytes) bytes at offset \(torn.offset) of \(torn.segment) (\(torn.problem))")
+            }
             report.kept = src.log.lastIndex >= src.log.firstIndex ? .init(first: src.log.firstIndex, last: src.log.lastIndex) : nil
             report.backupFiles.append(Self.tornBackupName(torn))
             return try finish(report, staging: staging, torn: torn)

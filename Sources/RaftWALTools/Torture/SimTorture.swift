@@ -49,6 +49,12 @@ package struct SimTortureResult: Sendable {
     package var faults: [String: Int] = [:]
     /// After damage to acknowledged data: how the engine fared.
     package var damageOutcomes: [String: Int] = [:]
+    /// Cuts of acknowledged data that passed for a torn write, by the fault
+    /// (``TortureFault`` raw value) that caused them: what remains possible.
+    package var silentCuts: [String: Int] = [:]
+    /// Reopens after a crash that harmed no acknowledged byte whose report
+    /// still said T5 (damaged tail): a false alarm, counted, not a violation.
+    package var falseAlarms = 0
     /// The first violation: crash point, reason and the replay command.
     package var violation: (crashPoint: Int, reason: String, replay: String)?
 
@@ -299,13 +305,20 @@ struct SimEpisode {
         let candidates = [model] + (end.interrupted.map { [$0] } ?? [])
         if strict {
             guard strictCheck(reopened, candidates, context, &result) else { reopened.close(); return nil }
+            if reopened.recoveryReport.labels.contains(.damagedTail) {
+                result.falseAlarms += 1
+                config.trace?("false alarm: T5 after no damage to acknowledged bytes" + context)
+            }
             return reopened
         }
         // Damaged acknowledged data: corrupted bytes must never come back as entries.
         var weakModel = candidates.last!
         weakModel.history = model.history
         switch TortureChecker.weak(reopened, model: weakModel) {
-        case .success(let outcome): result.damageOutcomes[outcome.rawValue, default: 0] += 1
+        case .success(let outcome):
+            config.trace?("outcome: \(outcome.rawValue)")
+            result.damageOutcomes[outcome.rawValue, default: 0] += 1
+            if outcome == .cutSilently { result.silentCuts[(atRest ?? firedFault)?.rawValue ?? "none", default: 0] += 1 }
         case .failure(let v): fail(&result, v.reason + context)
         }
         reopened.close()

@@ -69,8 +69,24 @@ enum TortureChecker {
         return nil
     }
 
-    /// How a weakly checked log fared.
-    enum WeakOutcome: String { case intact, detectedAtOpen = "detected at open", detectedAtRead = "detected at read", lostTail = "cut as a torn tail" }
+    /// How a weakly checked log fared. A cut that dropped acknowledged state
+    /// is *reported* when the open said so (a T5 damaged tail, or any label
+    /// that is damage to the inspector), and *silent* when it passed for a
+    /// torn write (T1) or a clean end: the loss issue 14 item 8 counts.
+    enum WeakOutcome: String {
+        case intact, detectedAtOpen = "detected at open", detectedAtRead = "detected at read"
+        case cutReported = "cut, reported"
+        case cutSilently = "cut silently"
+        /// Every acknowledged entry and the hard state are there; only the
+        /// snapshot is an older one (the newest snapshot file was lost or
+        /// damaged, its entries are still in the log).
+        case olderSnapshot = "older snapshot, log intact"
+    }
+
+    /// True when the open's report names a possible loss of acknowledged data.
+    static func reportsLoss(_ report: RecoveryReport) -> Bool {
+        report.labels.contains { RecoveryDecision.action($0, .inspect) == .damage }
+    }
 
     /// The weak check: corrupted bytes are never returned as an entry.
     static func weak(_ log: RaftLog, model: TortureModel) -> Result<WeakOutcome, TortureViolation> {
@@ -95,7 +111,18 @@ enum TortureChecker {
             i = (entries.last?.index ?? i) + 1
         }
         if detected { return .success(.detectedAtRead) }
-        if log.lastIndex < model.lastIndex || mismatch(log, model) != nil { return .success(.lostTail) }
+        if log.lastIndex < model.lastIndex || mismatch(log, model) != nil {
+            // The model with the log's (older) snapshot: nothing else differs?
+            var withSnapshot = model
+            withSnapshot.snapshot = log.snapshotMetadata
+            if let s = try? log.latestSnapshot() {
+                withSnapshot.snapshotFingerprint = TorturePayload.fingerprint(term: s.metadata.term, kind: .normal, data: s.data)
+            }
+            if model.snapshot != nil, (log.snapshotMetadata?.index ?? 0) < model.snapshot!.index, mismatch(log, withSnapshot) == nil {
+                return .success(.olderSnapshot)
+            }
+            return .success(reportsLoss(log.recoveryReport) ? .cutReported : .cutSilently)
+        }
         return .success(.intact)
     }
 }
