@@ -9,6 +9,10 @@ import RaftWALTesting
 /// never used, and whatever it says, no record is lost or invented.
 @Suite("Tail hint")
 struct TailHintTests {
+    /// 1 MiB segments: a truncate-mode open after damage tries every aligned
+    /// offset of the rest of the segment (what a cut drops), slow in debug for 64 MiB.
+    static let options = testOptions(segmentSize: 1 << 20)
+
     /// Appends `range` in batches of 10, term 1, with a hard state committing it.
     func append(_ log: RaftLog, _ range: ClosedRange<UInt64>) throws {
         var i = range.lowerBound
@@ -42,7 +46,7 @@ struct TailHintTests {
 
     /// A log of `last` entries, closed cleanly (so it has a hint).
     func closedLog(_ dir: TempDir, last: UInt64) throws {
-        let log = try RaftLog.open(directory: dir.path, options: testOptions())
+        let log = try RaftLog.open(directory: dir.path, options: Self.options)
         try append(log, 1...last)
         log.close()
         #expect(FileManager.default.fileExists(atPath: dir.file(TailHint.fileName)))
@@ -52,26 +56,26 @@ struct TailHintTests {
         let dir = TempDir("tail-hint")
         try closedLog(dir, last: 50)
         let written = FileManager.default.contents(atPath: dir.file(TailHint.fileName))
-        var log = try RaftLog.open(directory: dir.path, options: testOptions())
+        var log = try RaftLog.open(directory: dir.path, options: Self.options)
         #expect(log.recoveryReport.tailHint == "used")
         #expect(log.recoveryReport.labels == [.clean])
         #expect(log.recoveryReport.ignoredFiles.isEmpty, "TAIL is part of the format")
         try expectIntact(log, last: 50)
         log.close()
         #expect(FileManager.default.contents(atPath: dir.file(TailHint.fileName)) == written, "a session that wrote nothing keeps it")
-        log = try RaftLog.open(directory: dir.path, options: testOptions())
+        log = try RaftLog.open(directory: dir.path, options: Self.options)
         #expect(log.recoveryReport.tailHint == "used")
         try append(log, 51...51)
         #expect(!FileManager.default.fileExists(atPath: dir.file(TailHint.fileName)), "removed before the session's first write")
         try append(log, 52...60)
         log.close()
-        log = try RaftLog.open(directory: dir.path, options: testOptions())
+        log = try RaftLog.open(directory: dir.path, options: Self.options)
         #expect(log.recoveryReport.tailHint == "used")
         try expectIntact(log, last: 60)
         log.close()
         // The scan reaches the same log without the hint.
         try FileManager.default.removeItem(atPath: dir.file(TailHint.fileName))
-        log = try RaftLog.open(directory: dir.path, options: testOptions())
+        log = try RaftLog.open(directory: dir.path, options: Self.options)
         #expect(log.recoveryReport.tailHint == nil)
         try expectIntact(log, last: 60)
         log.close()
@@ -92,11 +96,11 @@ struct TailHintTests {
         let dir = TempDir("tail-hint-stale")
         try closedLog(dir, last: 20)
         let stale = try #require(FileManager.default.contents(atPath: dir.file(TailHint.fileName)))
-        var log = try RaftLog.open(directory: dir.path, options: testOptions())
+        var log = try RaftLog.open(directory: dir.path, options: Self.options)
         try append(log, 21...40)
         log.close()
         writeHint(dir, Array(stale))   // as if the removal at open had been lost
-        log = try RaftLog.open(directory: dir.path, options: testOptions())
+        log = try RaftLog.open(directory: dir.path, options: Self.options)
         #expect(log.recoveryReport.tailHint?.contains("not zero") == true)
         #expect(log.recoveryReport.labels == [.clean])
         try expectIntact(log, last: 40)
@@ -140,7 +144,7 @@ struct TailHintTests {
         last.recordBytes -= 64
         hint.rows += [head, last]
         writeHint(dir, hint.encoded())
-        let log = try RaftLog.open(directory: dir.path, options: testOptions())
+        let log = try RaftLog.open(directory: dir.path, options: Self.options)
         #expect(log.recoveryReport.tailHint?.contains("does not verify") == true)
         try expectIntact(log, last: 20)
         log.close()
@@ -155,7 +159,7 @@ struct TailHintTests {
         h.seek(toFileOffset: hint.endOffset + 4096)
         h.write(Data(repeating: 0xA5, count: 512))
         h.closeFile()
-        let log = try RaftLog.open(directory: dir.path, options: testOptions())
+        let log = try RaftLog.open(directory: dir.path, options: Self.options)
         #expect(log.recoveryReport.tailHint?.contains("not zero") == true)
         #expect(log.recoveryReport.labels.contains(.tornTail))
         try expectIntact(log, last: 20)
