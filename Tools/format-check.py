@@ -816,7 +816,7 @@ def check_directory(directory, want_records, log):
                 log.metadata = read_metadata(os.path.join(directory, name))
             except Damage as e:
                 log.problems.append(f"damaged metadata file: {e}")
-        elif name not in ("LOCK", "SYNC-FAILED"):
+        elif name not in ("LOCK", "SYNC-FAILED", "TAIL"):
             log.ignored.append(name)
     segs.sort()
     if temporaries:

@@ -51,6 +51,7 @@ public enum SurvivorFixtures {
         o.clusterID = clusterID
         o.compactionKeepEntries = keepEntries
         o.snapshotRetention = 2
+        o.leavesTailHint = false  // fixtures show what a crash leaves: no clean close
         o.deterministicSalt = { seq in 0x2545_F491_4F6C_DD1D &* (seq &+ 0x77) }
         o.clock = { 1_764_288_000_000_000_000 }
         return o

@@ -60,6 +60,9 @@ public struct LogOptions: Sendable {
     /// Test hook: derives segment salts from the sequence number instead of
     /// the system's random generator, so fixtures are byte-for-byte reproducible.
     package var deterministicSalt: (@Sendable (UInt64) -> UInt64)? = nil
+    /// Test hook: false keeps a clean close from writing the tail hint
+    /// `TAIL` (FORMAT.md §8.4), for fixtures that show what a crash leaves.
+    package var leavesTailHint = true
     /// Test hook: the clock written into segment headers (nanoseconds since 1970).
     package var clock: (@Sendable () -> UInt64)? = nil
 

@@ -79,6 +79,9 @@ extension RaftLog {
             try d.remove([Layout.syncFailedMarkerName])
             report.modifiedDirectory = true
         }
+        // A tail hint that did not verify is of no use: gone (durably, with the
+        // sync below). A verified one stays until the first write (`RaftLog+TailHint`).
+        if repairs.removeTailHint { try d.removeBeforeDirectorySync(TailHint.fileName) }
         // Names this open trusted (a segment or snapshot created just before a
         // failed directory fsync) may still be volatile: make them durable
         // before anything is acknowledged or compacted on top of them.

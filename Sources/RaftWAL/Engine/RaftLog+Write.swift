@@ -53,6 +53,7 @@ extension RaftLog {
         }
         var tail = tailPosition()
         do {
+            try removeTailHintBeforeFirstWrite()
             if tail.offset > UInt64(Layout.segmentHeaderBytes) && tail.offset + UInt64(recordBytes) > options.segmentSizeBytes {
                 try rollOver()
                 tail = tailPosition()

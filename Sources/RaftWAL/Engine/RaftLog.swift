@@ -98,6 +98,7 @@ public final class RaftLog: @unchecked Sendable {
     public func close() {
         pipeline.stop()
         writerLock.withLock {
+            writeTailHint()
             if let spare = pipeline.discardSpare() {
                 spare.close()
                 // Only while it is still ours: after a crash of a simulated

@@ -20,6 +20,8 @@ package struct DirectoryListing: Sendable {
     package var hasSyncFailureMarker = false
     /// The state machine's metadata file (`META`, FORMAT.md §8.3).
     package var hasMetadataFile = false
+    /// The tail hint `TAIL` left by a clean close (FORMAT.md §8.4).
+    package var hasTailHint = false
 
     /// Lists `directory`. Throws ``WALError/notALog(path:reason:)`` when it
     /// is missing or not a directory (the reason says which).
@@ -40,6 +42,8 @@ package struct DirectoryListing: Sendable {
                 hasSyncFailureMarker = true
             } else if name == MetadataFile.name {
                 hasMetadataFile = true
+            } else if name == TailHint.fileName {
+                hasTailHint = true
             } else {
                 others.append(name)
             }

@@ -161,8 +161,9 @@ struct LogOpener {
         }
         if report.labels.isEmpty { report.note(.clean) }
 
-        let state = LogState(identity: scan.identity, segments: built.segments, shape: built.shape, hardState: built.hardState,
+        var state = LogState(identity: scan.identity, segments: built.segments, shape: built.shape, hardState: built.hardState,
                              snapshot: snapshot, snapshotNames: scan.validSnapshots.map(\.name))
+        state.tailHintOnDisk = writable && report.usedTailHint
         guard writable else { return Result(state: state, report: report, lock: nil, repairs: nil) }
         var repairs = OpenRepairs(temporaries: listing.temporaries, orphans: scan.orphans.map(\.name))
         repairs.cut = built.cut
@@ -171,6 +172,7 @@ struct LogOpener {
         repairs.tornGarbage = built.tornGarbage
         repairs.reset = pendingReset
         repairs.hardState = pendingHardState
+        repairs.removeTailHint = listing.hasTailHint && !report.usedTailHint
         return Result(state: state, report: report, lock: nil, repairs: repairs)
     }
 }
@@ -200,4 +202,7 @@ struct OpenRepairs {
     var reset: LogShape.ResetPoint?
     /// C7 in truncate mode: the lowered hard state to append.
     var hardState: HardState?
+    /// A tail hint is listed but was not used: removed at open. (One that was
+    /// used goes before the session's first write, `RaftLog+TailHint`.)
+    var removeTailHint = false
 }

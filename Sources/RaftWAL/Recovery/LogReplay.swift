@@ -49,8 +49,14 @@ struct LogReplay {
                     reason: "segment starts at index \(reader.header.firstIndex) but the log before it ends at \(out.shape.lastIndex)"))
                 break
             }
-            let replay = try SegmentReplay.replay(reader, continuingAfter: out.shape.lastIndex, trustSeal: !isTail,
+            let replay: SegmentReplay
+            // Truncate mode (a repair) exists to find and cut damage: it reads every record.
+            if isTail, opener.mode == .strict, let hinted = tailFromHint(reader, &report) {
+                replay = hinted
+            } else {
+                replay = try SegmentReplay.replay(reader, continuingAfter: out.shape.lastIndex, trustSeal: !isTail,
                                                   live: !opener.writable)
+            }
             if let from = replay.writtenDuringReadFrom {
                 report.writtenDuringRead.append("\(reader.name) from offset \(from): being written during the read")
             }
@@ -133,6 +139,32 @@ struct LogReplay {
         guard RecoveryDecision.action(failure.label, opener.mode) == .keepBeforeDamage else { throw failure.error.labeled(failure.label) }
         try dropAfter(failure, keptPrefix: keptPrefix, &out, &report)
         return out
+    }
+
+    /// The tail segment's replay from the tail hint (`TAIL`, FORMAT.md §8.4)
+    /// when one is listed and every check of ``TailHint/rejection(reader:)``
+    /// holds: a clean end at the hint's end offset, its shape and rows, as a
+    /// scan would have found them. Nil (with the reason in the report) sends
+    /// the open to the full scan: a hint is never needed, only trusted once
+    /// verified, like a seal before the last segment.
+    private func tailFromHint(_ reader: SegmentReader, _ report: inout RecoveryReport) -> SegmentReplay? {
+        guard scan.listing.hasTailHint else { return nil }
+        switch TailHint.read(directory: opener.directory, fs: opener.fs, firstIndex: reader.header.firstIndex) {
+        case nil:
+            report.tailHint = "not read (not a regular file, or unreadable)"
+        case .failure(let f)?:
+            report.tailHint = "does not decode at offset \(f.offset): \(f.reason)"
+        case .success(let hint)?:
+            if let why = hint.rejection(reader: reader) {
+                report.tailHint = why
+                return nil
+            }
+            report.tailHint = "used"
+            var replay = SegmentReplay(end: .clean, shape: hint.shape, rows: hint.rows, endOffset: hint.endOffset)
+            replay.scanEndOffset = hint.endOffset
+            return replay
+        }
+        return nil
     }
 
     /// Truncate mode: keep what came before the failure, report what is dropped.

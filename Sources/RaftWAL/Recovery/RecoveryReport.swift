@@ -107,6 +107,13 @@ public struct RecoveryReport: Sendable {
     /// listed only afterwards), one line each. Never damage: the view ends
     /// before it (`docs/RECOVERY.md`, "A live directory").
     public var writtenDuringRead: [String] = []
+    /// The tail hint `TAIL` (`docs/RECOVERY.md`, "The tail hint"): nil when
+    /// there was none; "used" when the tail's rows came from it instead of a
+    /// scan; otherwise why it was not used (the tail was scanned).
+    public var tailHint: String?
+
+    /// True when the open took the last segment's rows from the tail hint.
+    var usedTailHint: Bool { tailHint == "used" }
 
     /// An empty report (nothing found).
     public init() {}

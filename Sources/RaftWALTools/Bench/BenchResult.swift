@@ -197,6 +197,9 @@ package struct OpenResult: Codable, Sendable {
     /// Bytes of the tail (unsealed) segment that open scans.
     package var tailSegmentUsedBytes: Int64 = 0
     package var passes: [Pass] = []
+    /// What the last open did with the tail hint `TAIL` (FORMAT.md §8.4):
+    /// "none", "used", or why it was not used.
+    package var tailHint = "none"
     /// Medians over the passes of each cache state.
     package var hotOpenMillis = 0.0
     package var coldOpenMillis = 0.0
@@ -210,7 +213,7 @@ package struct OpenResult: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case tool, command, directory = "dir", firstIndex = "first_index", lastIndex = "last_index"
         case hardState = "hardstate", segments = "wal_segments", diskUsedBytes = "disk_used_bytes"
-        case tailSegmentUsedBytes = "tail_segment_used_bytes", passes
+        case tailSegmentUsedBytes = "tail_segment_used_bytes", passes, tailHint = "tail_hint"
         case hotOpenMillis = "hot_open_ms", coldOpenMillis = "cold_open_ms"
     }
 }
