@@ -122,12 +122,7 @@ package struct Heal: Sendable {
             try staging.prepare()
             try build(pieces, keptFirst: keptFirst, local: log, peer: peerLog.log, into: staging)
             try verify(pieces, local: log, peer: peerLog.log, directory: staging.stagingPath)
-            unverified = verifiedDamage(staging.stagingPath)
-            if unverified.isEmpty {
-                if let backup { report.backupFiles.append(backup) }
-                try staging.writeReport(report)
-                try staging.present(backup: backup)
-            }
+            unverified = try staging.presentIfVerified(&report, backup: backup)
         } catch {
             throw .writeFailed(error)
         }
@@ -224,11 +219,4 @@ package struct Heal: Sendable {
         }
     }
 
-    /// Damage `raft-inspect verify` finds in `directory`; empty when it cannot run.
-    private func verifiedDamage(_ directory: String) -> [Finding] {
-        var o = Analyzer.Options()
-        o.decodeBodies = true
-        guard let analysis = try? Analyzer(directory: directory, options: o, fileSystem: options.fileSystem).run() else { return [] }
-        return analysis.damage
-    }
 }

@@ -48,7 +48,7 @@ package struct Repair: Sendable {
             var report = RecoverReport(command: Self.command, source: source, output: staging.finalPath, dryRun: options.dryRun, log: src.log)
             // The strict open trusts a sealed segment's summary and never decodes
             // a body: verify every record before calling anything kept.
-            if let bad = verifiedDamage(source).first {
+            if let bad = verifiedDamage(source, fileSystem: options.fileSystem).first {
                 throw .damage(bad.error, advice: Self.unreachableAdvice(bad, source: source))
             }
             guard let torn = src.log.recoveryReport.tornTail else {
@@ -156,12 +156,7 @@ package struct Repair: Sendable {
             }
             // Every kept byte decoded, as `raft-inspect verify` does: nothing is
             // presented as kept that verify would call damaged.
-            unverified = verifiedDamage(staging.stagingPath)
-            if unverified.isEmpty {
-                if let backup { report.backupFiles.append(backup) }
-                try staging.writeReport(report)
-                try staging.present(backup: backup)
-            }
+            unverified = try staging.presentIfVerified(&report, backup: backup)
         } catch {
             throw .writeFailed(error)
         }
@@ -171,14 +166,6 @@ package struct Repair: Sendable {
         return report
     }
 
-    /// Damage `raft-inspect verify` finds in `directory` (every record
-    /// decoded, every conf change parsed); empty when it cannot run.
-    private func verifiedDamage(_ directory: String) -> [Finding] {
-        var o = Analyzer.Options()
-        o.decodeBodies = true
-        guard let analysis = try? Analyzer(directory: directory, options: o, fileSystem: options.fileSystem).run() else { return [] }
-        return analysis.damage
-    }
 
     /// What to do about damage the engine's cut cannot reach (inside a
     /// sealed segment, which the tolerant open trusts, or a record that
