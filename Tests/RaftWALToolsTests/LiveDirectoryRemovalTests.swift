@@ -60,9 +60,10 @@ import Testing
         }
     }
 
-    /// etcd and swarmkit truncate the last WAL file to its used length when
-    /// they cut to the next one. Were it mapped, reading the end-of-data word
-    /// past the new end would fault (SIGBUS) and kill the tool.
+    /// etcd and swarmkit truncate the last WAL file to its last valid record
+    /// while they open it for writing (then preallocate it again), and
+    /// `Repair` truncates a torn tail. Were it mapped, reading the end-of-data
+    /// word past the new end would fault (SIGBUS) and kill the tool.
     @Test func theLastWALFileTruncatedWhileBeingReadEndsTheLogInsteadOfFaulting() throws {
         // Records ending exactly on a page boundary: the zero word after them is on the next page.
         var w = InteropSyntheticTests.healthyEtcd()

@@ -73,7 +73,7 @@ struct WALReader {
             }
             willRead(directory + "/" + n.name)
             let isLast = k == names.count - 1
-            // The last file is the one a running daemon may truncate (at a cut): copied, unless it is
+            // The last file is the one a starting daemon truncates (ZeroToEnd, Repair): copied, unless it is
             // far beyond etcd's 64 MB preallocation (a copy would cost its whole size in memory).
             let copy = isLast && FileBytes.size(directory + "/" + n.name) <= Self.copiedTailLimit
             guard let data = try FileBytes.readIfPresent(directory + "/" + n.name, label: path, mapped: !copy) else {

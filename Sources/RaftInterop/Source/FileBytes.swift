@@ -22,9 +22,10 @@ enum FileBytes {
     /// read-only inspection of a live directory must not fail on that.
     ///
     /// `mapped: false` copies the bytes instead of mapping them: for the last
-    /// WAL file, which a running etcd or swarmkit truncates to its used length
-    /// when it cuts to the next file; a mapping read past the new end would
-    /// fault (SIGBUS) instead of seeing the shorter file.
+    /// WAL file, which etcd and swarmkit truncate while they open it (write
+    /// mode zeroes from the last valid record: truncate, then preallocate
+    /// again; `Repair` truncates a torn tail); a mapping read past the new
+    /// end meanwhile would fault (SIGBUS) instead of seeing the shorter file.
     static func readIfPresent(_ path: String, label: String, mapped: Bool = true) throws(InteropError) -> Data? {
         switch presence(path) {
         case .absent: return nil
