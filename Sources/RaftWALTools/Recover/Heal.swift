@@ -34,12 +34,6 @@ package struct Heal: Sendable {
         self.options = options
     }
 
-    /// One stretch of the result: from the local log, or healed from the peer.
-    struct Piece {
-        var indexes: ClosedRange<UInt64>
-        var fromPeer: Bool
-    }
-
     /// Plans and (unless a dry run) performs the heal.
     ///
     /// - Returns: the report, which lists each healed range and how it was checked.
@@ -114,14 +108,12 @@ package struct Heal: Sendable {
         }
         if options.dryRun { return report }
 
-        let pieces = Self.pieces(keptFirst...max(keptFirst, log.lastIndex), healed: healed, lastIndex: log.lastIndex)
         let backup = staging.inPlace ? staging.backupPath() : nil
         report.backup = backup
         var unverified: [Finding] = []
         do throws(WALError) {
             try staging.prepare()
-            try build(pieces, keptFirst: keptFirst, local: log, peer: peerLog.log, into: staging)
-            try verify(pieces, local: log, peer: peerLog.log, directory: staging.stagingPath)
+            try build(keptFirst: keptFirst, healed: healed, local: log, peer: peerLog.log, into: staging)
             unverified = try staging.presentIfVerified(&report, backup: backup)
         } catch {
             throw .writeFailed(error)
@@ -132,23 +124,12 @@ package struct Heal: Sendable {
         return report
     }
 
-    /// The result's stretches in order: local between the healed ranges, peer inside them.
-    static func pieces(_ all: ClosedRange<UInt64>, healed: [RecoverReport.HealedRange], lastIndex: UInt64) -> [Piece] {
-        guard lastIndex >= all.lowerBound else { return [] }
-        var out: [Piece] = []
-        var next = all.lowerBound
-        for h in healed {
-            if h.first > next { out.append(Piece(indexes: next...(h.first - 1), fromPeer: false)) }
-            out.append(Piece(indexes: h.first...h.last, fromPeer: true))
-            next = h.last + 1
-        }
-        if next <= all.upperBound { out.append(Piece(indexes: next...all.upperBound, fromPeer: false)) }
-        return out
-    }
-
     /// Writes the healed log into the (empty) staging directory through the
-    /// engine, then copies the files that are not segments byte for byte.
-    private func build(_ pieces: [Piece], keptFirst: UInt64, local: RaftLog, peer: RaftLog, into staging: Staging) throws(WALError) {
+    /// engine (``LogRebuilder``: the local entries, the peer's for the healed
+    /// ranges, the same hard state; reopened and compared with where each
+    /// entry came from), then copies the files that are not segments byte for byte.
+    private func build(keptFirst: UInt64, healed: [RecoverReport.HealedRange], local: RaftLog, peer: RaftLog,
+                       into staging: Staging) throws(WALError) {
         // Snapshots, META and backups of earlier repairs, byte for byte.
         let fs = options.fileSystem
         let names = try fs.listDirectory(source).sorted().filter { name in
@@ -156,67 +137,23 @@ package struct Heal: Sendable {
                 && (name == "META" || name.hasSuffix(".broken") || (name.hasPrefix("snap-") && name.hasSuffix(".snap")))
         }
         let copies = names.map { (from: joinPath(source, $0), to: $0) }
-        let out = try RaftLog.open(directory: staging.stagingPath, options: options.logOptions(identity: local.identity))
-        do throws(WALError) {
-            // A compacted log restarts after its snapshot, as truncate's does (the
-            // engine refuses snapshot files without a segment, so it is saved, then
-            // its file is replaced by the original's bytes below).
-            if keptFirst > 1, let snapshot = try local.latestSnapshot() { try out.saveSnapshot(snapshot) }
-            guard out.lastIndex + 1 == keptFirst else {
-                throw WALError.corrupted(file: staging.stagingPath, offset: nil, indexes: nil,
-                                         reason: "the rebuilt log starts after \(out.lastIndex), expected after \(keptFirst - 1)")
-            }
-            for piece in pieces {
-                let from = piece.fromPeer ? peer : local
-                var next = piece.indexes.lowerBound
-                while next <= piece.indexes.upperBound {
-                    let batch = try from.entries(next, piece.indexes.upperBound + 1, maxBytes: 1 << 20)
-                    for e in batch where piece.fromPeer {
-                        // The terms HealMatch checked, checked again on the bytes actually copied.
-                        guard e.term == (try local.term(e.index)) else {
-                            throw WALError.corrupted(file: peer.directory, offset: nil, indexes: e.index...e.index,
-                                                     reason: "the peer's entry changed during the heal: term \(e.term), the local seal says \(try local.term(e.index))")
-                        }
-                    }
-                    try out.append(batch)
-                    next = (batch.last?.index ?? piece.indexes.upperBound) + 1
+        let substitutes = healed.map { h in
+            LogRebuilder.Substitute(indexes: h.first...h.last, from: peer) { (e) throws(WALError) in
+                // The terms HealMatch checked, checked again on the bytes actually copied.
+                let want = try local.term(e.index)
+                guard e.term == want else {
+                    throw WALError.corrupted(file: peer.directory, offset: nil, indexes: e.index...e.index,
+                                             reason: "the peer's entry changed during the heal: term \(e.term), the local seal says \(want)")
                 }
             }
-            try out.setHardState(local.hardState)
-        } catch {
-            out.close()
-            throw error
         }
-        out.close()
+        // A compacted log restarts after its snapshot, as truncate's does (the
+        // engine refuses snapshot files without a segment, so it is saved, then
+        // its file is replaced by the original's bytes below).
+        let plan = LogRebuilder.Plan(identity: local.identity, snapshot: keptFirst > 1 ? try local.latestSnapshot() : nil,
+                                     kept: keptFirst <= local.lastIndex ? keptFirst...local.lastIndex : nil,
+                                     extra: [], hardState: local.hardState, substitutes: substitutes)
+        try LogRebuilder(source: local, options: options).build(plan, into: staging.stagingPath)
         try staging.staged.copyFiles(copies)
     }
-
-    /// Reopens the result read-only and compares it, entry by entry, with where each entry came from.
-    private func verify(_ pieces: [Piece], local: RaftLog, peer: RaftLog, directory: String) throws(WALError) {
-        var o = LogOptions.readOnly
-        o.fileSystem = options.fileSystem
-        let result = try RaftLog.open(directory: directory, options: o)
-        defer { result.close() }
-        func fail(_ why: String) -> WALError { .corrupted(file: directory, offset: nil, indexes: nil, reason: "the healed log does not match the plan: \(why)") }
-        guard result.identity == local.identity else { throw fail("identity \(result.identity), expected \(local.identity)") }
-        guard result.hardState == local.hardState else { throw fail("hard state \(result.hardState), expected \(local.hardState)") }
-        guard result.lastIndex == local.lastIndex else { throw fail("last index \(result.lastIndex), expected \(local.lastIndex)") }
-        guard result.snapshotMetadata == local.snapshotMetadata else { throw fail("the latest snapshot differs") }
-        guard result.firstIndex == pieces.first?.indexes.lowerBound ?? result.firstIndex else {
-            throw fail("first index \(result.firstIndex), expected \(pieces.first?.indexes.lowerBound ?? 0)")
-        }
-        for piece in pieces {
-            let from = piece.fromPeer ? peer : local
-            var next = piece.indexes.lowerBound
-            while next <= piece.indexes.upperBound {
-                let want = try from.entries(next, piece.indexes.upperBound + 1, maxBytes: 1 << 20)
-                let got = try result.entries(next, next + UInt64(want.count))
-                guard got == want else {
-                    throw fail("entries \(next)...\(next + UInt64(want.count) - 1) differ from the \(piece.fromPeer ? "peer's" : "local") copy")
-                }
-                next += UInt64(want.count)
-            }
-        }
-    }
-
 }

@@ -2,7 +2,8 @@ import RaftWAL
 
 /// Writes a new log through the engine's package API: a snapshot, entries
 /// copied byte for byte from a source log with their original terms, extra
-/// entries, and a final hard state. Used by force-new-cluster and truncate.
+/// entries, and a final hard state. Used by force-new-cluster, truncate and
+/// heal (which copies some ranges from a peer instead of the source).
 struct LogRebuilder {
     /// What the new log holds.
     struct Plan {
@@ -12,6 +13,23 @@ struct LogRebuilder {
         var kept: ClosedRange<UInt64>?
         var extra: [Entry]
         var hardState: HardState
+        /// Ranges inside `kept` copied from another log instead of the
+        /// source, in index order (heal: a peer's copies of damaged entries).
+        var substitutes: [Substitute] = []
+    }
+
+    /// A range of `kept` read from another log.
+    struct Substitute {
+        var indexes: ClosedRange<UInt64>
+        var from: RaftLog
+        /// Checked on each entry before it is written (heal: the term the source's seal records).
+        var check: (Entry) throws(WALError) -> Void
+    }
+
+    /// One stretch of `kept`: from the source (`substitute` nil) or from a substitute's log.
+    struct Stretch {
+        var indexes: ClosedRange<UInt64>
+        var substitute: Substitute? = nil
     }
 
     let source: RaftLog
@@ -30,7 +48,7 @@ struct LogRebuilder {
         defer { log.close() }
         let entriesFirst = plan.kept?.lowerBound == 1
         if !entriesFirst, let snapshot = plan.snapshot { try log.saveSnapshot(snapshot) }
-        if let kept = plan.kept { try copy(kept, into: log) }
+        if let kept = plan.kept { try copy(kept, substitutes: plan.substitutes, into: log) }
         if entriesFirst, let snapshot = plan.snapshot { try log.saveSnapshot(snapshot) }
         if plan.extra.isEmpty {
             try log.setHardState(plan.hardState)
@@ -41,28 +59,45 @@ struct LogRebuilder {
         try verify(plan, directory: directory)
     }
 
-    /// Copies source entries in batches of about 1 MiB, reading the source
-    /// in one streaming pass (`forEachEntry`): a source batch of 2^24
-    /// entries is never held whole, and is read once, not once per batch written.
-    private func copy(_ range: ClosedRange<UInt64>, into log: RaftLog) throws(WALError) {
-        var next = range.lowerBound
-        try inPieces(range) { (piece) throws(WALError) in
-            try log.append(piece)
-            next = piece.last!.index + 1
+    /// `kept` in order, split around the substitutes.
+    static func stretches(_ kept: ClosedRange<UInt64>, substitutes: [Substitute]) -> [Stretch] {
+        var out: [Stretch] = []
+        var next = kept.lowerBound
+        for sub in substitutes {
+            if sub.indexes.lowerBound > next { out.append(Stretch(indexes: next...(sub.indexes.lowerBound - 1))) }
+            out.append(Stretch(indexes: sub.indexes, substitute: sub))
+            next = sub.indexes.upperBound + 1
         }
-        guard next > range.upperBound else {
-            throw WALError.corrupted(file: source.directory, offset: nil, indexes: next...range.upperBound, reason: "the source returned no entries")
+        if next <= kept.upperBound { out.append(Stretch(indexes: next...kept.upperBound)) }
+        return out
+    }
+
+    /// Copies the kept entries in batches of about 1 MiB, reading each log in
+    /// one streaming pass (`forEachEntry`): a source batch of 2^24 entries is
+    /// never held whole, and is read once, not once per batch written.
+    private func copy(_ range: ClosedRange<UInt64>, substitutes: [Substitute], into log: RaftLog) throws(WALError) {
+        for stretch in Self.stretches(range, substitutes: substitutes) {
+            let from = stretch.substitute?.from ?? source
+            var next = stretch.indexes.lowerBound
+            try inPieces(stretch.indexes, of: from) { (piece) throws(WALError) in
+                if let check = stretch.substitute?.check { for e in piece { try check(e) } }
+                try log.append(piece)
+                next = piece.last!.index + 1
+            }
+            guard next > stretch.indexes.upperBound else {
+                throw WALError.corrupted(file: from.directory, offset: nil, indexes: next...stretch.indexes.upperBound, reason: "the source returned no entries")
+            }
         }
     }
 
-    /// Hands the source's entries in `range` to `body` in pieces of about
-    /// 1 MiB (at least one entry each), in order, in one pass over the source.
-    private func inPieces(_ range: ClosedRange<UInt64>, _ body: ([Entry]) throws(WALError) -> Void) throws(WALError) {
+    /// Hands the entries of `log` in `range` to `body` in pieces of about
+    /// 1 MiB (at least one entry each), in order, in one pass over the log.
+    private func inPieces(_ range: ClosedRange<UInt64>, of log: RaftLog, _ body: ([Entry]) throws(WALError) -> Void) throws(WALError) {
         let pieceBytes = 1 << 20
         var piece: [Entry] = []
         var size = 0
         var failure: WALError? = nil
-        try source.forEachEntry(range.lowerBound, range.upperBound + 1) { e in
+        try log.forEachEntry(range.lowerBound, range.upperBound + 1) { e in
             if !piece.isEmpty && size + e.sizeBytes > pieceBytes {
                 do throws(WALError) { try body(piece) } catch { failure = error; return false }
                 piece.removeAll(keepingCapacity: true)
@@ -91,10 +126,14 @@ struct LogRebuilder {
             guard try result.latestSnapshot() == snapshot else { throw fail("the snapshot at \(snapshot.metadata.index) differs") }
         }
         if let kept = plan.kept {
-            try inPieces(kept) { (want) throws(WALError) in
-                let first = want[0].index
-                let got = try result.entries(first, first + UInt64(want.count))
-                guard got == want else { throw fail("entries \(first)...\(first + UInt64(want.count) - 1) differ from the source") }
+            for stretch in Self.stretches(kept, substitutes: plan.substitutes) {
+                try inPieces(stretch.indexes, of: stretch.substitute?.from ?? source) { (want) throws(WALError) in
+                    let first = want[0].index
+                    let got = try result.entries(first, first + UInt64(want.count))
+                    guard got == want else {
+                        throw fail("entries \(first)...\(first + UInt64(want.count) - 1) differ from the \(stretch.substitute == nil ? "source" : "substitute's") copy")
+                    }
+                }
             }
         }
         if let first = plan.extra.first {
