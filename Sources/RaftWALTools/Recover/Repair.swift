@@ -48,7 +48,9 @@ package struct Repair: Sendable {
             var report = RecoverReport(command: Self.command, source: source, output: staging.finalPath, dryRun: options.dryRun, log: src.log)
             // The strict open trusts a sealed segment's summary and never decodes
             // a body: verify every record before calling anything kept.
-            if let bad = verifiedDamage(source, fileSystem: options.fileSystem).first {
+            let damage: [Finding]
+            do { damage = try verifiedDamage(source, fileSystem: options.fileSystem) } catch { throw .environment(error) }
+            if let bad = damage.first {
                 throw .damage(bad.error, advice: Self.unreachableAdvice(bad, source: source))
             }
             guard let torn = src.log.recoveryReport.tornTail else {

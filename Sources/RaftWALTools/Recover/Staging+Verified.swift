@@ -1,12 +1,20 @@
 import RaftWAL
 
 /// Damage `raft-inspect verify` finds in `directory` (every record decoded,
-/// every conf change parsed); empty when it cannot run.
-func verifiedDamage(_ directory: String, fileSystem: any FileSystem) -> [Finding] {
+/// every conf change parsed).
+///
+/// - Throws: ``WALError/corrupted(file:offset:indexes:reason:label:)`` naming
+///   the directory when verify cannot survey it at all: an unverified result
+///   is never taken for a clean one.
+func verifiedDamage(_ directory: String, fileSystem: any FileSystem) throws(WALError) -> [Finding] {
     var o = Analyzer.Options()
     o.decodeBodies = true
-    guard let analysis = try? Analyzer(directory: directory, options: o, fileSystem: fileSystem).run() else { return [] }
-    return analysis.damage
+    do {
+        return try Analyzer(directory: directory, options: o, fileSystem: fileSystem).run().damage
+    } catch {
+        throw .corrupted(file: directory, offset: nil, indexes: nil,
+                         reason: "raft-inspect verify cannot survey it (\(error.message)), so nothing in it is taken as verified")
+    }
 }
 
 extension Staging {
@@ -14,7 +22,7 @@ extension Staging {
     /// `raft-inspect verify` finds no damage in it: nothing is presented as
     /// kept that verify would call damaged. Returns that damage otherwise.
     func presentIfVerified(_ report: inout RecoverReport, backup: String?) throws(WALError) -> [Finding] {
-        let damage = verifiedDamage(stagingPath, fileSystem: fs)
+        let damage = try verifiedDamage(stagingPath, fileSystem: fs)
         guard damage.isEmpty else { return damage }
         if let backup { report.backupFiles.append(backup) }
         try writeReport(report)
