@@ -16,7 +16,8 @@ import RaftWAL
 ///    heal accepts is inside sealed segments). Either way Log Matching at the
 ///    anchor makes the peer's entries up to it the ones this log held;
 /// 3. every peer term in the range equals the term the local seal recorded
-///    for that index (a second, independent agreement);
+///    for that index (beside the anchor, a check on every index; at the tail,
+///    where the anchor is `hi` itself, the two compare the same pair there);
 /// 4. every peer entry reads back through the engine: its record's checksum
 ///    verifies and it decodes to the index and term expected.
 struct HealMatch {
@@ -41,35 +42,40 @@ struct HealMatch {
             how = "the first intact local entry after the damage"
         } else {
             anchor = hi
-            anchorTerm = localTerm(hi)
+            anchorTerm = try localTerm(hi, range)
             how = "the log's tail: the term the local seal records for the last damaged index"
         }
         guard peer.lastIndex >= anchor else {
             throw .peerLacksRange(peer: peerPath, range: lo...anchor, peerFirst: peer.firstIndex, peerLast: peer.lastIndex)
         }
-        let peerAnchorTerm = peerTerm(anchor)
+        let peerAnchorTerm = try peerTerm(anchor)
         guard peerAnchorTerm == anchorTerm else {
             throw .termMismatch(peer: peerPath, index: anchor, localTerm: anchorTerm, peerTerm: peerAnchorTerm, localFile: range.file)
         }
         // 3. Every term in the range.
         for i in range.indexes {
-            let want = localTerm(i), got = peerTerm(i)
+            let want = try localTerm(i, range), got = try peerTerm(i)
             guard want == got else { throw .termMismatch(peer: peerPath, index: i, localTerm: want, peerTerm: got, localFile: range.file) }
         }
-        // 4. The peer's copy verifies.
+        // 4. The peer's copy verifies, read in one pass.
         var next = lo
-        while next <= hi {
-            let batch: [Entry]
-            do { batch = try peer.entries(next, hi + 1, maxBytes: 1 << 20) } catch {
-                throw Self.peerFailure(error, peer: peerPath, at: next...hi)
-            }
-            for e in batch {
-                guard e.index == next, e.term == localTerm(next) else {
-                    throw .peerDamaged(peer: peerPath, file: "", offset: nil, indexes: next...next,
-                                       reason: "read index \(e.index) term \(e.term), expected index \(next) term \(localTerm(next))")
+        var mismatch: HealRefusal?
+        do {
+            try peer.forEachEntry(lo, hi + 1) { e in
+                guard e.index == next, let want = try? local.term(next), e.term == want else {
+                    mismatch = .peerDamaged(peer: peerPath, file: "", offset: nil, indexes: next...next,
+                                            reason: "read index \(e.index) term \(e.term), expected index \(next) in the local seal's term")
+                    return false
                 }
                 next += 1
+                return true
             }
+        } catch {
+            throw Self.peerFailure(error, peer: peerPath, at: next...hi)
+        }
+        if let mismatch { throw mismatch }
+        guard next > hi else {
+            throw .peerDamaged(peer: peerPath, file: "", offset: nil, indexes: next...hi, reason: "the peer returned no entry from \(next)")
         }
         let files = segmentsHolding(lo...hi)
         return RecoverReport.HealedRange(
@@ -83,11 +89,18 @@ struct HealMatch {
             ])
     }
 
-    /// The local term of `index` (from the seal's term runs for a damaged one); the survey checked it is known.
-    private func localTerm(_ index: UInt64) -> UInt64 { (try? local.term(index)) ?? 0 }
+    /// The local term of `index` (from the seal's term runs for a damaged one).
+    private func localTerm(_ index: UInt64, _ range: HealSurvey.DamagedRange) throws(HealRefusal) -> UInt64 {
+        do { return try local.term(index) } catch {
+            throw .unhealable(directory: local.directory, file: range.file, offset: nil, indexes: index...index,
+                              reason: "no local term is known for index \(index): \(error)", advice: HealSurvey.advice)
+        }
+    }
 
-    /// The peer's term of `index` (0 when it has none: never equal to a real term).
-    private func peerTerm(_ index: UInt64) -> UInt64 { (try? peer.term(index)) ?? 0 }
+    /// The peer's term of `index`; a peer that cannot tell it refuses (its own damage).
+    private func peerTerm(_ index: UInt64) throws(HealRefusal) -> UInt64 {
+        do { return try peer.term(index) } catch { throw Self.peerFailure(error, peer: peerPath, at: index...index) }
+    }
 
     /// The peer's segment files holding indexes of `range`, by name (for the report).
     private func segmentsHolding(_ range: ClosedRange<UInt64>) -> [String] {
