@@ -205,6 +205,31 @@ private typealias S = RecoverTestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: root).sorted() == listing, "no staging or backup directory")
     }
 
+    @Test func refusesToWriteInsideThePeersDirectoryEvenThroughASymlink() throws {
+        let root = try Self.fixtures("heal-member", "heal-peer")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let member = root + "/heal-member", peer = root + "/heal-peer"
+        // A member nested in the peer (its lock, staging and backup would land there), an output
+        // inside the peer, and the same output reached through a symbolic link to the peer.
+        let nested = peer + "/member"
+        try FileManager.default.copyItem(atPath: member, toPath: nested)
+        try FileManager.default.createSymbolicLink(atPath: root + "/alias", withDestinationPath: peer)
+        let before = try FileManager.default.subpathsOfDirectory(atPath: peer).sorted()
+        let cases: [(String, OutputTarget)] = [(nested, .inPlace), (member, .directory(peer + "/healed")),
+                                               (member, .directory(root + "/alias/healed"))]
+        for (source, target) in cases {
+            for dryRun in [false, true] {
+                let failure = S.failure({ () throws(RecoverError) in try Heal(source: source, peer: peer, options: S.options(target, dryRun: dryRun)).run() })
+                guard case .usage(let why)? = failure else {
+                    Issue.record("\(source) → \(target): expected a usage refusal, got \(String(describing: failure))")
+                    continue
+                }
+                #expect(why.contains("--from") && why.contains("overlap"))
+            }
+        }
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: peer).sorted() == before, "nothing written in the peer")
+    }
+
     @Test func healsIntoANewOutputDirectoryLeavingTheSourceAsItWas() throws {
         let root = try Self.fixtures("heal-member", "heal-peer")
         defer { try? FileManager.default.removeItem(atPath: root) }

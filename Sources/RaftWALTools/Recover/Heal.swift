@@ -43,10 +43,8 @@ package struct Heal: Sendable {
     ///   ``RecoverError/environment(_:)``, ``RecoverError/writeFailed(_:)``.
     package func run() throws(RecoverError) -> RecoverReport {
         let staging = Staging(fs: options.fileSystem, source: source, target: options.target)
+        try refuseWritingNearPeer(staging)
         if let done = try previousRun(staging, command: Self.command, source: source, options: options) { return done }
-        if peer == source || peer == staging.finalPath || peer.hasPrefix(source + "/") {
-            throw .usage("--from must name another member's data directory (not \(peer))")
-        }
         let src = try SourceLog.open(source, options: options, takeLock: !options.dryRun,
                                      advice: "heal opens past damage only inside sealed segments, and the engine's open stops here; use `raft-recover repair` (or restore this member from another member)")
         defer { src.close() }
@@ -122,6 +120,19 @@ package struct Heal: Sendable {
             throw .damage(bad.error, advice: "the healed copy still fails verify (nothing was presented)")
         }
         return report
+    }
+
+    /// The peer is only read: nothing heal writes (the member's lock, the
+    /// result, its staging directory, the backup beside the member) may lie
+    /// in the peer's directory, nor the peer in theirs, symbolic links resolved.
+    private func refuseWritingNearPeer(_ staging: Staging) throws(RecoverError) {
+        let peers = Set([peer, resolvedPath(peer)])
+        let written = Set([source, staging.finalPath, staging.stagingPath].flatMap { [$0, resolvedPath($0)] })
+        for p in peers {
+            for w in written where isWithin(w, p) || isWithin(p, w) {
+                throw .usage("--from must name another member's data directory, apart from this one and from what heal writes (\(peer) and \(w) overlap)")
+            }
+        }
     }
 
     /// Writes the healed log into the (empty) staging directory through the

@@ -1,3 +1,4 @@
+import Foundation
 import RaftWAL
 
 /// Where a modifying command presents its result.
@@ -67,4 +68,24 @@ func normalizedDirectory(_ path: String) -> String {
     var p = path
     while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
     return p
+}
+
+/// `path` with symbolic links resolved (`realpath`); a path that does not
+/// exist yet resolves through its parent. Unresolvable: `path` as given.
+func resolvedPath(_ path: String) -> String {
+    func real(_ p: String) -> String? {
+        guard let r = realpath(p, nil) else { return nil }
+        defer { free(r) }
+        return String(cString: r)
+    }
+    let p = normalizedDirectory(path)
+    if let r = real(p) { return r }
+    let parent = parentDirectory(of: p), name = String(p.split(separator: "/").last ?? "")
+    if let r = real(parent) { return normalizedDirectory(r) + "/" + name }
+    return p
+}
+
+/// True when `path` is `directory` or lies inside it.
+func isWithin(_ path: String, _ directory: String) -> Bool {
+    path == directory || path.hasPrefix(directory == "/" ? "/" : directory + "/")
 }
