@@ -132,7 +132,8 @@ package struct Repair: Sendable {
             if let torn {
                 let from = try options.fileSystem.open(joinPath(source, torn.segment), access: .readOnly, create: false)
                 defer { from.close() }
-                try staging.keep(try from.read(at: torn.offset, count: Int(torn.bytes)), as: Self.tornBackupName(torn))
+                // Streamed: the cut's length comes from the segment on disk.
+                try staging.staged.copy(from, range: torn.offset..<(torn.offset + torn.bytes), to: Self.tornBackupName(torn))
             }
             var o = options.logOptions(identity: LogIdentity(clusterID: .init(high: 0, low: 0), memberID: 0))
             o.recovery = .truncateAtFirstCorruption

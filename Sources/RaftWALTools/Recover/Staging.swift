@@ -149,12 +149,6 @@ struct Staging {
         try staged.writeFile(Self.reportName, Array((report.json() + "\n").utf8))
     }
 
-    /// Keeps `bytes` as the file `name` in the staging directory, durably:
-    /// a copy of bytes a repair cuts.
-    func keep(_ bytes: [UInt8], as name: String) throws(WALError) {
-        try staged.writeFile(name, bytes)
-    }
-
     /// Presents the complete staging directory under its final name (see the type's comment).
     func present(backup: String?) throws(WALError) {
         guard fs.fileKind(stagingPath) == .directory else {
