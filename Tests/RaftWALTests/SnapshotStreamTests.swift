@@ -26,6 +26,31 @@ struct SnapshotStreamTests {
         stride(from: 0, to: data.count, by: size).map { Array(data[$0..<min($0 + size, data.count)]) }
     }
 
+    /// latestSnapshot() falls back to an older snapshot only when the newest
+    /// is damaged; one refused for its size (too large for memory) is an
+    /// error, or the caller would get a snapshot whose entries may be gone.
+    @Test func onlyDamageMakesTheNewestSnapshotFallBackToAnOlderOne() throws {
+        let dir = TempDir("snapshot-fallback")
+        var o = Self.options()
+        o.snapshotRetention = 2
+        o.compactionKeepEntries = 100
+        let log = try RaftLog.open(directory: dir.path, options: o)
+        defer { log.close() }
+        try log.append(makeEntries(1...10, term: 1))
+        for index in [5, 10] as [UInt64] {
+            try log.saveSnapshot(Snapshot(index: index, term: 1, membership: Self.members, data: Self.data(100)))
+        }
+        func newest(failingWith failure: WALError) throws(WALError) -> UInt64? {
+            try log.newestReadableSnapshot { (catalog, name) throws(WALError) -> UInt64 in
+                let snapshot = try catalog.read(name).1
+                if snapshot.metadata.index == 10 { throw failure }
+                return snapshot.metadata.index
+            }
+        }
+        #expect(try newest(failingWith: .corrupted(file: "x", offset: 0, indexes: nil, reason: "damaged")) == 5)
+        #expect(throws: WALError.invalidArgument("too large")) { try newest(failingWith: .invalidArgument("too large")) }
+    }
+
     @Test(arguments: [0, 1, 4095, 4096, 4097, 100_000])
     func aStreamedSnapshotReadsBackChunkByChunkAndWhole(size: Int) throws {
         let dir = TempDir("snap-stream")

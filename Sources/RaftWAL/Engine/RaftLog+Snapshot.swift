@@ -147,14 +147,18 @@ extension RaftLog {
 
     /// The newest valid snapshot, read and verified; nil when there is none.
     /// A snapshot damaged since the log was opened is skipped for the next
-    /// newest (the damage is logged).
+    /// newest (the damage is logged). One too large to read into memory is
+    /// an error naming ``latestSnapshotStream()``, never a reason to return
+    /// an older snapshot.
     public func latestSnapshot() throws(WALError) -> Snapshot? {
         try newestReadableSnapshot { (catalog, name) throws(WALError) in try catalog.read(name).1 }
     }
 
     /// The first of the log's snapshots, newest first, that `open` reads;
-    /// each one that fails is logged and the next tried. Nil when there is
-    /// none; the last error when none reads.
+    /// each one that fails is logged and the next tried, except for a
+    /// refusal that is not damage (``WALError/invalidArgument(_:)``: too
+    /// large for memory), which is thrown. Nil when there is none; the last
+    /// error when none reads.
     func newestReadableSnapshot<T>(_ open: (SnapshotCatalog, String) throws(WALError) -> T) throws(WALError) -> T? {
         let names = try stateLock.withLock { () throws(WALError) -> [String] in
             if state.closed { throw WALError.closed }
@@ -164,6 +168,7 @@ extension RaftLog {
         var lastError: WALError? = nil
         for name in names {
             do { return try open(catalog, name) } catch {
+                if case .invalidArgument = error { throw error }
                 logger.warning("snapshot unreadable", metadata: ["file": "\(name)", "error": "\(error)"])
                 lastError = error
             }
