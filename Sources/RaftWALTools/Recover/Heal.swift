@@ -99,10 +99,13 @@ package struct Heal: Sendable {
         report.resultIdentity = .init(mine)
         report.resultHardState = log.hardState
         report.notes.append("the result holds the same entries, terms, hard state, snapshots and metadata; its segment files are rewritten")
-        if let snapshot = log.snapshotMetadata {
-            report.snapshot = .init(index: snapshot.index, term: snapshot.term, dataBytes: (try? log.latestSnapshot())??.data.count ?? 0,
-                                    membership: RecoverReport.MemberInfo.list(snapshot.membership),
-                                    resultMembership: RecoverReport.MemberInfo.list(snapshot.membership))
+        // Read once: its size for the report, its data for a log that restarts after it.
+        let snapshot: Snapshot?
+        do { snapshot = try log.latestSnapshot() } catch { throw .damage(error, advice: "heal copies the latest snapshot; it does not read") }
+        if let snapshot {
+            let members = RecoverReport.MemberInfo.list(snapshot.metadata.membership)
+            report.snapshot = .init(index: snapshot.metadata.index, term: snapshot.metadata.term, dataBytes: snapshot.data.count,
+                                    membership: members, resultMembership: members)
         }
         if options.dryRun { return report }
 
@@ -111,7 +114,7 @@ package struct Heal: Sendable {
         var unverified: [Finding] = []
         do throws(WALError) {
             try staging.prepare()
-            try build(keptFirst: keptFirst, healed: healed, local: log, peer: peerLog.log, into: staging)
+            try build(keptFirst: keptFirst, snapshot: snapshot, healed: healed, local: log, peer: peerLog.log, into: staging)
             unverified = try staging.presentIfVerified(&report, backup: backup)
         } catch {
             throw .writeFailed(error)
@@ -139,7 +142,7 @@ package struct Heal: Sendable {
     /// engine (``LogRebuilder``: the local entries, the peer's for the healed
     /// ranges, the same hard state; reopened and compared with where each
     /// entry came from), then copies the files that are not segments byte for byte.
-    private func build(keptFirst: UInt64, healed: [RecoverReport.HealedRange], local: RaftLog, peer: RaftLog,
+    private func build(keptFirst: UInt64, snapshot: Snapshot?, healed: [RecoverReport.HealedRange], local: RaftLog, peer: RaftLog,
                        into staging: Staging) throws(WALError) {
         // Snapshots, META and backups of earlier repairs, byte for byte.
         let fs = options.fileSystem
@@ -161,7 +164,7 @@ package struct Heal: Sendable {
         // A compacted log restarts after its snapshot, as truncate's does (the
         // engine refuses snapshot files without a segment, so it is saved, then
         // its file is replaced by the original's bytes below).
-        let plan = LogRebuilder.Plan(identity: local.identity, snapshot: keptFirst > 1 ? try local.latestSnapshot() : nil,
+        let plan = LogRebuilder.Plan(identity: local.identity, snapshot: keptFirst > 1 ? snapshot : nil,
                                      kept: keptFirst <= local.lastIndex ? keptFirst...local.lastIndex : nil,
                                      extra: [], hardState: local.hardState, substitutes: substitutes)
         try LogRebuilder(source: local, options: options).build(plan, into: staging.stagingPath)
