@@ -50,7 +50,12 @@ extension RecoverReport {
             }
             row("snapshot", s)
         }
-        if let kept { row("kept", "entries \(kept.first)...\(kept.last) (\(kept.count)), byte for byte with their terms" + (sourceKind == "swarm" ? " (original ciphertext)" : "")) }
+        if let kept {
+            let fromPeer = (healed ?? []).map { "\($0.first)...\($0.last)" }
+            row("kept", "entries \(kept.first)...\(kept.last) (\(kept.count)), byte for byte with their terms"
+                + (sourceKind == "swarm" ? " (original ciphertext)" : "")
+                + (fromPeer.isEmpty ? "" : "; \(fromPeer.joined(separator: ", ")) from the peer's copies"))
+        }
         if dropped.isEmpty && droppedRanges.isEmpty && droppedNotListed == nil && !droppedIncludesCommitted {
             row("dropped", "nothing")
         } else {
