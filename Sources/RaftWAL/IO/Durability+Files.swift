@@ -38,21 +38,7 @@ extension Durability {
         for (from, to) in copies {
             let src = try fs.open(from, access: .readOnly, create: false)
             defer { src.close() }
-            let tmp = try openTemporary(to)
-            do throws(WALError) {
-                let size = try src.size()
-                var offset: UInt64 = 0
-                while offset < size {
-                    let chunk = try src.read(at: offset, count: Int(min(size - offset, UInt64(Self.copyChunkBytes))))
-                    if chunk.isEmpty { break }
-                    try tmp.write(chunk, at: offset)
-                    offset += UInt64(chunk.count)
-                }
-            } catch {
-                tmp.close()
-                throw error
-            }
-            try publish(tmp, as: to, syncDirectory: false)
+            try copy(src, range: 0..<(try src.size()), to: to, syncDirectory: false)
         }
         try syncDirectory()
     }
@@ -61,7 +47,7 @@ extension Durability {
     /// repair), atomically like ``copyFiles(_:)``: in `copyChunkBytes`
     /// pieces, so a range taken from a file's size on disk never becomes one
     /// allocation.
-    package func copy(_ source: any FileHandle, range: Range<UInt64>, to name: String) throws(WALError) {
+    package func copy(_ source: any FileHandle, range: Range<UInt64>, to name: String, syncDirectory: Bool = true) throws(WALError) {
         let tmp = try openTemporary(name)
         do throws(WALError) {
             var offset = range.lowerBound
@@ -75,7 +61,7 @@ extension Durability {
             tmp.close()
             throw error
         }
-        try publish(tmp, as: name)
+        try publish(tmp, as: name, syncDirectory: syncDirectory)
     }
 
     /// Creates the new file `name` in a directory this tool does not own
@@ -122,12 +108,11 @@ extension Durability {
         try syncDirectory()
     }
 
-    /// `name.tmp`, created empty; a leftover (from a crash) is removed first,
-    /// by `lstat` so that a symlink is removed, not followed.
-    func openTemporary(_ name: String) throws(WALError) -> any FileHandle {
-        let tmp = path(name + Layout.temporarySuffix)
-        if fs.fileKind(tmp) != nil { try fs.remove(tmp) }
-        let handle = try fs.open(tmp, access: .readWrite, create: true)
+    /// The file at `p`, created empty; a leftover (from a crash) is removed
+    /// first, by `lstat` so that a symlink is removed, not followed.
+    private func createEmpty(_ p: String) throws(WALError) -> any FileHandle {
+        if fs.fileKind(p) != nil { try fs.remove(p) }
+        let handle = try fs.open(p, access: .readWrite, create: true)
         do throws(WALError) { try handle.truncate(to: 0) } catch {
             handle.close()
             throw error
@@ -135,16 +120,18 @@ extension Durability {
         return handle
     }
 
+    /// `name.tmp`, created empty (``publish(_:as:syncDirectory:)`` renames it to `name`).
+    func openTemporary(_ name: String) throws(WALError) -> any FileHandle {
+        try createEmpty(path(name + Layout.temporarySuffix))
+    }
+
     /// Creates a spare file `name` (a `.tmp` name: a writer's open removes
     /// it, so a crash that leaves it costs nothing), reserving `allocate`
     /// bytes, and `fsync`s it, so that the allocation is paid before the file
     /// is needed. Its name is not synced: a spare lost in a crash is not missed.
     func createSpare(_ name: String, allocate: UInt64) throws(WALError) -> any FileHandle {
-        let p = path(name)
-        if fs.fileKind(p) != nil { try fs.remove(p) }  // lstat: a leftover symlink is removed, not followed
-        let handle = try fs.open(p, access: .readWrite, create: true)
+        let handle = try createEmpty(path(name))
         do throws(WALError) {
-            try handle.truncate(to: 0)
             if allocate > 0 { try handle.allocate(upTo: allocate) }
             if syncing { try handle.sync(dataOnly: false) }
         } catch {
@@ -157,17 +144,23 @@ extension Durability {
     /// `fsync`s and closes the filled temporary, renames it to `name`, and
     /// `fsync`s the directory (unless the caller does it once for several).
     func publish(_ tmp: any FileHandle, as name: String, syncDirectory syncsDirectory: Bool = true) throws(WALError) {
-        do throws(WALError) {
-            if syncing { try tmp.sync(dataOnly: false) }
-        } catch {
-            tmp.close()
-            throw error
-        }
-        tmp.close()
-        try fs.rename(path(name + Layout.temporarySuffix), to: path(name))
-        if syncsDirectory { try syncDirectory() }
+        try syncAndRename(tmp, from: name + Layout.temporarySuffix, to: name, syncDirectory: syncsDirectory)
     }
 
+    /// The one publishing step: `fsync` the file, close it, rename it, `fsync`
+    /// the directory (unless the caller does it once for several).
+    private func syncAndRename(_ handle: any FileHandle, from temporaryName: String, to name: String,
+                               syncDirectory syncsDirectory: Bool) throws(WALError) {
+        do throws(WALError) {
+            if syncing { try handle.sync(dataOnly: false) }
+        } catch {
+            handle.close()
+            throw error
+        }
+        handle.close()
+        try fs.rename(path(temporaryName), to: path(name))
+        if syncsDirectory { try syncDirectory() }
+    }
 
     /// Starts a file written in pieces (a streamed snapshot) under
     /// `temporaryName` (a `*.tmp` name: readers ignore it, a writer's open
@@ -175,11 +168,7 @@ extension Durability {
     /// ``publishFile(_:from:to:)`` (or ``discardFile(_:)``), so a crash
     /// leaves either no final name or a complete file, as ``createFile(_:contents:allocate:)``.
     package func beginFile(_ temporaryName: String) throws(WALError) -> any FileHandle {
-        let tmp = path(temporaryName)
-        if fs.fileKind(tmp) != nil { try fs.remove(tmp) }  // lstat: a leftover symlink is removed, not followed
-        let handle = try fs.open(tmp, access: .readWrite, create: true)
-        do { try handle.truncate(to: 0) } catch { handle.close(); throw error }
-        return handle
+        try createEmpty(path(temporaryName))
     }
 
     /// Writes one piece of a file begun with ``beginFile(_:)``; not synced
@@ -191,10 +180,7 @@ extension Durability {
     /// Makes a file begun with ``beginFile(_:)`` durable under `name`:
     /// `fsync` it, rename, `fsync` the directory. Closes the handle.
     package func publishFile(_ handle: any FileHandle, from temporaryName: String, to name: String) throws(WALError) {
-        defer { handle.close() }
-        if syncing { try handle.sync(dataOnly: false) }
-        try fs.rename(path(temporaryName), to: path(name))
-        if syncing { try fs.syncDirectory(directory) }
+        try syncAndRename(handle, from: temporaryName, to: name, syncDirectory: true)
     }
 
     /// Drops a file begun with ``beginFile(_:)`` that will not be published
