@@ -91,17 +91,26 @@ struct Staging {
     /// An empty staging directory: created (its name synced in the parent,
     /// then the marker), or emptied of what a crashed run left.
     func prepare() throws(WALError) {
-        if let kind = fs.fileKind(stagingPath) {
-            try checkLeftover(kind)
-            // A leftover holding only the report (a crash after the marker
-            // was removed) gets its marker back before anything is removed,
-            // so a crash now still leaves a staging path a later run accepts.
-            if fs.fileKind(joinPath(stagingPath, Self.markerName)) != .regular { try staged.touch(Self.markerName) }
+        if try adoptLeftoverOrCreate(subdirectories: false) {
             try staged.remove(try fs.listDirectory(stagingPath).filter { $0 != Self.markerName }.sorted())
-        } else {
+        }
+    }
+
+    /// Creates the staging directory with its marker (false), or accepts a
+    /// leftover one as a previous run's (``checkLeftover(_:subdirectories:)``)
+    /// and returns true for the caller to empty it. A leftover holding only
+    /// the report (a crash after the marker was removed) gets its marker back
+    /// before anything is removed, so a crash while it is emptied still
+    /// leaves a staging path a later run accepts.
+    func adoptLeftoverOrCreate(subdirectories: Bool) throws(WALError) -> Bool {
+        guard let kind = fs.fileKind(stagingPath) else {
             try staged.createDirectory()
             try staged.touch(Self.markerName)
+            return false
         }
+        try checkLeftover(kind, subdirectories: subdirectories)
+        if fs.fileKind(joinPath(stagingPath, Self.markerName)) != .regular { try staged.touch(Self.markerName) }
+        return true
     }
 
     /// A leftover staging path may be emptied only if a previous run of this

@@ -15,17 +15,7 @@ extension Staging {
     /// holds anything but regular files and real directories (a symlink
     /// planted inside), is refused and left as it is.
     func prepareTree() throws(WALError) {
-        if let kind = fs.fileKind(stagingPath) {
-            try checkLeftover(kind, subdirectories: true)
-            // A leftover holding only the report (a crash after the marker
-            // was removed) gets its marker back before anything is removed,
-            // so a crash now still leaves a staging path a later run accepts.
-            if fs.fileKind(joinPath(stagingPath, Self.markerName)) != .regular { try staged.touch(Self.markerName) }
-            try emptyTree(stagingPath)
-        } else {
-            try staged.createDirectory()
-            try staged.touch(Self.markerName)
-        }
+        if try adoptLeftoverOrCreate(subdirectories: true) { try emptyTree(stagingPath) }
     }
 
     /// Removes every file under `dir` except the marker (checked first by
