@@ -34,8 +34,10 @@ public enum HealFixtures {
 
     /// Builds one fixture (a name from ``specs``) into `dir`, replacing it.
     public static func build(_ name: String, into dir: String) throws {
-        let fm = FileManager.default
-        if fm.fileExists(atPath: dir) { try fm.removeItem(atPath: dir) }
+        try SurvivorFixtures.replacing(dir) { try make(name, into: dir) }
+    }
+
+    private static func make(_ name: String, into dir: String) throws {
         switch name {
         case "heal-member":
             try SurvivorFixtures.buildLog(dir, learners: true, keepEntries: 100_000)
@@ -48,17 +50,15 @@ public enum HealFixtures {
         default:
             throw WALError.invalidArgument("unknown heal fixture \(name)")
         }
-        try? fm.removeItem(atPath: dir + "/" + Layout.lockFileName)
     }
 
     /// Flips one bit in the middle of the batch record holding `index`,
     /// which must be in a sealed segment (not the last one).
     public static func damageSealedRecord(in dir: String, holding index: UInt64) throws {
         let segments = try DirectoryListing(directory: dir).segments
-        for (k, segment) in segments.enumerated().dropLast() {
+        for segment in segments.dropLast() {
             let records = try Damage.records(directory: dir, segment: segment.name)
             guard let r = records.first(where: { $0.type == .batch && ($0.indexes?.contains(index) ?? false) }) else { continue }
-            precondition(k + 1 < segments.count)
             try Damage.flipBit(dir + "/" + segment.name, offset: r.offset + UInt64(r.recordBytes / 2))
             return
         }

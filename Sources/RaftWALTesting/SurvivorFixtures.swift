@@ -122,10 +122,22 @@ public enum SurvivorFixtures {
         for spec in specs { try build(spec.name, into: root + "/" + spec.name) }
     }
 
-    /// Builds one fixture (a name from ``specs``) into `dir`, replacing it.
-    public static func build(_ name: String, into dir: String) throws {
+    /// Replaces `dir` with what `make` writes into it, leaving no lock file
+    /// (a fixture is a directory at rest). Shared with ``HealFixtures``.
+    static func replacing(_ dir: String, _ make: () throws -> Void) throws {
         let fm = FileManager.default
         if fm.fileExists(atPath: dir) { try fm.removeItem(atPath: dir) }
+        try make()
+        try? fm.removeItem(atPath: dir + "/" + Layout.lockFileName)
+    }
+
+    /// Builds one fixture (a name from ``specs``) into `dir`, replacing it.
+    public static func build(_ name: String, into dir: String) throws {
+        try replacing(dir) { try make(name, into: dir) }
+    }
+
+    private static func make(_ name: String, into dir: String) throws {
+        let fm = FileManager.default
         switch name {
         case "survivor-voters":
             try buildLog(dir, learners: false, keepEntries: 20)
@@ -155,6 +167,5 @@ public enum SurvivorFixtures {
         default:
             throw WALError.invalidArgument("unknown survivor fixture \(name)")
         }
-        try? fm.removeItem(atPath: dir + "/" + Layout.lockFileName)
     }
 }
