@@ -41,11 +41,11 @@ extension Inspect {
         var s = Stats()
         var perType: [String: Stats.Bucket] = [:]
         var perAction: [String: UInt64] = [:]
-        func count(term: UInt64, type: String, bytes: Int) {
-            s.perTerm[term, default: .init()].entries += 1
-            s.perTerm[term, default: .init()].bytes += UInt64(bytes)
-            perType[type, default: .init()].entries += 1
-            perType[type, default: .init()].bytes += UInt64(bytes)
+        func count(term: UInt64, type: String, bytes: UInt64, entries: UInt64 = 1) {
+            s.perTerm[term, default: .init()].entries += entries
+            s.perTerm[term, default: .init()].bytes += bytes
+            perType[type, default: .init()].entries += entries
+            perType[type, default: .init()].bytes += bytes
         }
         var failures: [String] = []
         if let a = v.raftwal {
@@ -58,11 +58,7 @@ extension Inspect {
                 var run: (term: UInt64, kind: EntryKind, entries: UInt64, bytes: UInt64)? = nil
                 func flush() {
                     guard let r = run else { return }
-                    let type = r.kind == .confChange ? "conf-change" : "normal"
-                    s.perTerm[r.term, default: .init()].entries += r.entries
-                    s.perTerm[r.term, default: .init()].bytes += r.bytes
-                    perType[type, default: .init()].entries += r.entries
-                    perType[type, default: .init()].bytes += r.bytes
+                    count(term: r.term, type: r.kind == .confChange ? "conf-change" : "normal", bytes: r.bytes, entries: r.entries)
                 }
                 try LiveEntries(analysis: a).forEach(in: r, onProgress: { done, _ in bar.update(done) },
                                                      failed: { failures.append($0.description) }) { e in
@@ -79,7 +75,7 @@ extension Inspect {
             }
         } else {
             for e in v.log.entries {
-                count(term: e.term, type: e.kind.rawValue, bytes: e.plaintext?.count ?? e.storedBytes)
+                count(term: e.term, type: e.kind.rawValue, bytes: UInt64(e.plaintext?.count ?? e.storedBytes))
                 if v.kind == .swarm, e.kind == .normal, let p = e.plaintext, let r = SwarmRequest.decode(p, reveal: false) {
                     for c in r.changes { perAction["\(c.action) \(c.collection)", default: 0] += 1 }
                 }
