@@ -9,28 +9,30 @@ import RaftWAL
 /// `RecoveryDecision.action(_, .inspect)` (`docs/RECOVERY.md`, "One
 /// inspection pass").
 struct DirectoryObservations {
-    /// One observed fact and what its findings name (file, offset, indexes, message).
+    /// One observed fact, the rows it leads to on its own, and the finding that names it.
     private struct Observation {
         let fact: (inout RecoveryDecision.DirectoryFacts) -> Void
-        let findings: [Finding]
+        /// The fact alone, on fresh ``RecoveryDecision/DirectoryFacts``.
+        let alone: RecoveryDecision.DirectoryFacts
+        /// `RecoveryDecision.labels(alone)`.
+        let labels: [RecoveryLabel]
+        let finding: Finding
     }
 
     private var observed: [Observation] = []
 
-    /// Records that `fact` holds, with the findings that describe it (their label and severity are decided later).
+    /// Records that `fact` holds, with the finding that describes it (its label and severity are decided later).
     mutating func observe(_ fact: @escaping (inout RecoveryDecision.DirectoryFacts) -> Void,
                           file: String?, offset: UInt64? = nil, indexes: ClosedRange<UInt64>? = nil, _ message: String) {
-        let finding = Finding(.damage, nil, file: file, offset: offset, indexes: indexes, message)
-        observed.append(Observation(fact: fact, findings: [finding]))
+        var alone = RecoveryDecision.DirectoryFacts()
+        fact(&alone)
+        observed.append(Observation(fact: fact, alone: alone, labels: RecoveryDecision.labels(alone),
+                                    finding: Finding(.damage, nil, file: file, offset: offset, indexes: indexes, message)))
     }
 
     /// True when an observation sets `fact` (read on a fresh ``RecoveryDecision/DirectoryFacts``).
     func has(_ read: (RecoveryDecision.DirectoryFacts) -> Bool) -> Bool {
-        observed.contains { o in
-            var one = RecoveryDecision.DirectoryFacts()
-            o.fact(&one)
-            return read(one)
-        }
+        observed.contains { read($0.alone) }
     }
 
     /// The directory-level findings, in the table's order of evaluation:
@@ -43,15 +45,11 @@ struct DirectoryObservations {
         var out: [Finding] = []
         for label in RecoveryDecision.labels(facts) {
             let severity: Finding.Severity = RecoveryDecision.action(label, .inspect) == .damage ? .damage : .notice
-            for o in observed {
-                var one = RecoveryDecision.DirectoryFacts()
-                o.fact(&one)
-                guard RecoveryDecision.labels(one).contains(label) else { continue }
-                for var f in o.findings {
-                    f.label = label
-                    f.severity = severity
-                    out.append(f)
-                }
+            for o in observed where o.labels.contains(label) {
+                var f = o.finding
+                f.label = label
+                f.severity = severity
+                out.append(f)
             }
         }
         return out
