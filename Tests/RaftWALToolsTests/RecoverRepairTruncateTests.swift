@@ -81,6 +81,37 @@ private typealias S = RecoverTestSupport
         #expect(after.entries == before.entries.filter { $0.index >= after.firstIndex && $0.index <= 195 })
     }
 
+    /// `heal-member` has a record damaged inside a sealed segment (indexes
+    /// 116...120), which the engine's open trusts: truncate and
+    /// force-new-cluster meet it only when they copy it. That is damage in the
+    /// source (exit 1, with what to do), not a failed write that a re-run
+    /// would fix (exit 2, "re-run the command", as it was); nothing is
+    /// presented and the source is untouched.
+    @Test(arguments: ["truncate", "force-new-cluster"])
+    func anEntryToCopyThatDoesNotReadIsDamageNotAWriteToRetry(_ command: String) throws {
+        let root = try S.scratch("unreadable")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let source = root + "/heal-member", output = root + "/out"
+        try HealFixtures.build("heal-member", into: source)
+        let before = try S.files(source)
+        let failure = S.failure { () throws(RecoverError) in
+            command == "truncate"
+                ? try Truncate(source: source, after: 195, options: S.options(.directory(output))).run()
+                : try ForceNewCluster(source: source, options: S.options(.directory(output))).run()
+        }
+        guard case .damage(.corrupted(let file, let offset, let indexes, _, _), let advice)? = failure else {
+            Issue.record("expected damage naming the unreadable record, got \(String(describing: failure))")
+            return
+        }
+        #expect(failure?.exitCode == 1)
+        #expect(file.hasSuffix("0000000000000002-000000000000005b.seg"))
+        #expect(offset == 5168)
+        #expect(indexes == 116...120)
+        #expect(advice.contains("raft-recover repair") && advice.contains("heal"))
+        #expect(!FileManager.default.fileExists(atPath: output), "nothing is presented")
+        #expect(try S.files(source) == before)
+    }
+
     @Test func truncateBelowTheCommitIsRefusedUnlessAcceptedAndNeverBelowTheSnapshot() throws {
         let (root, source) = try S.survivor("survivor-voters")
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -168,9 +168,9 @@ package struct ForceNewCluster: Sendable {
         let backup = staging.inPlace ? staging.backupPath() : nil
         report.backup = backup
         if let backup { report.backupFiles.append(backup) }
+        do { try staging.prepare() } catch { throw .writeFailed(error) }
+        try LogRebuilder(source: log, options: options).build(plan, into: staging.stagingPath)
         do {
-            try staging.prepare()
-            try LogRebuilder(source: log, options: options).build(plan, into: staging.stagingPath)
             try checkOneVoter(staging.stagingPath, member: plan.identity.memberID)
             try staging.writeReport(report)
             try staging.present(backup: backup)

@@ -39,7 +39,7 @@ package struct Heal: Sendable {
     /// - Returns: the report, which lists each healed range and how it was checked.
     /// - Throws: ``RecoverError/healRefused(_:)`` when the peer cannot prove its
     ///   entries (or the damage is not one heal can bound); ``RecoverError/damage(_:advice:)``
-    ///   when the engine refuses to open DIR; ``RecoverError/usage(_:)``,
+    ///   when the engine refuses to open DIR, or an entry to keep does not read; ``RecoverError/usage(_:)``,
     ///   ``RecoverError/environment(_:)``, ``RecoverError/writeFailed(_:)``.
     package func run() throws(RecoverError) -> RecoverReport {
         let staging = Staging(fs: options.fileSystem, source: source, target: options.target)
@@ -112,13 +112,9 @@ package struct Heal: Sendable {
         let backup = staging.inPlace ? staging.backupPath() : nil
         report.backup = backup
         var unverified: [Finding] = []
-        do throws(WALError) {
-            try staging.prepare()
-            try build(keptFirst: keptFirst, snapshot: snapshot, healed: healed, local: log, peer: peerLog.log, into: staging)
-            unverified = try staging.presentIfVerified(&report, backup: backup)
-        } catch {
-            throw .writeFailed(error)
-        }
+        do { try staging.prepare() } catch { throw .writeFailed(error) }
+        try build(keptFirst: keptFirst, snapshot: snapshot, healed: healed, local: log, peer: peerLog.log, into: staging)
+        do { unverified = try staging.presentIfVerified(&report, backup: backup) } catch { throw .writeFailed(error) }
         if let bad = unverified.first {
             throw .damage(bad.error, advice: "the healed copy still fails verify (nothing was presented)")
         }
@@ -143,10 +139,12 @@ package struct Heal: Sendable {
     /// ranges, the same hard state; reopened and compared with where each
     /// entry came from), then copies the files that are not segments byte for byte.
     private func build(keptFirst: UInt64, snapshot: Snapshot?, healed: [RecoverReport.HealedRange], local: RaftLog, peer: RaftLog,
-                       into staging: Staging) throws(WALError) {
+                       into staging: Staging) throws(RecoverError) {
         // Snapshots, META and backups of earlier repairs, byte for byte.
         let fs = options.fileSystem
-        let names = try fs.listDirectory(source).sorted().filter { name in
+        let listed: [String]
+        do { listed = try fs.listDirectory(source) } catch { throw .reading(error) }
+        let names = listed.sorted().filter { name in
             fs.fileKind(joinPath(source, name)) == .regular
                 && (name == "META" || name.hasSuffix(".broken") || (name.hasPrefix("snap-") && name.hasSuffix(".snap")))
         }
@@ -168,6 +166,6 @@ package struct Heal: Sendable {
                                      kept: keptFirst <= local.lastIndex ? keptFirst...local.lastIndex : nil,
                                      extra: [], hardState: local.hardState, substitutes: substitutes)
         try LogRebuilder(source: local, options: options).build(plan, into: staging.stagingPath)
-        try staging.staged.copyFiles(copies)
+        do { try staging.staged.copyFiles(copies) } catch { throw .writeFailed(error) }
     }
 }

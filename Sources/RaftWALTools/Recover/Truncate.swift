@@ -89,9 +89,9 @@ package struct Truncate: Sendable {
         let backup = staging.inPlace ? staging.backupPath() : nil
         report.backup = backup
         if let backup { report.backupFiles.append(backup) }
+        do { try staging.prepare() } catch { throw .writeFailed(error) }
+        try LogRebuilder(source: log, options: options).build(plan, into: staging.stagingPath)
         do {
-            try staging.prepare()
-            try LogRebuilder(source: log, options: options).build(plan, into: staging.stagingPath)
             try staging.writeReport(report)
             try staging.present(backup: backup)
         } catch {

@@ -64,7 +64,7 @@ enum ForeignLockProbe {
 
     /// A running dockerd whose data root contains `root`.
     static func runningDockerd(holding root: String) -> (pid: Int32, dataRoot: String)? {
-        let resolved = realPath(root) ?? root
+        let resolved = resolvedPath(root)
         guard let dir = opendir("/proc") else { return nil }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
@@ -77,16 +77,9 @@ enum ForeignLockProbe {
                 if (a == "--data-root" || a == "-g" || a == "--graph"), k + 1 < args.count { dataRoot = args[k + 1] }
                 if a.hasPrefix("--data-root=") { dataRoot = String(a.dropFirst("--data-root=".count)) }
             }
-            let base = realPath(dataRoot) ?? dataRoot
-            if resolved == base || resolved.hasPrefix(base + "/") { return (pid, dataRoot) }
+            if isWithin(resolved, resolvedPath(dataRoot)) { return (pid, dataRoot) }
         }
         return nil
-    }
-
-    private static func realPath(_ path: String) -> String? {
-        guard let p = realpath(path, nil) else { return nil }
-        defer { free(p) }
-        return String(cString: p)
     }
 
     private static func readSmall(_ path: String) -> String? {
