@@ -84,7 +84,26 @@ import RaftWALTesting
             index += 1
         }
         let record = CodecBenchmarkSupport.encodeBatchRecord(entries, hardState: nil, salt: 9, offset: 4096)
+        #expect(try CodecBenchmarkSupport.batchRecordStreams(record), "the read path must take the stream for this record")
         #expect(try CodecBenchmarkSupport.decodeBatchRecord(record, salt: 9, offset: 4096) == entries)
+        #expect(try CodecBenchmarkSupport.decodeBatchRecord(record, salt: 9, offset: 4096, streamAbove: .max) == entries,
+                "the whole-body path decodes the same entries")
+    }
+
+    /// The same entry shapes in a small record, decoded both ways (the
+    /// stream forced with a threshold of 0): the two paths agree entry by
+    /// entry (refusals are compared with liblz4's above).
+    @Test func streamAndWholeBodyDecodeAgreeOnEveryEntryShape() throws {
+        var entries: [Entry] = []
+        for (k, size) in [0, 1, 4, 5, 1000, 65_535, 65_536, 65_537, 200_000].enumerated() {
+            let index = 10 + UInt64(k)
+            entries.append(k == 3 ? Entry(index: index, term: 1, confChange: ConfChange(type: .addLearner, raftID: 9))
+                                  : Entry(index: index, term: 1 + UInt64(k / 4), data: Self.mixedBytes(size, seed: index)))
+        }
+        let record = CodecBenchmarkSupport.encodeBatchRecord(entries, hardState: nil, salt: 3, offset: 8192)
+        #expect(try !CodecBenchmarkSupport.batchRecordStreams(record), "small: the read path decodes it whole")
+        #expect(try CodecBenchmarkSupport.decodeBatchRecord(record, salt: 3, offset: 8192, streamAbove: 0) == entries)
+        #expect(try CodecBenchmarkSupport.decodeBatchRecord(record, salt: 3, offset: 8192) == entries)
     }
 
     /// 2^20 entries of 12 zero bytes (17 MiB raw from a 70 KB record):
@@ -92,6 +111,7 @@ import RaftWALTesting
     @Test func uniformBatchAboveTheThresholdDecodesEveryEntry() throws {
         let count = 1 << 20
         let record = CodecBenchmarkSupport.encodeUniformBatchRecord(count: count, dataBytes: 12, firstIndex: 7, term: 4, salt: 1, offset: 4096)
+        #expect(try CodecBenchmarkSupport.batchRecordStreams(record), "the read path must take the stream for this record")
         let entries = try CodecBenchmarkSupport.decodeBatchRecord(record, salt: 1, offset: 4096)
         #expect(entries.count == count)
         #expect(entries.first == Entry(index: 7, term: 4, data: [UInt8](repeating: 0, count: 12)))

@@ -4,7 +4,7 @@
 /// - write: encode entries (``BatchCodec``) → LZ4 when it saves space →
 ///   frame + CRC32C (``RecordFrame``), in ``Prepared/frame(salt:offset:into:)``;
 /// - read: (the record already verified by ``RecordFrame``) → batch meta →
-///   LZ4 decompress → decode entries, in ``decode(_:file:)``.
+///   LZ4 decompress → decode entries, in ``decode(_:file:streamAbove:)``.
 ///
 /// Format: `docs/FORMAT.md` §3 (framing) and §4 (batch meta and body).
 enum BatchRecordCodec {
@@ -47,11 +47,17 @@ enum BatchRecordCodec {
     ///
     /// - Throws: ``WALError/corrupted(file:offset:indexes:reason:label:)``
     ///   naming `file` when the meta, the LZ4 body or the entries do not decode.
-    static func decode(_ view: RecordView, file: String) throws(WALError) -> [Entry] {
+    static func decode(_ view: RecordView, file: String, streamAbove: Int = LZ4BlockStream.streamThresholdBytes) throws(WALError) -> [Entry] {
         var entries: [Entry] = []
         entries.reserveCapacity(min(view.header.entryCount, 1 << 16))
-        try visit(view, file: file) { entries.append($0); return true }
+        try visit(view, file: file, streamAbove: streamAbove) { entries.append($0); return true }
         return entries
+    }
+
+    /// True when a batch with this header is decoded through ``LZ4BlockStream``
+    /// (a compressed body of more than `threshold` raw bytes), never whole.
+    static func streams(_ header: RecordHeader, above threshold: Int = LZ4BlockStream.streamThresholdBytes) -> Bool {
+        header.compressed && header.rawLength > threshold
     }
 
     /// Decodes a verified batch record's entries one at a time into `visit`
@@ -59,8 +65,11 @@ enum BatchRecordCodec {
     /// entry (verify, stats, a listing with a limit) pays for one entry, not
     /// for the 2^24 a checksum-valid header may claim.
     ///
-    /// - Throws: as ``decode(_:file:)``.
-    static func visit(_ view: RecordView, file: String, _ visit: (Entry) -> Bool) throws(WALError) {
+    /// - Parameter streamAbove: the raw body size above which a compressed
+    ///   body is streamed (``streams(_:above:)``); tests move it to run either path.
+    /// - Throws: as ``decode(_:file:streamAbove:)``.
+    static func visit(_ view: RecordView, file: String, streamAbove: Int = LZ4BlockStream.streamThresholdBytes,
+                      _ visit: (Entry) -> Bool) throws(WALError) {
         let h = view.header
         let range = h.entryCount > 0 ? h.firstIndex...(h.firstIndex + UInt64(h.entryCount) - 1) : nil
         func bad(_ why: String) -> WALError { .corrupted(file: file, offset: view.offset, indexes: range, reason: why) }
@@ -69,7 +78,7 @@ enum BatchRecordCodec {
         do { meta = try BatchMeta.decode(view.meta, firstIndex: h.firstIndex, entryCount: h.entryCount) } catch {
             throw bad("batch meta: \(error.reason)")
         }
-        if h.compressed && h.rawLength > LZ4BlockStream.streamThresholdBytes {
+        if Self.streams(h, above: streamAbove) {
             // A large raw body (up to 1 GiB behind a few stored megabytes):
             // decoded through a 64 KiB window, never whole in memory.
             var stream = BatchBodyStream(firstIndex: h.firstIndex, count: h.entryCount, runs: meta.termRuns, rawLength: h.rawLength)

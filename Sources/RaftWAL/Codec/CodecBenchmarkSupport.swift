@@ -68,19 +68,38 @@
     ///
     /// - Throws: ``WALError/corrupted(file:offset:indexes:reason:label:)`` when the
     ///   header, checksum, compression or body is not valid.
-    public static func decodeBatchRecord(_ record: [UInt8], salt: UInt64, offset: UInt64) throws(WALError) -> [Entry] {
+    ///
+    /// - Parameter streamAbove: the raw body size above which a compressed body
+    ///   is decoded through the 64 KiB stream (nil: the read path's own threshold;
+    ///   0: always; `Int.max`: never), so tests can run both paths on one record.
+    public static func decodeBatchRecord(_ record: [UInt8], salt: UInt64, offset: UInt64,
+                                         streamAbove: Int? = nil) throws(WALError) -> [Entry] {
         let file = "<benchmark record>"
         return try record.withBytes { (raw) throws(WALError) -> [Entry] in
-            let header: RecordHeader
-            switch RecordFrame.parseHeader(raw, available: raw.count) {
-            case .success(let h): header = h
-            case .failure(let p): throw WALError.corrupted(file: file, offset: offset, indexes: nil, reason: p.description)
-            }
+            let header = try batchHeader(raw, file: file, offset: offset)
             let exact = UnsafeRawBufferPointer(rebasing: raw[0..<(Layout.recordHeaderBytes + header.metaLength + header.storedLength)])
             if let problem = RecordFrame.verify(header, record: exact, salt: salt, offset: offset) {
                 throw WALError.corrupted(file: file, offset: offset, indexes: nil, reason: problem.description)
             }
-            return try BatchRecordCodec.decode(RecordView(offset: offset, header: header, bytes: exact), file: file)
+            return try BatchRecordCodec.decode(RecordView(offset: offset, header: header, bytes: exact), file: file,
+                                               streamAbove: streamAbove ?? LZ4BlockStream.streamThresholdBytes)
+        }
+    }
+
+    /// True when the read path decodes this record's body through the 64 KiB
+    /// stream (compressed, and above the threshold), never whole.
+    ///
+    /// - Throws: ``WALError/corrupted(file:offset:indexes:reason:label:)`` when the header does not parse.
+    public static func batchRecordStreams(_ record: [UInt8]) throws(WALError) -> Bool {
+        try record.withBytes { (raw) throws(WALError) -> Bool in
+            BatchRecordCodec.streams(try batchHeader(raw, file: "<benchmark record>", offset: 0))
+        }
+    }
+
+    private static func batchHeader(_ raw: UnsafeRawBufferPointer, file: String, offset: UInt64) throws(WALError) -> RecordHeader {
+        switch RecordFrame.parseHeader(raw, available: raw.count) {
+        case .success(let h): return h
+        case .failure(let p): throw WALError.corrupted(file: file, offset: offset, indexes: nil, reason: p.description)
         }
     }
 }
