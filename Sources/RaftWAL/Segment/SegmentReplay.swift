@@ -110,9 +110,16 @@ package struct SegmentReplay {
         return out
     }
 
-    /// The index range a damaged record's header claims, when it parses
-    /// (a hint for reports, never trusted).
+    /// The index range of the damaged record at `offset`: the sealed
+    /// segment's batch table row for that offset when the seal and its table
+    /// verify (checksummed apart from the record, so a damaged header cannot
+    /// misname its entries); otherwise what the record's header claims, when
+    /// it parses (a hint for reports, never trusted).
     static func claimedIndexes(_ reader: SegmentReader, at offset: UInt64) -> ClosedRange<UInt64>? {
+        if let seal = reader.readSeal(), let rows = try? reader.readBatchTable(seal.meta),
+           let row = rows.first(where: { $0.offset == offset }) {
+            return row.entryCount > 0 ? row.firstIndex...row.lastIndex : nil
+        }
         guard let head = try? reader.handle.read(at: offset, count: Layout.recordHeaderBytes),
               head.count == Layout.recordHeaderBytes else { return nil }
         let parsed = head.withUnsafeBytes { RecordFrame.parseHeader($0, available: Int.max) }
