@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import RaftWAL
 
@@ -139,5 +140,31 @@ struct EngineBasicsTests {
         let reader = try RaftLog.open(directory: dir.path, options: .readOnly)
         #expect(reader.lastIndex == 0)
         log.close()
+    }
+
+    /// The owner is written in place at a fixed width (no ftruncate on each
+    /// writable open): a longer leftover is cut to that width, a second
+    /// writer still reads the holder from the first line, and the file's
+    /// size is the same from one writer to the next.
+    @Test func theLockOwnerIsOverwrittenInPlaceAtAFixedWidth() throws {
+        let dir = TempDir()
+        let lockPath = dir.file("LOCK")
+        FileManager.default.createFile(atPath: lockPath, contents: Data(("pid=1 host=old\n" + String(repeating: "x", count: 600)).utf8))
+        let log = try RaftLog.open(directory: dir.path, options: testOptions())
+        let first = try #require(FileManager.default.contents(atPath: lockPath))
+        #expect(first.count == 128)
+        let line = String(decoding: first, as: UTF8.self).split(separator: "\n").first.map(String.init)
+        #expect(line?.hasPrefix("pid=\(getpid()) host=") == true)
+        #expect(first.suffix(from: first.firstIndex(of: UInt8(ascii: "\n"))! + 1).allSatisfy { $0 == UInt8(ascii: " ") })
+        #expect {
+            _ = try RaftLog.open(directory: dir.path, options: testOptions())
+        } throws: { error in
+            guard case WALError.locked(_, let by) = error else { return false }
+            return by == line
+        }
+        log.close()
+        let again = try RaftLog.open(directory: dir.path, options: testOptions())
+        #expect(FileManager.default.contents(atPath: lockPath)?.count == 128)
+        again.close()
     }
 }
