@@ -34,27 +34,52 @@ public struct LogComparison: Sendable {
     public var recommended: Int?
     public var recommendationReason = ""
 
-    public init(_ sources: [LogSource]) {
-        members = sources.map { s in
-            Member(directory: s.directory, raftID: s.identity.raftID, name: s.identity.nodeID, firstIndex: s.firstIndex,
-                   lastIndex: s.lastIndex, lastTerm: s.lastTerm, commit: s.hardState?.commit ?? 0, term: s.hardState?.term ?? 0,
-                   snapshotIndex: s.newestValidSnapshot?.index, members: s.membership(at: s.lastIndex).members.map(\.raftID),
-                   damage: s.damage.count)
+    /// Compares `sources`, each member's log taken from `spans` when given
+    /// (a RaftWAL directory streams its entries into spans), else from its
+    /// ``LogSource/entries``. Memory and time grow with the members' term
+    /// changes, never with their entry counts.
+    public init(_ sources: [LogSource], spans given: [[TermSpan]]? = nil) {
+        let spans = given ?? sources.map { TermSpan.of($0.entries) }
+        precondition(spans.count == sources.count, "one span list per source")
+        members = sources.indices.map { k in
+            let s = sources[k], held = spans[k]
+            // As ``LogSource/lastIndex`` and ``LogSource/lastTerm`` read the entries.
+            var lastIndex = s.newestWALSnapshot?.index ?? 0, lastTerm = s.newestWALSnapshot?.term ?? 0
+            if let span = held.last, span.indexes.upperBound >= lastIndex { (lastIndex, lastTerm) = (span.indexes.upperBound, span.term) }
+            return Member(directory: s.directory, raftID: s.identity.raftID, name: s.identity.nodeID, firstIndex: held.first?.indexes.lowerBound,
+                          lastIndex: lastIndex, lastTerm: lastTerm, commit: s.hardState?.commit ?? 0,
+                          term: s.hardState?.term ?? 0, snapshotIndex: s.newestValidSnapshot?.index,
+                          members: s.membership(at: lastIndex).members.map(\.raftID), damage: s.damage.count)
         }
-        let terms: [[UInt64: UInt64]] = sources.map { s in Dictionary(s.entries.map { ($0.index, $0.term) }, uniquingKeysWith: { _, b in b }) }
-        let all = Set(terms.flatMap(\.keys)).sorted()
+        // Walk the pieces between span boundaries: on each piece every
+        // member holds one term or nothing.
+        var cuts: [UInt64] = []
+        for held in spans {
+            for span in held {
+                cuts.append(span.indexes.lowerBound)
+                if span.indexes.upperBound < .max { cuts.append(span.indexes.upperBound + 1) }
+            }
+        }
+        cuts = Array(Set(cuts)).sorted()
+        var cursor = [Int](repeating: 0, count: spans.count)
         var run: (lo: UInt64, hi: UInt64, holders: [Int])?
-        for i in all {
-            let holders = terms.indices.filter { terms[$0][i] != nil }
-            let distinct = Set(holders.map { terms[$0][i]! })
-            if firstDivergence == nil && distinct.count > 1 {
-                firstDivergence = i
-                divergenceTerms = terms.map { $0[i] }
+        for (k, a) in cuts.enumerated() {
+            let b = k + 1 < cuts.count ? cuts[k + 1] - 1 : UInt64.max
+            var here: [UInt64?] = []
+            for m in spans.indices {
+                while cursor[m] < spans[m].count && spans[m][cursor[m]].indexes.upperBound < a { cursor[m] += 1 }
+                here.append(cursor[m] < spans[m].count && spans[m][cursor[m]].indexes.lowerBound <= a ? spans[m][cursor[m]].term : nil)
+            }
+            let holders = here.indices.filter { here[$0] != nil }
+            if holders.isEmpty { continue }
+            if firstDivergence == nil && Set(holders.map { here[$0]! }).count > 1 {
+                firstDivergence = a
+                divergenceTerms = here
             }
             if holders.count < sources.count {
-                if let r = run, r.holders == holders, r.hi + 1 == i { run!.hi = i } else {
+                if let r = run, r.holders == holders, r.hi + 1 == a { run!.hi = b } else {
                     if let r = run { partial.append(Partial(indexes: r.lo...r.hi, holders: r.holders)) }
-                    run = (i, i, holders)
+                    run = (a, b, holders)
                 }
             } else if let r = run {
                 partial.append(Partial(indexes: r.lo...r.hi, holders: r.holders))
@@ -66,14 +91,14 @@ public struct LogComparison: Sendable {
         let maxCommit = members.map(\.commit).max() ?? 0
         mostCommitted = members.indices.filter { members[$0].commit == maxCommit }
         // The committed prefix's term at maxCommit, as a member that committed it holds it.
-        let committedTerm = mostCommitted.lazy.compactMap { terms[$0][maxCommit] }.first
+        let committedTerm = mostCommitted.lazy.compactMap { spans[$0].term(at: maxCommit) }.first
         let order = members.indices.sorted {
             let a = members[$0], b = members[$1]
             return (a.lastTerm, a.lastIndex, a.commit, -a.damage) > (b.lastTerm, b.lastIndex, b.commit, -b.damage)
         }
         let holdsCommitted: (Int) -> Bool = { k in
             guard maxCommit > 0 else { return true }
-            if let t = committedTerm { return terms[k][maxCommit] == t || (self.members[k].snapshotIndex ?? 0) >= maxCommit }
+            if let t = committedTerm { return spans[k].term(at: maxCommit) == t || (self.members[k].snapshotIndex ?? 0) >= maxCommit }
             return self.members[k].lastIndex >= maxCommit
         }
         if let pick = order.first(where: holdsCommitted) {

@@ -10,14 +10,18 @@ extension Inspect {
                                output: Output) throws(ToolFailure) -> ExitStatus {
         guard directories.count >= 2 else { throw ToolFailure("compare needs at least two directories") }
         var sources: [LogSource] = []
+        var spans: [[TermSpan]] = []
         for d in directories {
             if let s = try foreignSource(d, source) {
                 sources.append(s)
+                spans.append(TermSpan.of(s.entries))
             } else {
-                sources.append(try raftWALAsSource(d, output))
+                let (s, held) = try raftWALAsSource(d, output)
+                sources.append(s)
+                spans.append(held)
             }
         }
-        let c = LogComparison(sources)
+        let c = LogComparison(sources, spans: spans)
         let holders: ([Int]) -> String = { $0.map { directories[$0] }.joined(separator: ", ") }
         switch format {
         case .json:
@@ -71,20 +75,21 @@ extension Inspect {
     }
 
     /// A RaftWAL directory seen through the common model, for `compare`:
-    /// the RaftWAL adapter (``LogSource/init(raftWAL:)``) plus its live
-    /// entries' indexes and terms (payloads are not kept).
-    static func raftWALAsSource(_ directory: String, _ output: Output) throws(ToolFailure) -> LogSource {
+    /// the RaftWAL adapter (``LogSource/init(raftWAL:)``) and its live
+    /// entries' indexes and terms as spans, streamed (no entry is kept: a
+    /// batch of 2^24 entries of one term is one span).
+    static func raftWALAsSource(_ directory: String, _ output: Output) throws(ToolFailure) -> (LogSource, [TermSpan]) {
         let a = try analyze(directory, output, keepLive: true)
         var s = LogSource(raftWAL: a)
+        var spans = TermSpan.Builder()
         if let r = a.heldRange {
             var failure: String?
             try LiveEntries(analysis: a).forEach(in: r, onProgress: { _, _ in }, failed: { failure = $0.description }) { e in
-                s.entries.append(SourceEntry(index: e.index, term: e.term, kind: e.kind == .confChange ? .confChange : .normal,
-                                             file: "", offset: 0, storedBytes: e.data.count, plaintext: nil, problem: "RaftWAL"))
+                spans.add(index: e.index, term: e.term)
                 return true
             }
             if let failure { s.findings.append(SourceFinding(.damage, "unreadable-batch", file: nil, failure)) }
         }
-        return s
+        return (s, spans.spans)
     }
 }
