@@ -207,4 +207,26 @@ struct TailHintTests {
         try expectIntact(log, last: 20)
         log.close()
     }
+
+    /// A hint larger than an open reads is never written (it could never be
+    /// used), and one on disk over the bound is refused: one bound, both sides.
+    @Test func aHintLargerThanTheReadersBoundIsNeitherWrittenNorRead() throws {
+        let dir = TempDir("tail-hint-bound")
+        try closedLog(dir, last: 40)
+        let size = UInt64(try #require(FileManager.default.contents(atPath: dir.file(TailHint.fileName))).count)
+        var bounded = Self.options
+        bounded.tailHintMaxBytes = size - 1
+        var log = try RaftLog.open(directory: dir.path, options: bounded)
+        #expect(log.recoveryReport.tailHint?.contains("more than \(size - 1)") == true)
+        #expect(!FileManager.default.fileExists(atPath: dir.file(TailHint.fileName)), "a refused hint is removed")
+        try expectIntact(log, last: 40)
+        try append(log, 41...50)
+        log.close()
+        #expect(!FileManager.default.fileExists(atPath: dir.file(TailHint.fileName)), "over the bound: not written")
+        log = try RaftLog.open(directory: dir.path, options: Self.options)
+        #expect(log.recoveryReport.tailHint == nil)
+        try expectIntact(log, last: 50)
+        log.close()
+        #expect(FileManager.default.fileExists(atPath: dir.file(TailHint.fileName)), "within the bound: written")
+    }
 }

@@ -5,7 +5,9 @@ extension RaftLog {
     /// (temporary, `fsync`, rename, directory `fsync`) after every record it
     /// describes was synced; skipped when the log is read-only, already
     /// closed, fail-stopped, or owes a deferred reset (what memory holds then
-    /// is not what the disk holds), and under the fixtures' test hook. A
+    /// is not what the disk holds), under the fixtures' test hook, and when
+    /// the hint is larger than an open would read (`TailHint.isWithinBound`:
+    /// large segments of small records), as it could never be used. A
     /// failure only costs the next open a scan.
     /// Writer lock held (no round in flight).
     func writeTailHint() {
@@ -17,7 +19,13 @@ extension RaftLog {
             return TailHint(seq: tail.header.seq, salt: tail.header.salt, endOffset: tail.endOffset, shape: tail.shape, rows: tail.rows)
         }
         guard let hint else { return }
-        do throws(WALError) { try durability.writeFile(TailHint.fileName, hint.encoded()) } catch {
+        let bytes = hint.encoded()
+        guard TailHint.isWithinBound(UInt64(bytes.count), maxFileBytes: options.tailHintMaxBytes) else {
+            logger.info("tail hint not written: larger than an open reads; the next open scans the tail",
+                        metadata: ["bytes": "\(bytes.count)"])
+            return
+        }
+        do throws(WALError) { try durability.writeFile(TailHint.fileName, bytes) } catch {
             logger.info("tail hint not written; the next open scans the tail", metadata: ["error": "\(error)"])
         }
     }

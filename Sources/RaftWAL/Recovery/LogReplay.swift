@@ -149,7 +149,8 @@ struct LogReplay {
     /// verified, like a seal before the last segment.
     private func tailFromHint(_ reader: SegmentReader, _ report: inout RecoveryReport) -> SegmentReplay? {
         guard scan.listing.hasTailHint else { return nil }
-        switch TailHint.read(directory: opener.directory, fs: opener.fs, firstIndex: reader.header.firstIndex) {
+        switch TailHint.read(directory: opener.directory, fs: opener.fs, firstIndex: reader.header.firstIndex,
+                              maxFileBytes: opener.options.tailHintMaxBytes) {
         case nil:
             report.tailHint = "not read (not a regular file, or unreadable)"
         case .failure(let f)?:
