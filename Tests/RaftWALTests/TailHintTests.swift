@@ -229,4 +229,27 @@ struct TailHintTests {
         log.close()
         #expect(FileManager.default.fileExists(atPath: dir.file(TailHint.fileName)), "within the bound: written")
     }
+
+    /// Only a regular file named `TAIL` is the hint: a directory or a FIFO of
+    /// that name is an unknown file, left alone by a writable open (unlinking
+    /// a directory fails, and opening a FIFO blocks).
+    @Test(.timeLimit(.minutes(1)), arguments: ["directory", "fifo"])
+    func aTailThatIsNotARegularFileIsLeftAloneByAWritableOpen(kind: String) throws {
+        let dir = TempDir("tail-hint-kind")
+        try closedLog(dir, last: 20)
+        let path = dir.file(TailHint.fileName)
+        try FileManager.default.removeItem(atPath: path)
+        if kind == "directory" {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        } else {
+            #expect(mkfifo(path, 0o644) == 0)
+        }
+        let log = try RaftLog.open(directory: dir.path, options: Self.options)
+        #expect(log.recoveryReport.tailHint == nil, "not consulted")
+        #expect(log.recoveryReport.ignoredFiles.contains(TailHint.fileName))
+        try expectIntact(log, last: 20)
+        try append(log, 21...30)
+        log.close()
+        #expect(POSIXFileSystem().fileKind(path) == (kind == "directory" ? .directory : .fifo), "left in place")
+    }
 }

@@ -7,7 +7,8 @@ extension RaftLog {
     /// closed, fail-stopped, or owes a deferred reset (what memory holds then
     /// is not what the disk holds), under the fixtures' test hook, and when
     /// the hint is larger than an open would read (`TailHint.isWithinBound`:
-    /// large segments of small records), as it could never be used. A
+    /// large segments of small records), as it could never be used, or when
+    /// something other than a regular file is named `TAIL`. A
     /// failure only costs the next open a scan.
     /// Writer lock held (no round in flight).
     func writeTailHint() {
@@ -19,6 +20,8 @@ extension RaftLog {
             return TailHint(seq: tail.header.seq, salt: tail.header.salt, endOffset: tail.endOffset, shape: tail.shape, rows: tail.rows)
         }
         guard let hint else { return }
+        // Something else named TAIL (a directory, a FIFO) is not ours to replace.
+        guard (options.fileSystem.fileKind(durability.path(TailHint.fileName)) ?? .regular) == .regular else { return }
         let bytes = hint.encoded()
         guard TailHint.isWithinBound(UInt64(bytes.count), maxFileBytes: options.tailHintMaxBytes) else {
             logger.info("tail hint not written: larger than an open reads; the next open scans the tail",

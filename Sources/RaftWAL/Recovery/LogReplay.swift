@@ -152,7 +152,7 @@ struct LogReplay {
         switch TailHint.read(directory: opener.directory, fs: opener.fs, firstIndex: reader.header.firstIndex,
                               maxFileBytes: opener.options.tailHintMaxBytes) {
         case nil:
-            report.tailHint = "not read (not a regular file, or unreadable)"
+            report.tailHint = "not read (unreadable, or no longer a regular file)"
         case .failure(let f)?:
             report.tailHint = "does not decode at offset \(f.offset): \(f.reason)"
         case .success(let hint)?:
