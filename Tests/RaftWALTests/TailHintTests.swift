@@ -252,4 +252,27 @@ struct TailHintTests {
         log.close()
         #expect(POSIXFileSystem().fileKind(path) == (kind == "directory" ? .directory : .fifo), "left in place")
     }
+
+    /// A writer removes a hint it did not use before it writes anything
+    /// (FORMAT.md §8.4): an open whose repair (zeroing a torn tail) fails
+    /// has already removed it.
+    @Test func anUnusedHintIsRemovedBeforeTheOpensRepairsWrite() throws {
+        let dir = TempDir("tail-hint-order")
+        try closedLog(dir, last: 20)
+        let hint = try readHint(dir)
+        let h = try #require(FileHandle(forWritingAtPath: dir.file(try tailSegment(dir).name)))
+        h.seek(toFileOffset: hint.endOffset + 4096)
+        h.write(Data(repeating: 0xA5, count: 512))
+        h.closeFile()
+        var hooks = HookedFileSystem.Hooks()
+        hooks.write = { (_, _) throws(WALError) in throw .io(errno: EIO, operation: "write", path: "hooked") }
+        var options = Self.options
+        options.fileSystem = HookedFileSystem(hooks: hooks)
+        #expect(throws: WALError.self) { try RaftLog.open(directory: dir.path, options: options) }
+        #expect(!FileManager.default.fileExists(atPath: dir.file(TailHint.fileName)), "removed before the repair wrote")
+        let log = try RaftLog.open(directory: dir.path, options: Self.options)
+        #expect(log.recoveryReport.labels.contains(.tornTail))
+        try expectIntact(log, last: 20)
+        log.close()
+    }
 }
