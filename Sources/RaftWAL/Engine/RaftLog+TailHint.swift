@@ -15,7 +15,7 @@ extension RaftLog {
         guard lock != nil, options.leavesTailHint else { return }
         let hint: TailHint? = stateLock.withLock {
             // Still on disk: nothing was written since the open verified it.
-            guard !state.closed, state.failStop == nil, state.pendingReset == nil, !state.tailHintOnDisk,
+            guard !state.closed, state.failStop == nil, state.pendingReset == nil, !tailHintOnDisk,
                   let tail = state.segments.last, !tail.isSealed else { return nil }
             return TailHint(seq: tail.header.seq, salt: tail.header.salt, endOffset: tail.endOffset, shape: tail.shape, rows: tail.rows)
         }
@@ -37,10 +37,11 @@ extension RaftLog {
     /// removed, and the removal made durable (directory `fsync`), before the
     /// session's first record is written, so no later crash can leave a hint
     /// beside a tail that changed. Once per session, off the open's path.
-    /// Writer lock held; a failure fail-stops like any write failure.
+    /// Writer lock held (it guards `tailHintOnDisk`: no other lock is taken
+    /// on the append path); a failure fail-stops like any write failure.
     func removeTailHintBeforeFirstWrite() throws(WALError) {
-        guard stateLock.withLock({ state.tailHintOnDisk }) else { return }
+        guard tailHintOnDisk else { return }
         try durability.remove([TailHint.fileName])
-        stateLock.withLock { state.tailHintOnDisk = false }
+        tailHintOnDisk = false
     }
 }
