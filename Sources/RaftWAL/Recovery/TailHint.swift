@@ -146,15 +146,7 @@ package struct TailHint: Equatable, Sendable {
         guard let after = try? reader.handle.read(at: endOffset, count: window), after.count == window else {
             return "the bytes after the end offset could not be read"
         }
-        let zero = after.withUnsafeBytes { raw -> Bool in
-            var i = 0
-            while i + 8 <= raw.count {
-                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) != 0 { return false }
-                i += 8
-            }
-            while i < raw.count { if raw[i] != 0 { return false }; i += 1 }
-            return true
-        }
+        let zero = after.withUnsafeBytes { firstNonZero($0) == nil }
         return zero ? nil : "bytes after the end offset \(endOffset) are not zero (records written after the hint)"
     }
 }
