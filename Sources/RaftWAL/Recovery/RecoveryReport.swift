@@ -84,7 +84,6 @@ public struct DroppedRecords: Equatable, Sendable {
     public var backups: [String]
 }
 
-/// What opening the log found and did.
 /// What an open did with the tail hint `TAIL` (`docs/FORMAT.md` §8.4):
 /// whether the last segment's rows came from it or from a scan, and why.
 public enum TailHintOutcome: Equatable, Sendable, CustomStringConvertible {
@@ -117,6 +116,7 @@ public enum TailHintOutcome: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// What opening the log found and did.
 public struct RecoveryReport: Sendable {
     /// The decision-table rows that applied, in the order met.
     public var labels: [RecoveryLabel] = []
