@@ -22,6 +22,10 @@ import RaftWAL
 /// armed write-path faults (``failSync(after:errno:)``, ``capacityBytes``,
 /// ``misdirectWrite(pathSuffix:after:to:)``).
 ///
+/// A crash ends the process: give each session ``process()`` (a
+/// ``SimProcess``) rather than this object when its log may outlive a
+/// crash, so that nothing the dead session does afterwards reaches the disk.
+///
 /// Deterministic: every random choice comes from the seed. Paths are
 /// absolute strings ("/data/x.seg"); "/" always exists. Thread safe (one lock).
 public final class SimFileSystem: FileSystem, @unchecked Sendable {
@@ -100,9 +104,13 @@ public final class SimFileSystem: FileSystem, @unchecked Sendable {
     // MARK: FileSystem
 
     public func open(_ path: String, access: FileAccess, create: Bool) throws(WALError) -> any FileHandle {
+        try open(path, access: access, create: create, process: nil)
+    }
+
+    func open(_ path: String, access: FileAccess, create: Bool, process: UInt64?) throws(WALError) -> any FileHandle {
         let path = normalize(path)
         return try mutex.withLock { () throws(WALError) -> any FileHandle in
-            try state.checkAlive(path)
+            try state.checkAlive(path, process: process)
             if state.directories.contains(path) { throw .notARegularFile(path, .directory) }
             if let id = state.names[path] {
                 return SimFileHandle(fs: self, inode: id, path: path, writable: access == .readWrite, generation: state.generation)
@@ -120,9 +128,13 @@ public final class SimFileSystem: FileSystem, @unchecked Sendable {
     }
 
     public func listDirectory(_ path: String) throws(WALError) -> [String] {
+        try listDirectory(path, process: nil)
+    }
+
+    func listDirectory(_ path: String, process: UInt64?) throws(WALError) -> [String] {
         let path = normalize(path)
         return try mutex.withLock { () throws(WALError) -> [String] in
-            try state.checkAlive(path)
+            try state.checkAlive(path, process: process)
             guard state.directories.contains(path) else { throw .io(errno: ENOENT, operation: "opendir", path: path) }
             var out: [String] = []
             for name in state.names.keys where parentDirectory(of: name) == path { out.append(baseName(name)) }
@@ -132,27 +144,36 @@ public final class SimFileSystem: FileSystem, @unchecked Sendable {
     }
 
     /// The simulated disk holds regular files and directories only.
-    public func fileKind(_ path: String) -> FileKind? {
+    public func fileKind(_ path: String) -> FileKind? { fileKind(path, process: nil) }
+
+    func fileKind(_ path: String, process: UInt64?) -> FileKind? {
         let path = normalize(path)
         return mutex.withLock {
-            state.directories.contains(path) ? .directory : state.names[path] != nil ? .regular : nil
+            guard state.isAlive(process) else { return nil }
+            return state.directories.contains(path) ? .directory : state.names[path] != nil ? .regular : nil
         }
     }
 
-    public func fileExists(_ path: String) -> Bool {
+    public func fileExists(_ path: String) -> Bool { fileExists(path, process: nil) }
+
+    func fileExists(_ path: String, process: UInt64?) -> Bool {
         let path = normalize(path)
-        return mutex.withLock { state.names[path] != nil || state.directories.contains(path) }
+        return mutex.withLock { state.isAlive(process) && (state.names[path] != nil || state.directories.contains(path)) }
     }
 
-    public func isDirectory(_ path: String) -> Bool {
+    public func isDirectory(_ path: String) -> Bool { isDirectory(path, process: nil) }
+
+    func isDirectory(_ path: String, process: UInt64?) -> Bool {
         let path = normalize(path)
-        return mutex.withLock { state.directories.contains(path) }
+        return mutex.withLock { state.isAlive(process) && state.directories.contains(path) }
     }
 
-    public func createDirectory(_ path: String) throws(WALError) {
+    public func createDirectory(_ path: String) throws(WALError) { try createDirectory(path, process: nil) }
+
+    func createDirectory(_ path: String, process: UInt64?) throws(WALError) {
         let path = normalize(path)
         try mutex.withLock { () throws(WALError) in
-            try state.checkAlive(path)
+            try state.checkAlive(path, process: process)
             if state.directories.contains(path) { return }
             if state.names[path] != nil { throw .io(errno: EEXIST, operation: "mkdir", path: path) }
             var missing: [String] = []
@@ -170,10 +191,12 @@ public final class SimFileSystem: FileSystem, @unchecked Sendable {
         }
     }
 
-    public func rename(_ from: String, to: String) throws(WALError) {
+    public func rename(_ from: String, to: String) throws(WALError) { try rename(from, to: to, process: nil) }
+
+    func rename(_ from: String, to: String, process: UInt64?) throws(WALError) {
         let from = normalize(from), to = normalize(to)
         try mutex.withLock { () throws(WALError) in
-            try state.checkAlive(from)
+            try state.checkAlive(from, process: process)
             if state.directories.contains(from) && from != "/" {
                 // A whole directory (no locks or open handles are moved with it: callers rename closed directories).
                 guard state.directories.contains(parentDirectory(of: to)), !state.directories.contains(to), state.names[to] == nil,
@@ -200,10 +223,12 @@ public final class SimFileSystem: FileSystem, @unchecked Sendable {
         }
     }
 
-    public func remove(_ path: String) throws(WALError) {
+    public func remove(_ path: String) throws(WALError) { try remove(path, process: nil) }
+
+    func remove(_ path: String, process: UInt64?) throws(WALError) {
         let path = normalize(path)
         try mutex.withLock { () throws(WALError) in
-            try state.checkAlive(path)
+            try state.checkAlive(path, process: process)
             guard let id = state.names[path] else { throw .io(errno: ENOENT, operation: "unlink", path: path) }
             try state.mutating(path)
             state.names[path] = nil
@@ -211,10 +236,12 @@ public final class SimFileSystem: FileSystem, @unchecked Sendable {
         }
     }
 
-    public func syncDirectory(_ path: String) throws(WALError) {
+    public func syncDirectory(_ path: String) throws(WALError) { try syncDirectory(path, process: nil) }
+
+    func syncDirectory(_ path: String, process: UInt64?) throws(WALError) {
         let path = normalize(path)
         try mutex.withLock { () throws(WALError) in
-            try state.checkAlive(path)
+            try state.checkAlive(path, process: process)
             guard state.directories.contains(path) else { throw .io(errno: ENOENT, operation: "open", path: path) }
             try state.mutating(path)
             if let code = state.takeSyncFailure() {
@@ -226,9 +253,14 @@ public final class SimFileSystem: FileSystem, @unchecked Sendable {
     }
 
     public func lockExclusive(_ path: String, owner: String?) throws(WALError) -> any DirectoryLock {
+        try lockExclusive(path, owner: owner, process: nil)
+    }
+
+    func lockExclusive(_ path: String, owner: String?, process: UInt64?) throws(WALError) -> any DirectoryLock {
         let path = normalize(path)
-        let handle = try open(path, access: .readWrite, create: true)
+        let handle = try open(path, access: .readWrite, create: true, process: process)
         let generation = try mutex.withLock { () throws(WALError) -> UInt64 in
+            try state.checkAlive(path, process: process)
             if let holder = state.locks[path] { throw .locked(path: path, by: holder) }
             state.locks[path] = owner ?? "unknown holder"
             return state.generation

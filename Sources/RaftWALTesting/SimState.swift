@@ -91,8 +91,20 @@ struct SimState {
         self.random = random
     }
 
-    func checkAlive(_ path: String) throws(WALError) {
+    /// Throws unless the caller may act: the process was not killed, and a
+    /// ``SimProcess`` (`process`, the generation it was made in) did not end
+    /// in a crash since. A process a crash ended gets EIO for everything, so
+    /// nothing it does afterwards (a close writing a tail hint, a deinit)
+    /// reaches the disk the next process opens.
+    func checkAlive(_ path: String, process: UInt64? = nil) throws(WALError) {
         if dead { throw .io(errno: EIO, operation: "killed", path: path) }
+        if !isAlive(process) { throw .io(errno: EIO, operation: "process ended by a crash", path: path) }
+    }
+
+    /// Whether a ``SimProcess`` of generation `process` (nil: the unbound
+    /// file system) outlived no crash.
+    func isAlive(_ process: UInt64?) -> Bool {
+        process.map { $0 == generation } ?? true
     }
 
     /// Counts a mutating operation, or kills the process instead of doing it.

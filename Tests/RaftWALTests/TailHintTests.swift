@@ -57,26 +57,26 @@ struct TailHintTests {
         try closedLog(dir, last: 50)
         let written = FileManager.default.contents(atPath: dir.file(TailHint.fileName))
         var log = try RaftLog.open(directory: dir.path, options: Self.options)
-        #expect(log.recoveryReport.tailHint == "used")
+        #expect(log.recoveryReport.tailHint == .used)
         #expect(log.recoveryReport.labels == [.clean])
         #expect(log.recoveryReport.ignoredFiles.isEmpty, "TAIL is part of the format")
         try expectIntact(log, last: 50)
         log.close()
         #expect(FileManager.default.contents(atPath: dir.file(TailHint.fileName)) == written, "a session that wrote nothing keeps it")
         log = try RaftLog.open(directory: dir.path, options: Self.options)
-        #expect(log.recoveryReport.tailHint == "used")
+        #expect(log.recoveryReport.tailHint == .used)
         try append(log, 51...51)
         #expect(!FileManager.default.fileExists(atPath: dir.file(TailHint.fileName)), "removed before the session's first write")
         try append(log, 52...60)
         log.close()
         log = try RaftLog.open(directory: dir.path, options: Self.options)
-        #expect(log.recoveryReport.tailHint == "used")
+        #expect(log.recoveryReport.tailHint == .used)
         try expectIntact(log, last: 60)
         log.close()
         // The scan reaches the same log without the hint.
         try FileManager.default.removeItem(atPath: dir.file(TailHint.fileName))
         log = try RaftLog.open(directory: dir.path, options: Self.options)
-        #expect(log.recoveryReport.tailHint == nil)
+        #expect(log.recoveryReport.tailHint == .absent)
         try expectIntact(log, last: 60)
         log.close()
     }
@@ -86,7 +86,7 @@ struct TailHintTests {
         try closedLog(dir, last: 30)
         let before = FileManager.default.contents(atPath: dir.file(TailHint.fileName))
         let log = try RaftLog.open(directory: dir.path, options: .readOnly)
-        #expect(log.recoveryReport.tailHint == "used")
+        #expect(log.recoveryReport.tailHint == .used)
         try expectIntact(log, last: 30)
         log.close()
         #expect(FileManager.default.contents(atPath: dir.file(TailHint.fileName)) == before)
@@ -101,7 +101,7 @@ struct TailHintTests {
         log.close()
         writeHint(dir, Array(stale))   // as if the removal at open had been lost
         log = try RaftLog.open(directory: dir.path, options: Self.options)
-        #expect(log.recoveryReport.tailHint?.contains("not zero") == true)
+        #expect(log.recoveryReport.tailHint.rejectionReason?.contains("not zero") == true)
         #expect(log.recoveryReport.labels == [.clean])
         try expectIntact(log, last: 40)
         log.close()
@@ -117,7 +117,7 @@ struct TailHintTests {
         hint.endOffset += 64
         writeHint(dir, hint.encoded())
         var log = try RaftLog.open(directory: dir.path, options: .readOnly)
-        #expect(log.recoveryReport.tailHint?.contains("does not verify or does not match") == true)
+        #expect(log.recoveryReport.tailHint.rejectionReason?.contains("does not verify or does not match") == true)
         try expectIntact(log, last: 20)
         log.close()
         // An end beyond the file.
@@ -128,7 +128,7 @@ struct TailHintTests {
         hint.shape.lastIndex = 21
         writeHint(dir, hint.encoded())
         log = try RaftLog.open(directory: dir.path, options: .readOnly)
-        #expect(log.recoveryReport.tailHint?.contains("outside the file") == true)
+        #expect(log.recoveryReport.tailHint.rejectionReason?.contains("outside the file") == true)
         try expectIntact(log, last: 20)
         log.close()
     }
@@ -145,7 +145,7 @@ struct TailHintTests {
         hint.rows += [head, last]
         writeHint(dir, hint.encoded())
         let log = try RaftLog.open(directory: dir.path, options: Self.options)
-        #expect(log.recoveryReport.tailHint?.contains("does not verify") == true)
+        #expect(log.recoveryReport.tailHint.rejectionReason?.contains("does not verify") == true)
         try expectIntact(log, last: 20)
         log.close()
     }
@@ -160,7 +160,7 @@ struct TailHintTests {
         h.write(Data(repeating: 0xA5, count: 512))
         h.closeFile()
         let log = try RaftLog.open(directory: dir.path, options: Self.options)
-        #expect(log.recoveryReport.tailHint?.contains("not zero") == true)
+        #expect(log.recoveryReport.tailHint.rejectionReason?.contains("not zero") == true)
         #expect(log.recoveryReport.labels.contains(.tornTail))
         try expectIntact(log, last: 20)
         log.close()
@@ -175,7 +175,7 @@ struct TailHintTests {
         // Strict: the hint verifies (its last record and the zeros after it),
         // and the damaged record is found when read, as in a sealed segment.
         var log = try RaftLog.open(directory: dir.path, options: .readOnly)
-        #expect(log.recoveryReport.tailHint == "used")
+        #expect(log.recoveryReport.tailHint == .used)
         #expect(try log.entries(1, 11) == makeEntries(1...10, term: 1))
         expectError(.corrupted(containing: "checksum")) { _ = try log.entries(11, 21) }
         log.close()
@@ -183,7 +183,7 @@ struct TailHintTests {
         var options = LogOptions.readOnly
         options.recovery = .truncateAtFirstCorruption
         log = try RaftLog.open(directory: dir.path, options: options)
-        #expect(log.recoveryReport.tailHint == nil)
+        #expect(log.recoveryReport.tailHint == .notConsulted)
         #expect(log.recoveryReport.labels.contains(.corruptRecord))
         #expect(log.lastIndex == 10)
         log.close()
@@ -197,13 +197,81 @@ struct TailHintTests {
         bytes[bytes.count / 2] ^= 0x10
         writeHint(dir, bytes)
         var log = try RaftLog.open(directory: dir.path, options: .readOnly)
-        #expect(log.recoveryReport.tailHint?.contains("checksum mismatch") == true)
+        #expect(log.recoveryReport.tailHint.rejectionReason?.contains("checksum mismatch") == true)
         try expectIntact(log, last: 20)
         log.close()
         hint.salt &+= 1
         writeHint(dir, hint.encoded())
         log = try RaftLog.open(directory: dir.path, options: .readOnly)
-        #expect(log.recoveryReport.tailHint?.contains("another segment") == true)
+        #expect(log.recoveryReport.tailHint.rejectionReason?.contains("another segment") == true)
+        try expectIntact(log, last: 20)
+        log.close()
+    }
+
+    /// A hint larger than an open reads is never written (it could never be
+    /// used), and one on disk over the bound is refused: one bound, both sides.
+    @Test func aHintLargerThanTheReadersBoundIsNeitherWrittenNorRead() throws {
+        let dir = TempDir("tail-hint-bound")
+        try closedLog(dir, last: 40)
+        let size = UInt64(try #require(FileManager.default.contents(atPath: dir.file(TailHint.fileName))).count)
+        var bounded = Self.options
+        bounded.tailHintMaxBytes = size - 1
+        var log = try RaftLog.open(directory: dir.path, options: bounded)
+        #expect(log.recoveryReport.tailHint.rejectionReason?.contains("more than \(size - 1)") == true)
+        #expect(!FileManager.default.fileExists(atPath: dir.file(TailHint.fileName)), "a refused hint is removed")
+        try expectIntact(log, last: 40)
+        try append(log, 41...50)
+        log.close()
+        #expect(!FileManager.default.fileExists(atPath: dir.file(TailHint.fileName)), "over the bound: not written")
+        log = try RaftLog.open(directory: dir.path, options: Self.options)
+        #expect(log.recoveryReport.tailHint == .absent)
+        try expectIntact(log, last: 50)
+        log.close()
+        #expect(FileManager.default.fileExists(atPath: dir.file(TailHint.fileName)), "within the bound: written")
+    }
+
+    /// Only a regular file named `TAIL` is the hint: a directory or a FIFO of
+    /// that name is an unknown file, left alone by a writable open (unlinking
+    /// a directory fails, and opening a FIFO blocks).
+    @Test(.timeLimit(.minutes(1)), arguments: ["directory", "fifo"])
+    func aTailThatIsNotARegularFileIsLeftAloneByAWritableOpen(kind: String) throws {
+        let dir = TempDir("tail-hint-kind")
+        try closedLog(dir, last: 20)
+        let path = dir.file(TailHint.fileName)
+        try FileManager.default.removeItem(atPath: path)
+        if kind == "directory" {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        } else {
+            #expect(mkfifo(path, 0o644) == 0)
+        }
+        let log = try RaftLog.open(directory: dir.path, options: Self.options)
+        #expect(log.recoveryReport.tailHint == .absent, "a directory or FIFO named TAIL is no hint")
+        #expect(log.recoveryReport.ignoredFiles.contains(TailHint.fileName))
+        try expectIntact(log, last: 20)
+        try append(log, 21...30)
+        log.close()
+        #expect(POSIXFileSystem().fileKind(path) == (kind == "directory" ? .directory : .fifo), "left in place")
+    }
+
+    /// A writer removes a hint it did not use before it writes anything
+    /// (FORMAT.md §8.4): an open whose repair (zeroing a torn tail) fails
+    /// has already removed it.
+    @Test func anUnusedHintIsRemovedBeforeTheOpensRepairsWrite() throws {
+        let dir = TempDir("tail-hint-order")
+        try closedLog(dir, last: 20)
+        let hint = try readHint(dir)
+        let h = try #require(FileHandle(forWritingAtPath: dir.file(try tailSegment(dir).name)))
+        h.seek(toFileOffset: hint.endOffset + 4096)
+        h.write(Data(repeating: 0xA5, count: 512))
+        h.closeFile()
+        var hooks = HookedFileSystem.Hooks()
+        hooks.write = { (_, _) throws(WALError) in throw .io(errno: EIO, operation: "write", path: "hooked") }
+        var options = Self.options
+        options.fileSystem = HookedFileSystem(hooks: hooks)
+        #expect(throws: WALError.self) { try RaftLog.open(directory: dir.path, options: options) }
+        #expect(!FileManager.default.fileExists(atPath: dir.file(TailHint.fileName)), "removed before the repair wrote")
+        let log = try RaftLog.open(directory: dir.path, options: Self.options)
+        #expect(log.recoveryReport.labels.contains(.tornTail))
         try expectIntact(log, last: 20)
         log.close()
     }

@@ -63,6 +63,9 @@ public struct LogOptions: Sendable {
     /// Test hook: false keeps a clean close from writing the tail hint
     /// `TAIL` (FORMAT.md §8.4), for fixtures that show what a crash leaves.
     package var leavesTailHint = true
+    /// Test hook: the largest tail hint a clean close writes and an open
+    /// reads (one bound, both sides: `TailHint.isWithinBound`).
+    package var tailHintMaxBytes: UInt64 = TailHint.maxFileBytes
     /// Test hook: the clock written into segment headers (nanoseconds since 1970).
     package var clock: (@Sendable () -> UInt64)? = nil
 

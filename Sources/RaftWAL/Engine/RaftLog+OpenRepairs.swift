@@ -4,8 +4,8 @@
 /// `IO/Durability.swift` and the record writer. A read-only open never
 /// comes here.
 extension RaftLog {
-    /// Before the log is handed out: create a new log, remove temporaries
-    /// and orphans (T4, T3), apply a truncate-mode cut (keeping `.broken`
+    /// Before the log is handed out: create a new log, remove a tail hint
+    /// that was not used, temporaries and orphans (T4, T3), apply a truncate-mode cut (keeping `.broken`
     /// copies of everything removed), zero the torn tail (T1), rewrite the
     /// tail after a failed sync, sync the directory, and reopen the tail
     /// segment for writing.
@@ -22,6 +22,11 @@ extension RaftLog {
         }
         var report = opened.report
         defer { opened.report = report }
+        // A tail hint that was not used goes first, durably, before anything
+        // is written (FORMAT.md §8.4): a crash in the repairs below must not
+        // leave it beside a tail they changed. A verified one stays until the
+        // first write (`RaftLog+TailHint`).
+        if repairs.removeTailHint { try d.remove([TailHint.fileName]) }
         if !repairs.temporaries.isEmpty { try d.remove(repairs.temporaries); report.modifiedDirectory = true }
         if !repairs.orphans.isEmpty { try d.remove(repairs.orphans); report.modifiedDirectory = true }
         var zeroFrom: UInt64? = nil
@@ -79,9 +84,6 @@ extension RaftLog {
             try d.remove([Layout.syncFailedMarkerName])
             report.modifiedDirectory = true
         }
-        // A tail hint that did not verify is of no use: gone (durably, with the
-        // sync below). A verified one stays until the first write (`RaftLog+TailHint`).
-        if repairs.removeTailHint { try d.removeBeforeDirectorySync(TailHint.fileName) }
         // Names this open trusted (a segment or snapshot created just before a
         // failed directory fsync) may still be volatile: make them durable
         // before anything is acknowledged or compacted on top of them.

@@ -42,6 +42,12 @@ public final class RaftLog: @unchecked Sendable {
     let pipeline: WriterPipeline
     /// The name of this writer's spare segment (`docs/FORMAT.md` §1.3).
     let spareName: String
+    /// A writer's open used the tail hint `TAIL` and left it: removed before
+    /// this session's first write (`RaftLog+TailHint`), kept (and not
+    /// rewritten) by a close that wrote nothing. Guarded by `writerLock`
+    /// (only the write path and close touch it), so the append path reads
+    /// it without taking `stateLock`.
+    var tailHintOnDisk: Bool
 
     var lock: (any DirectoryLock)?
     var durability: Durability {
@@ -58,6 +64,7 @@ public final class RaftLog: @unchecked Sendable {
         self.readCache = ReadCache(capacityBytes: options.readCacheBytes)
         self.pipeline = WriterPipeline(inlineSpares: options.deterministicSalt != nil)
         self.spareName = SegmentFactory.spareName(id: RaftLog.spareID(options))
+        self.tailHintOnDisk = opened.repairs?.keepTailHint ?? false
     }
 
     /// Opens the log in `directory`, creating an empty one when the

@@ -147,13 +147,6 @@ package struct Durability {
         try syncDirectory()
     }
 
-    /// Removes `name` (if present) without `fsync`ing the directory: for a
-    /// caller that syncs the directory itself before anything relies on the
-    /// removal (the writable open's tail hint, `RaftLog+OpenRepairs`).
-    package func removeBeforeDirectorySync(_ name: String) throws(WALError) {
-        if fs.fileKind(path(name)) != nil { try fs.remove(path(name)) }
-    }
-
     /// Renames within the directory and `fsync`s it.
     package func rename(_ from: String, to: String) throws(WALError) {
         try fs.rename(path(from), to: path(to))

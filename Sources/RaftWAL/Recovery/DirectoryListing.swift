@@ -20,7 +20,9 @@ package struct DirectoryListing: Sendable {
     package var hasSyncFailureMarker = false
     /// The state machine's metadata file (`META`, FORMAT.md §8.3).
     package var hasMetadataFile = false
-    /// The tail hint `TAIL` left by a clean close (FORMAT.md §8.4).
+    /// The tail hint `TAIL` left by a clean close (FORMAT.md §8.4): only a
+    /// regular file counts; anything else of that name (a directory, a FIFO,
+    /// a symlink) is listed in ``others``, never read or removed.
     package var hasTailHint = false
 
     /// Lists `directory`. Throws ``WALError/notALog(path:reason:)`` when it
@@ -42,7 +44,7 @@ package struct DirectoryListing: Sendable {
                 hasSyncFailureMarker = true
             } else if name == MetadataFile.name {
                 hasMetadataFile = true
-            } else if name == TailHint.fileName {
+            } else if name == TailHint.fileName, fileSystem.fileKind(joinPath(directory, name)) == .regular {
                 hasTailHint = true
             } else {
                 others.append(name)

@@ -163,7 +163,6 @@ struct LogOpener {
 
         var state = LogState(identity: scan.identity, segments: built.segments, shape: built.shape, hardState: built.hardState,
                              snapshot: snapshot, snapshotNames: scan.validSnapshots.map(\.name))
-        state.tailHintOnDisk = writable && report.usedTailHint
         guard writable else { return Result(state: state, report: report, lock: nil, repairs: nil) }
         var repairs = OpenRepairs(temporaries: listing.temporaries, orphans: scan.orphans.map(\.name))
         repairs.cut = built.cut
@@ -173,6 +172,7 @@ struct LogOpener {
         repairs.reset = pendingReset
         repairs.hardState = pendingHardState
         repairs.removeTailHint = listing.hasTailHint && !report.usedTailHint
+        repairs.keepTailHint = report.usedTailHint
         return Result(state: state, report: report, lock: nil, repairs: repairs)
     }
 }
@@ -205,4 +205,7 @@ struct OpenRepairs {
     /// A tail hint is listed but was not used: removed at open. (One that was
     /// used goes before the session's first write, `RaftLog+TailHint`.)
     var removeTailHint = false
+    /// The tail hint was used: it stays until the session's first write
+    /// (`RaftLog.tailHintOnDisk`).
+    var keepTailHint = false
 }

@@ -22,6 +22,8 @@ struct LogReplay {
     }
 
     func run(_ report: inout RecoveryReport) throws(WALError) -> Replayed {
+        // Until the last segment's replay consults it (strict mode only).
+        if scan.listing.hasTailHint { report.tailHint = .notConsulted }
         let readers = scan.candidates, names = scan.candidateNames, firstFailure = scan.headerFailure
         guard let first = readers.first else {
             // The first candidate segment already failed (a foreign first
@@ -149,17 +151,18 @@ struct LogReplay {
     /// verified, like a seal before the last segment.
     private func tailFromHint(_ reader: SegmentReader, _ report: inout RecoveryReport) -> SegmentReplay? {
         guard scan.listing.hasTailHint else { return nil }
-        switch TailHint.read(directory: opener.directory, fs: opener.fs, firstIndex: reader.header.firstIndex) {
+        switch TailHint.read(directory: opener.directory, fs: opener.fs, firstIndex: reader.header.firstIndex,
+                              maxFileBytes: opener.options.tailHintMaxBytes) {
         case nil:
-            report.tailHint = "not read (not a regular file, or unreadable)"
+            report.tailHint = .rejected(reason: "not read (unreadable, or no longer a regular file)")
         case .failure(let f)?:
-            report.tailHint = "does not decode at offset \(f.offset): \(f.reason)"
+            report.tailHint = .rejected(reason: "does not decode at offset \(f.offset): \(f.reason)")
         case .success(let hint)?:
             if let why = hint.rejection(reader: reader) {
-                report.tailHint = why
+                report.tailHint = .rejected(reason: why)
                 return nil
             }
-            report.tailHint = "used"
+            report.tailHint = .used
             var replay = SegmentReplay(end: .clean, shape: hint.shape, rows: hint.rows, endOffset: hint.endOffset)
             replay.scanEndOffset = hint.endOffset
             return replay

@@ -16,10 +16,6 @@ struct LogState {
     /// full): written before the next record, so nothing lands on top of the
     /// stale suffix. Until then the snapshot on disk re-derives the same reset.
     var pendingReset: LogShape.ResetPoint?
-    /// A writer's open used the tail hint `TAIL` and left it: removed before
-    /// this session's first write (`RaftLog+TailHint`), kept (and not
-    /// rewritten) by a close that wrote nothing.
-    var tailHintOnDisk = false
     var closed = false
 
     /// First index held in the log (the first live entry), or lastIndex + 1 when empty.

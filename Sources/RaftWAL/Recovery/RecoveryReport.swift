@@ -84,6 +84,38 @@ public struct DroppedRecords: Equatable, Sendable {
     public var backups: [String]
 }
 
+/// What an open did with the tail hint `TAIL` (`docs/FORMAT.md` §8.4):
+/// whether the last segment's rows came from it or from a scan, and why.
+public enum TailHintOutcome: Equatable, Sendable, CustomStringConvertible {
+    /// No regular file named `TAIL` was listed: the last segment was scanned.
+    case absent
+    /// A hint was listed but not consulted: the truncate mode of a repair
+    /// reads every record to find damage, so the last segment was scanned.
+    case notConsulted
+    /// The last segment's rows and shape came from the hint (every check
+    /// held); its records and preallocated zeros were not scanned.
+    case used
+    /// The hint was refused (unreadable, does not decode, or does not
+    /// describe the segment as it is on disk); the last segment was scanned.
+    case rejected(reason: String)
+
+    /// Why the hint was refused, or nil when it was not.
+    public var rejectionReason: String? {
+        if case .rejected(let reason) = self { return reason }
+        return nil
+    }
+
+    /// `absent`, `not consulted`, `used`, or `rejected: ` and the reason.
+    public var description: String {
+        switch self {
+        case .absent: "absent"
+        case .notConsulted: "not consulted"
+        case .used: "used"
+        case .rejected(let reason): "rejected: \(reason)"
+        }
+    }
+}
+
 /// What opening the log found and did.
 public struct RecoveryReport: Sendable {
     /// The decision-table rows that applied, in the order met.
@@ -107,13 +139,13 @@ public struct RecoveryReport: Sendable {
     /// listed only afterwards), one line each. Never damage: the view ends
     /// before it (`docs/RECOVERY.md`, "A live directory").
     public var writtenDuringRead: [String] = []
-    /// The tail hint `TAIL` (`docs/RECOVERY.md`, "The tail hint"): nil when
-    /// there was none; "used" when the tail's rows came from it instead of a
-    /// scan; otherwise why it was not used (the tail was scanned).
-    public var tailHint: String?
+    /// What the open did with the tail hint `TAIL` (`docs/RECOVERY.md`,
+    /// "The tail hint"): absent, not consulted (truncate mode), used, or
+    /// rejected with the reason.
+    public var tailHint: TailHintOutcome = .absent
 
     /// True when the open took the last segment's rows from the tail hint.
-    var usedTailHint: Bool { tailHint == "used" }
+    var usedTailHint: Bool { tailHint == .used }
 
     /// An empty report (nothing found).
     public init() {}

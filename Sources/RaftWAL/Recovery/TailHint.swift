@@ -9,7 +9,7 @@
 /// (checksum = `mask(CRC32C(every byte before it))`, as `META`).
 ///
 /// A hint is never trusted on its word. It is used only when every check of
-/// ``verify(_:reader:)`` holds: it names the tail segment (seq and salt), its
+/// ``rejection(reader:)`` holds: it names the tail segment (seq and salt), its
 /// rows are contiguous from the segment header to `endOffset`, the last row's
 /// record verifies at its offset (checksum bound to salt and offset) and
 /// matches the row, and the `zeroWindowBytes` after `endOffset` are zeros or
@@ -26,8 +26,17 @@ package struct TailHint: Equatable, Sendable {
     /// Bytes after `endOffset` that must be zeros (or the end of the file).
     package static let zeroWindowBytes = 1 << 20
     /// A hint larger than this is refused before it is read (a 64 MiB
-    /// segment of 128-byte records holds ~500 k rows: 16 MiB of them).
+    /// segment of 128-byte records holds ~500 k rows: 16 MiB of them), and
+    /// a writer does not write one (`RaftLog+TailHint`): the same
+    /// ``isWithinBound(_:maxFileBytes:)`` on both sides.
     static let maxFileBytes: UInt64 = 64 << 20
+
+    /// Whether a hint of `byteCount` bytes is one a reader would read: the
+    /// one test the writer and the reader apply (`LogOptions.tailHintMaxBytes`,
+    /// ``maxFileBytes`` unless a test lowers it).
+    static func isWithinBound(_ byteCount: UInt64, maxFileBytes: UInt64 = maxFileBytes) -> Bool {
+        byteCount <= maxFileBytes
+    }
 
     package var seq: UInt64
     package var salt: UInt64
@@ -66,7 +75,8 @@ package struct TailHint: Equatable, Sendable {
         guard bytes.count >= fixedBytes + 4 else { return .failure(DecodeFailure(offset: 0, reason: "\(bytes.count) bytes, shorter than a hint")) }
         let body = bytes.count - 4
         let stored = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: body, as: UInt32.self)) }
-        guard CRC32C.mask(CRC32C.checksum(Array(bytes[..<body]))) == stored else { return .failure(DecodeFailure(offset: body, reason: "checksum mismatch")) }
+        let crc = bytes.withUnsafeBytes { CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: $0[..<body])) }
+        guard CRC32C.mask(crc) == stored else { return .failure(DecodeFailure(offset: body, reason: "checksum mismatch")) }
         return bytes.withUnsafeBytes { raw -> Result<TailHint, DecodeFailure> in
             do throws(DecodeFailure) {
                 var r = ByteReader(UnsafeRawBufferPointer(rebasing: raw[..<body]))
@@ -94,13 +104,16 @@ package struct TailHint: Equatable, Sendable {
         }
     }
 
-    /// Reads `TAIL` from `directory`; nil when it is missing, too large or does not decode.
-    static func read(directory: String, fs: any FileSystem, firstIndex: UInt64) -> Result<TailHint, DecodeFailure>? {
+    /// Reads `TAIL` from `directory`: nil when it is missing, not a regular
+    /// file or unreadable; a failure when it is larger than `maxFileBytes`
+    /// or does not decode.
+    static func read(directory: String, fs: any FileSystem, firstIndex: UInt64,
+                     maxFileBytes: UInt64 = maxFileBytes) -> Result<TailHint, DecodeFailure>? {
         let path = joinPath(directory, fileName)
         guard fs.fileKind(path) == .regular, let handle = try? fs.open(path, access: .readOnly, create: false) else { return nil }
         defer { handle.close() }
         guard let size = try? handle.size() else { return nil }
-        guard size <= maxFileBytes else { return .failure(DecodeFailure(offset: 0, reason: "\(size) bytes, more than \(maxFileBytes)")) }
+        guard isWithinBound(size, maxFileBytes: maxFileBytes) else { return .failure(DecodeFailure(offset: 0, reason: "\(size) bytes, more than \(maxFileBytes)")) }
         guard let bytes = try? handle.read(at: 0, count: Int(size)) else { return nil }
         return decode(bytes, firstIndex: firstIndex)
     }
@@ -133,15 +146,7 @@ package struct TailHint: Equatable, Sendable {
         guard let after = try? reader.handle.read(at: endOffset, count: window), after.count == window else {
             return "the bytes after the end offset could not be read"
         }
-        let zero = after.withUnsafeBytes { raw -> Bool in
-            var i = 0
-            while i + 8 <= raw.count {
-                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) != 0 { return false }
-                i += 8
-            }
-            while i < raw.count { if raw[i] != 0 { return false }; i += 1 }
-            return true
-        }
+        let zero = after.withUnsafeBytes { firstNonZero($0) == nil }
         return zero ? nil : "bytes after the end offset \(endOffset) are not zero (records written after the hint)"
     }
 }

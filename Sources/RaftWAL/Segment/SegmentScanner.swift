@@ -80,7 +80,7 @@ extension SegmentReader {
             while lo < bytes.count {
                 let at = p + UInt64(lo)
                 let hi = Int(min(readEnd, (at / unit + 1) * unit) - p)
-                if bytes[lo..<hi].allSatisfy({ $0 == 0 }) { return false }
+                if bytes.withUnsafeBytes({ firstNonZero(UnsafeRawBufferPointer(rebasing: $0[lo..<hi])) }) == nil { return false }
                 lo = hi
             }
             if readEnd == end && bytes.last == 0 { return false }
@@ -193,20 +193,15 @@ fileprivate struct Window {
             try load(p, Self.chunk)
             let r = slice(p, Self.chunk)
             if r.isEmpty { break }
-            let found: Int? = bytes.withUnsafeBytes { raw in
-                var i = r.lowerBound
-                while i + 8 <= r.upperBound {
-                    if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) != 0 { return i }
-                    i += 8
-                }
-                while i < r.upperBound {
-                    if raw[i] != 0 { return i }
-                    i += 1
-                }
-                return nil
+            guard let first = bytes.withUnsafeBytes({ firstNonZero(UnsafeRawBufferPointer(rebasing: $0[r])) }) else {
+                p += UInt64(r.count)
+                continue
             }
-            guard let idx = found else { p += UInt64(r.count); continue }
-            let q = start + UInt64(idx)
+            // The start of the 8-byte word (counted from p, which is aligned)
+            // holding it: record candidates are aligned. A byte in the last,
+            // partial word stands alone.
+            let wholeWords = r.count & ~7
+            let q = p + UInt64(first < wholeWords ? first & ~7 : first)
             lastNonZero = min(q + 7, fileSize - 1)
             if q > offset && q % UInt64(Layout.recordAlignment) == 0 && q + UInt64(Layout.recordHeaderBytes) <= fileSize {
                 if case .success = try record(at: q, salt: salt) {

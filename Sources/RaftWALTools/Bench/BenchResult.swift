@@ -198,7 +198,8 @@ package struct OpenResult: Codable, Sendable {
     package var tailSegmentUsedBytes: Int64 = 0
     package var passes: [Pass] = []
     /// What the last open did with the tail hint `TAIL` (FORMAT.md §8.4):
-    /// "none", "used", or why it was not used.
+    /// `TailHintOutcome.description`: "absent", "not consulted", "used", or
+    /// "rejected: " and why.
     package var tailHint = "none"
     /// Medians over the passes of each cache state.
     package var hotOpenMillis = 0.0

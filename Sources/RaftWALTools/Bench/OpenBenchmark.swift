@@ -40,7 +40,7 @@ package struct OpenBenchmark: Sendable {
                 }
                 let first = log.firstIndex, last = log.lastIndex, hs = log.hardState
                 let elapsed = BenchClock.nanos() - t0
-                result.tailHint = log.recoveryReport.tailHint ?? "none"
+                result.tailHint = log.recoveryReport.tailHint.description
                 log.close()
                 result.firstIndex = first
                 result.lastIndex = last

@@ -99,17 +99,19 @@ package struct SimTorture {
 
 /// One directory's life: crash points until the episode's budget or a
 /// damaging fault ends it.
-struct SimEpisode {
+package struct SimEpisode {
     let config: SimTortureConfig
     let number: UInt64
-    let directory = "/data/raft"
+    package let directory = "/data/raft"
     var random: SimRandom
-    let fs: SimFileSystem
+    package let fs: SimFileSystem
+    /// The episode's options, without a file system: ``openLog()`` gives
+    /// each session its own ``SimProcess``.
     var options = LogOptions()
     let workload: TortureWorkload
     var model = TortureModel()
 
-    init(config: SimTortureConfig, number: UInt64) {
+    package init(config: SimTortureConfig, number: UInt64) {
         self.config = config
         self.number = number
         var seeder = SimRandom(seed: config.seed ^ (number &* 0xD1B5_4A32_D192_ED03))
@@ -117,7 +119,6 @@ struct SimEpisode {
         random = SimRandom(seed: seed)
         fs = SimFileSystem(seed: random.next())
         workload = TortureWorkload(seed: seed)
-        options.fileSystem = fs
         let sizes: [UInt64] = [16 << 10, 64 << 10, 256 << 10, 1 << 20]
         options.segmentSizeBytes = sizes[random.below(sizes.count)]
         options.compression = random.chance(0.7)
@@ -133,7 +134,17 @@ struct SimEpisode {
             var salt = SimRandom(seed: seed ^ (seq &* 0x9E37_79B9_7F4A_7C15))
             return salt.next()
         }
-        if config.canary { options.fileSystem = HookedFileSystem.acknowledgingBeforeSync(fs) }
+    }
+
+    /// Opens the log as a new process on the disk. A crash ends that
+    /// process: the crashed session's `RaftLog` still exists here, and
+    /// nothing it does afterwards (its close writes a tail hint) may reach
+    /// the disk the next session opened (``SimProcess``).
+    package func openLog() throws(WALError) -> RaftLog {
+        var sessionOptions = options
+        let process = fs.process()
+        sessionOptions.fileSystem = config.canary ? HookedFileSystem.acknowledgingBeforeSync(process) : process
+        return try RaftLog.open(directory: directory, options: sessionOptions)
     }
 
     mutating func fail(_ result: inout SimTortureResult, _ reason: String) {
@@ -143,7 +154,7 @@ struct SimEpisode {
 
     mutating func run(_ result: inout SimTortureResult) {
         var log: RaftLog
-        do { log = try RaftLog.open(directory: directory, options: options) } catch {
+        do { log = try openLog() } catch {
             return fail(&result, "creating the log failed: \(error)")
         }
         for _ in 0..<config.crashPointsPerEpisode {
@@ -251,7 +262,7 @@ struct SimEpisode {
                 // next must not depend on them.
                 log.close()
                 do {
-                    let reopened = try RaftLog.open(directory: directory, options: options)
+                    let reopened = try openLog()
                     guard strictCheck(reopened, [model] + (end.interrupted.map { [$0] } ?? []),
                                       " (reopened without a crash after \(failure.error))", &result) else { return nil }
                     fs.capacityBytes = nil
@@ -288,13 +299,13 @@ struct SimEpisode {
         // Reopen, sometimes killed part-way: recovery must survive its own crash.
         if random.chance(0.2) {
             fs.kill(afterOperations: random.below(8))
-            if let partial = try? RaftLog.open(directory: directory, options: options) { partial.close() }
+            if let partial = try? openLog() { partial.close() }
             if fs.isKilled { result.interruptedRecoveries += 1 }
             fs.crash()
         }
         let reopened: RaftLog
         do {
-            reopened = try RaftLog.open(directory: directory, options: options)
+            reopened = try openLog()
             config.trace?("reopened: last \(reopened.lastIndex), first \(reopened.firstIndex), \(reopened.recoveryReport.labels.map(\.rawValue)) files \(fs.paths())")
         } catch {
             if strict { fail(&result, "opening after a crash failed: \(error)" + context); return nil }
