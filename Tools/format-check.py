@@ -535,7 +535,7 @@ def scan_segment(data, salt):
 TEAR_UNIT_BYTES = 512
 
 
-def written_whole(data, offset, salt, problem, lowest, next_index):
+def written_whole(data, offset, problem, lowest, next_index):
     """RECOVERY.md T5: True when the bad record at `offset` (a torn end) shows no sign of an
     interrupted write: a batch header that parses, a first index in lowest..next_index, the
     checksum is what fails, the full length is present, and neither its last checked byte nor
@@ -557,12 +557,12 @@ def written_whole(data, offset, salt, problem, lowest, next_index):
     return data[end - 1] != 0
 
 
-def check_seal(name, data, records, seal_rec, first_index, notes=None):
+def check_seal(name, data, records, seal_rec, first_index, notes):
     """A sealed segment: the trailer points at the seal, the seal's batch table lists exactly the
     batch and reset records before it, and its summary matches a replay of them."""
     size = len(data)
     trailer_offset, magic = struct.unpack_from("<Q8s", data, size - TRAILER_BYTES)
-    if notes is not None and (magic != TRAILER_MAGIC or trailer_offset != seal_rec["offset"]):
+    if magic != TRAILER_MAGIC or trailer_offset != seal_rec["offset"]:
         # The seal write (batch table, seal, trailer) was torn after the seal
         # record: the segment was scanned anyway, so the seal is checked against
         # its records below; the trailer only lets an opener skip the scan
@@ -914,7 +914,7 @@ def check_directory(directory, want_records, log):
             raise Refused(C1, f"{name} at offset {end_offset}: {detail['problem']}, followed by a valid record at "
                               f"offset {detail['nextValidOffset']}: damage, not a torn write")
         elif end == "torn":
-            if is_tail and written_whole(data, end_offset, h["salt"], detail["problem"],
+            if is_tail and written_whole(data, end_offset, detail["problem"],
                                          min(h["firstIndex"], log.last_index + 1), log.last_index + 1):
                 log.note(T5)
                 log.problems.append(f"damaged tail in {name} at offset {end_offset}: {detail['problem']}, the record was "

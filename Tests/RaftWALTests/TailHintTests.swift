@@ -44,6 +44,29 @@ struct TailHintTests {
         FileManager.default.createFile(atPath: dir.file(TailHint.fileName), contents: Data(bytes))
     }
 
+    /// Opens `dir` and expects its hint rejected for a reason containing
+    /// `reason`, every entry 1...last intact, and the hint file removed by a
+    /// writable open (before any write: a rejected hint is never left for a
+    /// later open) or left as it was by a read-only one.
+    @discardableResult
+    func expectRejected(_ dir: TempDir, containing reason: String, options: LogOptions = .readOnly, last: UInt64,
+                        sourceLocation: SourceLocation = #_sourceLocation) throws -> RecoveryReport {
+        let hintPath = dir.file(TailHint.fileName)
+        let before = FileManager.default.contents(atPath: hintPath)
+        #expect(before != nil, "no hint to reject", sourceLocation: sourceLocation)
+        let log = try RaftLog.open(directory: dir.path, options: options)
+        defer { log.close() }
+        let why = log.recoveryReport.tailHint.rejectionReason
+        #expect(why?.contains(reason) == true, "tail hint: \(log.recoveryReport.tailHint)", sourceLocation: sourceLocation)
+        if options.access == .readOnly {
+            #expect(FileManager.default.contents(atPath: hintPath) == before, "a read-only open leaves the hint", sourceLocation: sourceLocation)
+        } else {
+            #expect(!FileManager.default.fileExists(atPath: hintPath), "a writable open removes a rejected hint", sourceLocation: sourceLocation)
+        }
+        try expectIntact(log, last: last, sourceLocation: sourceLocation)
+        return log.recoveryReport
+    }
+
     /// A log of `last` entries, closed cleanly (so it has a hint).
     func closedLog(_ dir: TempDir, last: UInt64) throws {
         let log = try RaftLog.open(directory: dir.path, options: Self.options)
@@ -96,15 +119,13 @@ struct TailHintTests {
         let dir = TempDir("tail-hint-stale")
         try closedLog(dir, last: 20)
         let stale = try #require(FileManager.default.contents(atPath: dir.file(TailHint.fileName)))
-        var log = try RaftLog.open(directory: dir.path, options: Self.options)
+        let log = try RaftLog.open(directory: dir.path, options: Self.options)
         try append(log, 21...40)
         log.close()
         writeHint(dir, Array(stale))   // as if the removal at open had been lost
-        log = try RaftLog.open(directory: dir.path, options: Self.options)
-        #expect(log.recoveryReport.tailHint.rejectionReason?.contains("not zero") == true)
-        #expect(log.recoveryReport.labels == [.clean])
-        try expectIntact(log, last: 40)
-        log.close()
+        try expectRejected(dir, containing: "not zero", last: 40)   // read-only: left in place
+        let report = try expectRejected(dir, containing: "not zero", options: Self.options, last: 40)   // writable: removed
+        #expect(report.labels == [.clean])
     }
 
     @Test func aHintPastTheEndOfTheRecordsIsRejected() throws {
@@ -116,10 +137,7 @@ struct TailHintTests {
         hint.rows[hint.rows.count - 1].recordBytes += 64
         hint.endOffset += 64
         writeHint(dir, hint.encoded())
-        var log = try RaftLog.open(directory: dir.path, options: .readOnly)
-        #expect(log.recoveryReport.tailHint.rejectionReason?.contains("does not verify or does not match") == true)
-        try expectIntact(log, last: 20)
-        log.close()
+        try expectRejected(dir, containing: "does not verify or does not match", last: 20)
         // An end beyond the file.
         hint = original
         let size = try #require(try FileManager.default.attributesOfItem(atPath: dir.file(try tailSegment(dir).name))[.size] as? UInt64)
@@ -127,10 +145,7 @@ struct TailHintTests {
         hint.endOffset = size + 64
         hint.shape.lastIndex = 21
         writeHint(dir, hint.encoded())
-        log = try RaftLog.open(directory: dir.path, options: .readOnly)
-        #expect(log.recoveryReport.tailHint.rejectionReason?.contains("outside the file") == true)
-        try expectIntact(log, last: 20)
-        log.close()
+        try expectRejected(dir, containing: "outside the file", last: 20)
     }
 
     @Test func aHintIntoTheMiddleOfARecordIsRejected() throws {
@@ -144,10 +159,7 @@ struct TailHintTests {
         last.recordBytes -= 64
         hint.rows += [head, last]
         writeHint(dir, hint.encoded())
-        let log = try RaftLog.open(directory: dir.path, options: Self.options)
-        #expect(log.recoveryReport.tailHint.rejectionReason?.contains("does not verify") == true)
-        try expectIntact(log, last: 20)
-        log.close()
+        try expectRejected(dir, containing: "does not verify", options: Self.options, last: 20)
     }
 
     @Test func garbageAfterTheHintsEndIsScannedAsATornTail() throws {
@@ -159,11 +171,8 @@ struct TailHintTests {
         h.seek(toFileOffset: hint.endOffset + 4096)
         h.write(Data(repeating: 0xA5, count: 512))
         h.closeFile()
-        let log = try RaftLog.open(directory: dir.path, options: Self.options)
-        #expect(log.recoveryReport.tailHint.rejectionReason?.contains("not zero") == true)
-        #expect(log.recoveryReport.labels.contains(.tornTail))
-        try expectIntact(log, last: 20)
-        log.close()
+        let report = try expectRejected(dir, containing: "not zero", options: Self.options, last: 20)
+        #expect(report.labels.contains(.tornTail))
     }
 
     @Test func aRecordDamagedBeforeTheHintsLastRowFailsItsReadAndTruncateModeScansForIt() throws {
@@ -196,16 +205,10 @@ struct TailHintTests {
         var bytes = try #require(FileManager.default.contents(atPath: dir.file(TailHint.fileName)).map(Array.init))
         bytes[bytes.count / 2] ^= 0x10
         writeHint(dir, bytes)
-        var log = try RaftLog.open(directory: dir.path, options: .readOnly)
-        #expect(log.recoveryReport.tailHint.rejectionReason?.contains("checksum mismatch") == true)
-        try expectIntact(log, last: 20)
-        log.close()
+        try expectRejected(dir, containing: "checksum mismatch", last: 20)
         hint.salt &+= 1
         writeHint(dir, hint.encoded())
-        log = try RaftLog.open(directory: dir.path, options: .readOnly)
-        #expect(log.recoveryReport.tailHint.rejectionReason?.contains("another segment") == true)
-        try expectIntact(log, last: 20)
-        log.close()
+        try expectRejected(dir, containing: "another segment", last: 20)
     }
 
     /// A hint larger than an open reads is never written (it could never be

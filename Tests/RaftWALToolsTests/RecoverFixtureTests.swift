@@ -5,23 +5,15 @@ import RaftWALTesting
 
 /// The shipped `Fixtures/survivor-*` directories are what `SurvivorFixtures`
 /// builds. `RAFTWAL_WRITE_FIXTURES=1 swift test --filter RecoverFixtureTests`
-/// rewrites them (the lead's `make-fixtures` does the same).
+/// rewrites them (the lead's `make-fixtures` does the same; the heal fixtures
+/// likewise with `--filter shippedHealFixtures`).
 @Suite(.serialized) struct RecoverFixtureTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures").path
 
     @Test func shippedSurvivorFixturesAreReproducibleByteForByte() throws {
-        if ProcessInfo.processInfo.environment["RAFTWAL_WRITE_FIXTURES"] == "1" {
-            try SurvivorFixtures.buildAll(into: Self.root)
-        }
-        let rebuilt = try RecoverTestSupport.scratch("survivors")
-        defer { try? FileManager.default.removeItem(atPath: rebuilt) }
-        try SurvivorFixtures.buildAll(into: rebuilt)
-        for spec in SurvivorFixtures.specs {
-            let shipped = try RecoverTestSupport.files(Self.root + "/" + spec.name)
-            #expect(!shipped.isEmpty, "\(spec.name) is missing under Fixtures/")
-            #expect(shipped == (try RecoverTestSupport.files(rebuilt + "/" + spec.name)), "\(spec.name) differs from a fresh build")
-        }
+        try RecoverTestSupport.expectShippedFixturesReproducible(names: SurvivorFixtures.specs.map(\.name),
+                                                                 build: SurvivorFixtures.buildAll(into:))
     }
 
     @Test func survivorFixturesHoldTheClusterTheyDescribe() throws {

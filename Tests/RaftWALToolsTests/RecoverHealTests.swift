@@ -25,14 +25,7 @@ private typealias S = RecoverTestSupport
     }
 
     @Test func shippedHealFixturesAreReproducibleByteForByte() throws {
-        let rebuilt = try S.scratch("heal-fixtures")
-        defer { try? FileManager.default.removeItem(atPath: rebuilt) }
-        try HealFixtures.buildAll(into: rebuilt)
-        for spec in HealFixtures.specs {
-            let shipped = try S.files(RecoverFixtureTests.root + "/" + spec.name)
-            #expect(!shipped.isEmpty, "\(spec.name) is missing under Fixtures/")
-            #expect(shipped == (try S.files(rebuilt + "/" + spec.name)), "\(spec.name) differs from a fresh build (swift run make-fixtures)")
-        }
+        try S.expectShippedFixturesReproducible(names: HealFixtures.specs.map(\.name), build: HealFixtures.buildAll(into:))
     }
 
     @Test func healsADamagedSealedSegmentFromAMatchingPeer() throws {
@@ -64,9 +57,7 @@ private typealias S = RecoverTestSupport
         let snap = "snap-0000000000000096-0000000000000002.snap"
         #expect(try S.files(member)[snap] == original[snap])
         // raft-inspect verify: healthy.
-        var o = Analyzer.Options()
-        o.decodeBodies = true
-        #expect(try Analyzer(directory: member, options: o).run().damage.isEmpty)
+        try S.expectVerifiesClean(member)
         // The peer is untouched; the original is kept whole as the backup.
         #expect(try S.files(peer) == peerBefore)
         #expect(try S.files(member + ".raft-recover-backup") == original)
@@ -93,9 +84,7 @@ private typealias S = RecoverTestSupport
         #expect(healed.hardState == whole.hardState && healed.snapshot == whole.snapshot)
         let snap = "snap-0000000000000096-0000000000000002.snap"
         #expect(try S.files(member)[snap] == original[snap])
-        var o = Analyzer.Options()
-        o.decodeBodies = true
-        #expect(try Analyzer(directory: member, options: o).run().damage.isEmpty)
+        try S.expectVerifiesClean(member)
     }
 
     @Test func refusesAPeerWhoseTermAtTheBoundaryDiffers() throws {
@@ -307,9 +296,7 @@ private typealias S = RecoverTestSupport
         #expect(healed.anchorIndex == 40 && healed.anchorTerm == 2)
         #expect(healed.anchor.contains("seal"))
         #expect(try S.digest(member).entries == (try S.digest(peer).entries))
-        var o = Analyzer.Options()
-        o.decodeBodies = true
-        #expect(try Analyzer(directory: member, options: o).run().damage.isEmpty)
+        try S.expectVerifiesClean(member)
     }
 
     /// Killed after k mutating operations for every k, then a power cut: the

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import RaftWAL
 import RaftWALTesting
 import RaftWALTools
@@ -11,6 +12,34 @@ enum RecoverTestSupport {
         let path = NSTemporaryDirectory() + "raft-recover-tests-\(label)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
+    }
+
+    /// Expects each named fixture shipped under `Fixtures/` to equal, file by
+    /// file (LOCK excluded), what `build` writes into a fresh scratch root.
+    /// With `RAFTWAL_WRITE_FIXTURES=1` the shipped ones are rebuilt first
+    /// (what `swift run make-fixtures` does), so the comparison then passes.
+    static func expectShippedFixturesReproducible(names: [String], build: (_ root: String) throws -> Void,
+                                                  sourceLocation: SourceLocation = #_sourceLocation) throws {
+        if ProcessInfo.processInfo.environment["RAFTWAL_WRITE_FIXTURES"] == "1" {
+            try build(RecoverFixtureTests.root)
+        }
+        let rebuilt = try scratch("fixtures")
+        defer { try? FileManager.default.removeItem(atPath: rebuilt) }
+        try build(rebuilt)
+        for name in names {
+            let shipped = try files(RecoverFixtureTests.root + "/" + name)
+            #expect(!shipped.isEmpty, "\(name) is missing under Fixtures/", sourceLocation: sourceLocation)
+            #expect(shipped == (try files(rebuilt + "/" + name)),
+                    "\(name) differs from a fresh build (swift run make-fixtures)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// `raft-inspect verify`'s analysis, entry bodies decoded, finds no damage in `dir`.
+    static func expectVerifiesClean(_ dir: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        var o = Analyzer.Options()
+        o.decodeBodies = true
+        let damage = try Analyzer(directory: dir, options: o).run().damage
+        #expect(damage.isEmpty, "\(damage)", sourceLocation: sourceLocation)
     }
 
     /// Builds a survivor fixture into a scratch directory; returns (root, source).

@@ -43,7 +43,7 @@ def tear_patterns(offset, length, old_size):
     return patterns
 
 
-def _size_before(recording, inode, index, synced):
+def _size_before(recording, inode, index):
     """The file's size just before op `index`, all earlier ops applied."""
     size = 0
     for op in recording.inodes[inode].ops[:index]:
@@ -70,8 +70,7 @@ def choices(recording, point):
         op = recording.inodes[i].ops[j]
         if op[1] != "write":
             continue
-        synced = point.inode_counts[i][0]
-        for label, kept, grown in tear_patterns(op[2], len(op[3]), _size_before(recording, i, j, synced)):
+        for label, kept, grown in tear_patterns(op[2], len(op[3]), _size_before(recording, i, j)):
             yield "torn", f"{describe(recording, i, j)} torn: {label}", dict(torn={(i, j): (kept, grown)})
     for keep in range(point.ns_durable, point.ns_total):
         yield "names", f"name operations {keep}/{point.ns_total} kept (data kept)", dict(ns_keep=keep)

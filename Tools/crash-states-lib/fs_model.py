@@ -59,7 +59,7 @@ class Recording:
         self.names = {self.root: 0}       # the live namespace (what the process sees)
         self.ns_ops = []                  # ("create"|"mkdir", path, inode) / ("rename", src, dst) / ("unlink", path)
         self.ns_durable = 0
-        self.fds = {}                     # (pid, fd) -> [path, inode or None, position]
+        self.fds = {}                     # fd -> [path, inode or None, position] (one process: its threads share fds)
         self.sync_started = {}            # fd -> ops of its inode when an interleaved sync began
         self.acked = 0
         self.seq = 0
@@ -69,12 +69,12 @@ class Recording:
 
     # ------------------------------------------------------------ paths and fds
 
-    def _path(self, pid, dirfd, path):
+    def _path(self, dirfd, path):
         if path.startswith("/"):
             return os.path.normpath(path)
         if dirfd in ("AT_FDCWD", None):
             raise ModelError(f"relative path {path!r}: run the writer with an absolute --dir")
-        base = self.fds.get((pid, int(dirfd)))
+        base = self.fds.get(int(dirfd))
         if base is None:
             raise ModelError(f"path {path!r} relative to an unknown fd {dirfd}")
         return os.path.normpath(os.path.join(base[0], path))
@@ -85,6 +85,15 @@ class Recording:
     def _ns(self, op):
         self.ns_ops.append(op)
 
+    def _new(self, path, kind):
+        """A new inode of `kind` named `path`: a create (file) or mkdir (dir)."""
+        ino = len(self.inodes)
+        self.inodes.append(Inode(ino, kind))
+        self.names[path] = ino
+        self._ns(("create" if kind == "file" else "mkdir", path, ino))
+        self.counts["creates"] += 1
+        return ino
+
     def _data(self, inode, op):
         self.seq += 1
         inode.ops.append((self.seq,) + op)
@@ -93,34 +102,37 @@ class Recording:
 
     def feed(self, e):
         # One trace is one process: its threads (strace -f shows their tids)
-        # share the descriptor table.
-        pid, op = "process", e["op"]
+        # share the descriptor table, so fds are keyed by number alone.
+        op = e["op"]
         changed = None
         if op == "open":
-            path = self._path(pid, e["dirfd"], e["path"])
+            path = self._path(e["dirfd"], e["path"])
             if not self._inside(path):
                 return
+            if e["append"]:
+                # Each write would go to the end of the file, not to the
+                # tracked position: refuse rather than model it wrong.
+                raise ModelError(f"line {e['line']}: {path} opened with O_APPEND, which is not modelled")
             ino = self.names.get(path)
             if ino is None:
                 if not e["create"]:
                     raise ModelError(f"line {e['line']}: {path} opened but not known to exist")
-                ino = len(self.inodes)
-                self.inodes.append(Inode(ino, "file"))
-                self.names[path] = ino
-                self._ns(("create", path, ino))
-                self.counts["creates"] += 1
+                ino = self._new(path, "file")
                 changed = f"create {self._rel(path)}"
             elif e["trunc"] and self.inodes[ino].kind == "file":
                 self._data(self.inodes[ino], ("truncate", 0))
                 changed = f"truncate {self._rel(path)} (O_TRUNC)"
-            self.fds[(pid, e["fd"])] = [path, ino, 0]
+            self.fds[e["fd"]] = [path, ino, 0]
         elif op == "close":
-            self.fds.pop((pid, e["fd"]), None)
+            self.fds.pop(e["fd"], None)
         elif op == "dup":
-            if (pid, e["old"]) in self.fds:
+            if e["old"] in self.fds:
                 raise ModelError(f"line {e['line']}: dup of a recorded fd is not modelled")
+        elif op == "lseek":
+            if e["fd"] in self.fds:
+                raise ModelError(f"line {e['line']}: lseek of a recorded fd is not modelled")
         elif op in ("pwrite", "write"):
-            slot = self.fds.get((pid, e["fd"]))
+            slot = self.fds.get(e["fd"])
             if slot is None:
                 if e["fd"] == 1:
                     changed = self._acks(e["data"])
@@ -133,13 +145,13 @@ class Recording:
             self.counts["writes"] += 1
             changed = f"write {self._rel(path)} @{offset} +{len(e['data'])}"
         elif op == "ftruncate":
-            slot = self._slot(pid, e)
+            slot = self._slot(e)
             if slot:
                 self._data(self.inodes[slot[1]], ("truncate", e["size"]))
                 self.counts["truncates"] += 1
                 changed = f"ftruncate {self._rel(slot[0])} {e['size']}"
         elif op == "fallocate":
-            slot = self._slot(pid, e)
+            slot = self._slot(e)
             if slot:
                 if e["mode"] not in ("0",):
                     raise ModelError(f"line {e['line']}: fallocate mode {e['mode']} is not modelled")
@@ -147,11 +159,11 @@ class Recording:
                 self.counts["allocates"] += 1
                 changed = f"fallocate {self._rel(slot[0])} {e['offset'] + e['length']}"
         elif op == "sync_start":
-            slot = self._slot(pid, e)
+            slot = self._slot(e)
             if slot:
                 self.sync_started[e["fd"]] = len(self.inodes[slot[1]].ops)
         elif op == "sync":
-            slot = self._slot(pid, e)
+            slot = self._slot(e)
             if slot:
                 self.counts["syncs"] += 1
                 changed = f"{e['call']} {self._rel(slot[0]) or '.'}"
@@ -162,7 +174,7 @@ class Recording:
                     if inode.kind == "dir":
                         self._sync_directory(slot[0])
         elif op == "rename":
-            src, dst = self._path(pid, e["srcdir"], e["src"]), self._path(pid, e["dstdir"], e["dst"])
+            src, dst = self._path(e["srcdir"], e["src"]), self._path(e["dstdir"], e["dst"])
             if not self._inside(src) and not self._inside(dst):
                 return
             if src not in self.names:
@@ -174,7 +186,7 @@ class Recording:
             self.counts["renames"] += 1
             changed = f"rename {self._rel(src)} -> {self._rel(dst)}"
         elif op == "unlink":
-            path = self._path(pid, e["dirfd"], e["path"])
+            path = self._path(e["dirfd"], e["path"])
             if not self._inside(path):
                 return
             self.names.pop(path, None)
@@ -182,20 +194,16 @@ class Recording:
             self.counts["unlinks"] += 1
             changed = f"unlink {self._rel(path)}"
         elif op == "mkdir":
-            path = self._path(pid, e["dirfd"], e["path"])
+            path = self._path(e["dirfd"], e["path"])
             if not self._inside(path):
                 return
-            ino = len(self.inodes)
-            self.inodes.append(Inode(ino, "dir"))
-            self.names[path] = ino
-            self._ns(("mkdir", path, ino))
-            self.counts["creates"] += 1
+            self._new(path, "dir")
             changed = f"mkdir {self._rel(path)}"
         if changed:
             self._point(e, changed)
 
-    def _slot(self, pid, e):
-        return self.fds.get((pid, e["fd"]))
+    def _slot(self, e):
+        return self.fds.get(e["fd"])
 
     def _rel(self, path):
         return os.path.relpath(path, self.root) if path != self.root else ""

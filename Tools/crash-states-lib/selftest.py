@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import strace_log  # noqa: E402
 from crash_states import enumerate_states, tear_patterns  # noqa: E402
-from fs_model import Recording  # noqa: E402
+from fs_model import ModelError, Recording  # noqa: E402
 
 
 def hexs(data):
@@ -95,6 +95,16 @@ def main():
         expect(False, "a string truncated by strace is refused")
     except strace_log.TraceError:
         expect(True, "a string truncated by strace is refused")
+    for extra, rule in ((f'1 openat(AT_FDCWD, {hexs(B)}, O_WRONLY|O_APPEND|O_CREAT, 0644) = 7',
+                         "an O_APPEND open of a recorded file is refused, not modelled"),
+                        ('1 lseek(4, 0, SEEK_END) = 3124', "an lseek of a recorded fd is refused, not modelled")):
+        refused = Recording(ROOT)
+        try:
+            for e in strace_log.events(TRACE + [extra]):
+                refused.feed(e)
+            expect(False, rule)
+        except ModelError:
+            expect(True, rule)
     canary = Recording(ROOT, lying_sync=True)
     for e in strace_log.events(TRACE):
         canary.feed(e)

@@ -1,8 +1,9 @@
 """Parse an `strace -f -xx -s BIG` log into the file-system calls of a writer.
 
 Only what changes a file system's state (or acknowledges an entry) is kept:
-opens (with O_CREAT / O_TRUNC), write/pwrite64/writev/pwritev, ftruncate,
-fallocate, fsync/fdatasync, rename*, unlink*, mkdir*, close, dup*. A call that
+opens (with O_CREAT / O_TRUNC / O_APPEND), write/pwrite64/writev/pwritev,
+ftruncate, fallocate, fsync/fdatasync, rename*, unlink*, mkdir*, close, dup*,
+lseek (which the model refuses on a recorded fd). A call that
 failed (`= -1 ...`) changed nothing and is skipped. Every string argument must
 be complete (`-xx` hex, no `...` truncation), or parsing stops with an error.
 """
@@ -113,14 +114,14 @@ AT_FDCWD = "AT_FDCWD"
 def events(lines):
     """The calls as events: dicts with 'op' and what the op needs.
 
-    ops: mkdir(path), open(fd, path, create, trunc, append, directory),
-    close(fd), dup(old, new), pwrite(fd, offset, data), write(fd, data),
+    ops: mkdir(path), open(fd, path, create, trunc, append),
+    close(fd), dup(old, new), lseek(fd), pwrite(fd, offset, data), write(fd, data),
     ftruncate(fd, size), fallocate(fd, mode, offset, length), sync(fd),
     sync_start(fd) (a sync that another thread's calls interleave with),
     rename(src, dst), unlink(path). Paths are as the writer named them
     (absolute, or relative to AT_FDCWD or to a directory fd: 'dirfd').
     """
-    for number, pid, name, a, result in calls(lines):
+    for number, _pid, name, a, result in calls(lines):
         where = f"line {number} ({name})"
         if result < 0:
             continue
@@ -131,12 +132,13 @@ def events(lines):
             else:
                 dirfd, path, flags = AT_FDCWD, _string(a[0], where), (a[1] if name == "open" else "O_CREAT|O_WRONLY|O_TRUNC")
             e = dict(op="open", fd=result, dirfd=dirfd, path=path.decode(), create="O_CREAT" in flags,
-                     trunc="O_TRUNC" in flags, append="O_APPEND" in flags, directory="O_DIRECTORY" in flags,
-                     write=("O_RDWR" in flags or "O_WRONLY" in flags))
+                     trunc="O_TRUNC" in flags, append="O_APPEND" in flags)
         elif name == "close":
             e = dict(op="close", fd=_int(a[0]))
         elif name in ("dup", "dup2", "dup3"):
             e = dict(op="dup", old=_int(a[0]), new=result)
+        elif name in ("lseek", "_llseek"):
+            e = dict(op="lseek", fd=_int(a[0]))
         elif name == "pwrite64":
             e = dict(op="pwrite", fd=_int(a[0]), data=_string(a[1], where)[:result], offset=_int(a[3]))
         elif name == "write":
@@ -171,5 +173,5 @@ def events(lines):
         elif name in ("truncate", "link", "linkat", "symlink", "symlinkat", "sync_file_range", "syncfs", "sync"):
             raise TraceError(f"{where}: {name} is not modelled by this recorder")
         if e is not None:
-            e["pid"], e["line"] = pid, number
+            e["line"] = number
             yield e
