@@ -94,5 +94,15 @@ import RaftWALTesting
         #expect(c.members.map(\.lastIndex) == [big, big + 5])
         #expect(c.members.map(\.lastTerm) == [3, 4])
         #expect(c.recommended == 1)
+        #expect(!c.recommendationReason.contains("damage"))
+    }
+
+    /// The member recommended for recovery says so when it has damage.
+    @Test func aRecommendedMemberWithDamageIsNamedAsDamaged() {
+        var damaged = Self.source([(1, 1), (2, 1), (3, 2)], commit: 3, name: "a")
+        damaged.findings.append(SourceFinding(.damage, "C1-corrupt-record", file: "x.seg", "checksum mismatch"))
+        let c = LogComparison([damaged, Self.source([(1, 1), (2, 1)], commit: 2, name: "b")])
+        #expect(c.recommended == 0)
+        #expect(c.recommendationReason.hasSuffix("but it has 1 damage finding: run `raft-inspect verify` on it before recovering from it"))
     }
 }

@@ -109,5 +109,9 @@ public struct LogComparison: Sendable {
             recommended = pick
             recommendationReason = "no member holds every committed entry; this one has the most up-to-date log"
         }
+        if let pick = recommended, members[pick].damage > 0 {
+            recommendationReason += "; but it has \(members[pick].damage) damage finding\(members[pick].damage == 1 ? "" : "s"): "
+                + "run `raft-inspect verify` on it before recovering from it"
+        }
     }
 }

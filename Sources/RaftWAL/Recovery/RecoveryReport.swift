@@ -56,7 +56,8 @@ public struct CutTail: Equatable, Sendable {
     public var segment: String
     /// Where the cut starts: the offset of the record that is not valid.
     public var offset: UInt64
-    /// Bytes from `offset` through the last non-zero byte (what was not a record).
+    /// Bytes from `offset` through the end of the last 8-byte word that is not
+    /// all zeros (what was not a record; the file's end when that comes first).
     public var bytes: UInt64
     /// Why the record at `offset` is not valid.
     public var problem: String

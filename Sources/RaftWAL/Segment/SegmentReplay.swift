@@ -32,7 +32,8 @@ package struct SegmentReplay {
     package var scanEndOffset: UInt64 = 0
     /// Corrupt: where the next valid record starts.
     package var nextValidOffset: UInt64?
-    /// Torn: bytes from the damage through the last non-zero byte.
+    /// Torn: bytes from the damage through the end of the last 8-byte word
+    /// that is not all zeros (the file's end when that comes first).
     package var garbageBytes: UInt64 = 0
     /// Live read: the offset from which bytes were being written during the read.
     package var writtenDuringReadFrom: UInt64?
