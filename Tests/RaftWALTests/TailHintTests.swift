@@ -67,6 +67,17 @@ struct TailHintTests {
         return log.recoveryReport
     }
 
+    /// A log of 20 entries closed cleanly, then 512 bytes of garbage 4 KiB
+    /// after its hint's end: a torn write of a later session's crash.
+    func closedLogTornAfterItsHint(_ dir: TempDir) throws {
+        try closedLog(dir, last: 20)
+        let hint = try readHint(dir)
+        let h = try #require(FileHandle(forWritingAtPath: dir.file(try tailSegment(dir).name)))
+        h.seek(toFileOffset: hint.endOffset + 4096)
+        h.write(Data(repeating: 0xA5, count: 512))
+        h.closeFile()
+    }
+
     /// A log of `last` entries, closed cleanly (so it has a hint).
     func closedLog(_ dir: TempDir, last: UInt64) throws {
         let log = try RaftLog.open(directory: dir.path, options: Self.options)
@@ -164,13 +175,7 @@ struct TailHintTests {
 
     @Test func garbageAfterTheHintsEndIsScannedAsATornTail() throws {
         let dir = TempDir("tail-hint-garbage")
-        try closedLog(dir, last: 20)
-        let hint = try readHint(dir)
-        // A torn write after the hint's end (a later session's crash).
-        let h = try #require(FileHandle(forWritingAtPath: dir.file(try tailSegment(dir).name)))
-        h.seek(toFileOffset: hint.endOffset + 4096)
-        h.write(Data(repeating: 0xA5, count: 512))
-        h.closeFile()
+        try closedLogTornAfterItsHint(dir)
         let report = try expectRejected(dir, containing: "not zero", options: Self.options, last: 20)
         #expect(report.labels.contains(.tornTail))
     }
@@ -261,12 +266,7 @@ struct TailHintTests {
     /// has already removed it.
     @Test func anUnusedHintIsRemovedBeforeTheOpensRepairsWrite() throws {
         let dir = TempDir("tail-hint-order")
-        try closedLog(dir, last: 20)
-        let hint = try readHint(dir)
-        let h = try #require(FileHandle(forWritingAtPath: dir.file(try tailSegment(dir).name)))
-        h.seek(toFileOffset: hint.endOffset + 4096)
-        h.write(Data(repeating: 0xA5, count: 512))
-        h.closeFile()
+        try closedLogTornAfterItsHint(dir)
         var hooks = HookedFileSystem.Hooks()
         hooks.write = { (_, _) throws(WALError) in throw .io(errno: EIO, operation: "write", path: "hooked") }
         var options = Self.options
