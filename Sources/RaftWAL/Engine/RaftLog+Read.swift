@@ -86,12 +86,15 @@ extension RaftLog {
     private func readPlan(_ lo: UInt64, _ hi: UInt64, maxBytes: Int) throws(WALError) -> [ReadStep] {
         enum Attempt {
             case plan([ReadStep])
-            case needTable(SegmentReader, SealMeta, String)
+            /// Sealed segments of the range whose batch tables are not in
+            /// memory (readers pinned): loaded together, then planned again.
+            case needTables([(reader: SegmentReader, seal: SealMeta, name: String)])
         }
         // Tables loaded by this call: used even if the cache evicts them meanwhile.
         var loaded: [String: SegmentIndex] = [:]
         while true {
             let attempt = try stateLock.withLock { () throws(WALError) -> Attempt in
+                readPlanPasses += 1
                 if state.closed { throw WALError.closed }
                 let first = state.firstIndex, last = state.lastIndex
                 if lo < first { throw WALError.compacted(requested: lo, firstIndex: first) }
@@ -108,9 +111,23 @@ extension RaftLog {
                     let segment = state.segments[position]
                     guard let index = segment.index ?? loaded[segment.name] ?? readCache.table(segment.name) else {
                         abandon()
-                        segment.reader.pin()
-                        return .needTable(segment.reader, SealMeta(shape: segment.shape, batchTableOffset: segment.batchTableOffset,
-                                                                   batchCount: segment.batchCount), segment.name)
+                        // This segment's table and those of the next sealed segments of the
+                        // range that lack theirs (the cache keeps few): one pass per
+                        // `tablesPerLoad` tables, where a pass per table re-planned the
+                        // range from `lo` each time (quadratic in segments: a kill loop's
+                        // check of 484 segments spent minutes planning).
+                        var missing: [(reader: SegmentReader, seal: SealMeta, name: String)] = []
+                        var p = position
+                        while p < state.segments.count && missing.count < Self.tablesPerLoad {
+                            let s = state.segments[p]
+                            if s.liveFirst >= hi { break }
+                            if s.isSealed && s.index == nil && loaded[s.name] == nil && readCache.table(s.name) == nil {
+                                s.reader.pin()
+                                missing.append((s.reader, SealMeta(shape: s.shape, batchTableOffset: s.batchTableOffset, batchCount: s.batchCount), s.name))
+                            }
+                            p += 1
+                        }
+                        return .needTables(missing)
                     }
                     guard let span = index.span(containing: i) else {
                         abandon()
@@ -127,14 +144,19 @@ extension RaftLog {
             switch attempt {
             case .plan(let plan):
                 return plan
-            case let .needTable(reader, seal, name):
-                defer { reader.unpin() }
-                let index = SegmentIndex(try Self.loadBatchTable(reader, seal))
-                loaded[name] = index
-                stateLock.withLock { readCache.insert(index, for: name) }
+            case .needTables(let missing):
+                defer { for m in missing { m.reader.unpin() } }
+                for m in missing {
+                    let index = SegmentIndex(try Self.loadBatchTable(m.reader, m.seal))
+                    loaded[m.name] = index
+                    stateLock.withLock { readCache.insert(index, for: m.name) }
+                }
             }
         }
     }
+
+    /// Batch tables loaded per planning pass (``readPlan(_:_:maxBytes:)``).
+    static let tablesPerLoad = 64
 
     /// The entry at `index`.
     public func entry(_ index: UInt64) throws(WALError) -> Entry {

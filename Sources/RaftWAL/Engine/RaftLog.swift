@@ -48,6 +48,10 @@ public final class RaftLog: @unchecked Sendable {
     /// (only the write path and close touch it), so the append path reads
     /// it without taking `stateLock`.
     var tailHintOnDisk: Bool
+    /// Planning passes of the read path (``readPlan(_:_:maxBytes:)``), for
+    /// tests: a read over many cold sealed segments must not re-plan once
+    /// per segment. Guarded by `stateLock`.
+    package internal(set) var readPlanPasses = 0
 
     var lock: (any DirectoryLock)?
     var durability: Durability {
