@@ -1,7 +1,10 @@
 extension RaftLog {
     /// Entries in `lo ..< hi`, stopping early once their total size would
     /// exceed `maxBytes` (at least one entry is returned), as etcd's
-    /// `Storage.Entries`.
+    /// `Storage.Entries`. A limited read also stops after about `maxBytes`
+    /// of records on disk, so compressed entries may come back in more,
+    /// smaller pages: like etcd's raft, read fewer entries as "the limit was
+    /// reached" and ask again from the next index.
     ///
     /// - Throws: ``WALError/compacted(requested:firstIndex:)`` when `lo` is
     ///   below ``firstIndex``; ``WALError/unavailable(requested:lastIndex:)``
@@ -81,8 +84,11 @@ extension RaftLog {
 
     /// The records holding `lo ..< hi`, in order, each reader pinned; stops
     /// planning once `maxBytes` is certainly reached (every entry counts at
-    /// least 16 bytes). A sealed segment whose batch table is not in memory
-    /// has it loaded without the state lock, and the plan is made again.
+    /// least 16 bytes) or once the planned records hold `maxBytes` on disk:
+    /// a limited read plans about what it reads, not the rest of the log (a
+    /// page of 128-byte entries planned nine times the entries it returned).
+    /// A sealed segment whose batch table is not in memory has it loaded
+    /// without the state lock, and the plan is made again.
     private func readPlan(_ lo: UInt64, _ hi: UInt64, maxBytes: Int) throws(WALError) -> [ReadStep] {
         enum Attempt {
             case plan([ReadStep])
@@ -101,9 +107,9 @@ extension RaftLog {
                 if hi > last + 1 { throw WALError.unavailable(requested: hi - 1, lastIndex: last) }
                 var plan: [ReadStep] = []
                 func abandon() { for step in plan { step.reader.unpin() } }
-                var minimumBytes = 0
+                var minimumBytes = 0, recordBytes = 0
                 var i = lo
-                while i < hi && (plan.isEmpty || minimumBytes <= maxBytes) {
+                while i < hi && (plan.isEmpty || (minimumBytes <= maxBytes && recordBytes < maxBytes)) {
                     guard let position = state.segmentPosition(holding: i) else {
                         abandon()
                         throw WALError.corrupted(file: directory, offset: nil, indexes: i...i, reason: "no segment holds index \(i)")
@@ -137,6 +143,7 @@ extension RaftLog {
                     segment.reader.pin()
                     plan.append(ReadStep(segment: segment.name, reader: segment.reader, ref: span.batch, first: i, last: upper))
                     minimumBytes += Int(min(upper - i + 1, UInt64(Int.max / 32))) * 16
+                    recordBytes += span.batch.recordBytes
                     i = upper + 1
                 }
                 return .plan(plan)
