@@ -61,6 +61,20 @@ package struct SegmentInspector {
     package let headerProblem: WALError?
     private let reader: SegmentReader?
     private let handle: any FileHandle
+    /// The sealed segment's batch table, read at the first damaged record
+    /// and kept for the others (``claimedIndexes(at:)``).
+    private let sealedRows = Lazy<[BatchRef]?>()
+
+    /// A value computed on first use (a struct's lazy state, shared by its copies).
+    private final class Lazy<Value>: @unchecked Sendable {
+        private var value: Value?
+        func get(_ make: () -> Value) -> Value {
+            if let value { return value }
+            let made = make()
+            value = made
+            return made
+        }
+    }
 
     /// What a scan meets, in file order.
     package enum Event {
@@ -112,10 +126,14 @@ package struct SegmentInspector {
 
     package func close() { handle.close() }
 
-    /// The index range the damaged record at `offset` claims, when its header
-    /// parses within the format's bounds (a hint for reports, never trusted).
+    /// The index range of the damaged record at `offset`
+    /// (`SegmentReplay.claimedIndexes`): the seal's batch table row for it,
+    /// else what its header claims. The table is read once per segment, not
+    /// once per damaged record (a hostile segment may have thousands).
     package func claimedIndexes(at offset: UInt64) -> ClosedRange<UInt64>? {
-        reader.flatMap { SegmentReplay.claimedIndexes($0, at: offset) }
+        guard let reader else { return nil }
+        let rows = sealedRows.get { SegmentReplay.sealedRows(reader) }
+        return SegmentReplay.claimedIndexes(reader, at: offset, sealedRows: .some(rows))
     }
 
     /// Scans every record in order. After damage the scan continues at the

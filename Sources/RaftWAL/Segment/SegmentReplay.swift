@@ -116,16 +116,32 @@ package struct SegmentReplay {
     /// verify (checksummed apart from the record, so a damaged header cannot
     /// misname its entries); otherwise what the record's header claims, when
     /// it parses (a hint for reports, never trusted).
-    static func claimedIndexes(_ reader: SegmentReader, at offset: UInt64) -> ClosedRange<UInt64>? {
-        if let seal = reader.readSeal(), let rows = try? reader.readBatchTable(seal.meta),
-           let row = rows.first(where: { $0.offset == offset }) {
-            return row.entryCount > 0 ? row.firstIndex...row.lastIndex : nil
+    /// `sealedRows`: ``sealedRows(_:)`` of the same reader, when the caller
+    /// asks about many offsets (read once, not once per damaged record).
+    static func claimedIndexes(_ reader: SegmentReader, at offset: UInt64,
+                               sealedRows: [BatchRef]?? = nil) -> ClosedRange<UInt64>? {
+        if let rows = sealedRows ?? Self.sealedRows(reader) {
+            var lo = 0, hi = rows.count - 1
+            while lo <= hi {
+                let mid = (lo + hi) / 2
+                if rows[mid].offset == offset {
+                    return rows[mid].entryCount > 0 ? rows[mid].firstIndex...rows[mid].lastIndex : nil
+                }
+                if rows[mid].offset < offset { lo = mid + 1 } else { hi = mid - 1 }
+            }
         }
         guard let head = try? reader.handle.read(at: offset, count: Layout.recordHeaderBytes),
               head.count == Layout.recordHeaderBytes else { return nil }
         let parsed = head.withUnsafeBytes { RecordFrame.parseHeader($0, available: Int.max) }
         guard case .success(let h) = parsed, h.type == .batch, h.entryCount > 0 else { return nil }
         return h.firstIndex...(h.firstIndex + UInt64(h.entryCount) - 1)
+    }
+
+    /// The batch table of a sealed segment whose seal and table verify (rows
+    /// in offset order); nil otherwise.
+    static func sealedRows(_ reader: SegmentReader) -> [BatchRef]? {
+        guard let seal = reader.readSeal() else { return nil }
+        return try? reader.readBatchTable(seal.meta)
     }
 
     /// Index ranges and commit indexes of every valid batch record at or
