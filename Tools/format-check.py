@@ -6,16 +6,16 @@ code), with the Python standard library only, to show that the format can be
 reimplemented from its spec. It parses segment headers, records (CRC32C bound
 to the segment salt and the record offset), LZ4 block bodies (decompressed in
 pure Python), batch meta and bodies, batch-table and seal records, trailers,
-snapshot files, conf changes and memberships; replays the log; applies the
-recovery decision table; and prints the entries, the hard state and the
-snapshot.
+snapshot files, conf changes and memberships, and the confirmation file ACKED;
+replays the log; applies the recovery decision table; and prints the entries,
+the hard state and the snapshot.
 
 It never writes to the directory.
 
 Exit status: 0 the directory is a readable log (crash leftovers that recovery
 handles -- torn tail, interrupted seal, orphans, temporaries, a snapshot ahead
 of or conflicting with the log -- are reported but are not damage);
-1 damage found (a C label of the decision table, a T5 damaged tail, or a damaged snapshot);
+1 damage found (a C or A label of the decision table, a T5 damaged tail, or a damaged snapshot);
 2 usage or environment error.
 
 Usage: format-check.py [--json] [--entries] [--records] DIRECTORY
@@ -24,6 +24,7 @@ Usage: format-check.py [--json] [--entries] [--records] DIRECTORY
 import json
 import os
 import signal
+import stat
 import struct
 import sys
 
@@ -49,6 +50,11 @@ SNAPSHOT_FOOTER_MAGIC = b"RWALSNPE"
 SNAPSHOT_CHUNK_HEADER_BYTES = 16
 MAX_SNAPSHOT_CHUNK_BYTES = 64 << 20
 MAX_SNAPSHOT_V2_DATA_BYTES = 1 << 50
+ACKED_NAME = "ACKED"                 # the confirmation file (FORMAT.md §8.5)
+ACKED_MAGIC = b"RWALACKD"
+ACKED_SLOT_BYTES = 512
+ACKED_FILE_BYTES = 2 * ACKED_SLOT_BYTES
+ACKED_CHECKED_BYTES = 72             # the checksum covers the slot's bytes 0..<72 and sits at 72
 
 TYPE_BATCH, TYPE_SEAL, TYPE_RESET, TYPE_BATCH_TABLE = 1, 2, 3, 4
 TYPE_NAMES = {1: "batch", 2: "seal", 3: "reset", 4: "batch-table"}
@@ -63,6 +69,7 @@ T5 = "T5-damaged-tail"
 S1, S2, S3 = "S1-damaged-snapshot", "S2-snapshot-ahead-of-log", "S3-snapshot-conflicts-with-log"
 C1, C2, C3, C4 = "C1-corrupt-record", "C2-bad-segment-header", "C3-foreign-segment", "C4-missing-segment"
 C5, C6, C7 = "C5-lost-tail-segment", "C6-index-gap", "C7-commit-beyond-log"
+A1 = "A1-acknowledged-missing"
 
 
 class Damage(Exception):
@@ -74,7 +81,7 @@ class Damage(Exception):
 
 
 class Refused(Exception):
-    """A decision-table row that a strict open refuses (a C label)."""
+    """A decision-table row that a strict open refuses (a C or A label)."""
 
     def __init__(self, label, message):
         super().__init__(message)
@@ -743,6 +750,77 @@ def read_metadata(path):
     return out
 
 
+def is_regular_file(path):
+    """A regular file, not followed through a symbolic link; False when absent."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return False
+
+
+def read_ack_marker(directory, notes):
+    """FORMAT.md §8.5: the confirmation file ACKED. Returns the marker (the valid slot with the larger
+    counter) or None: no regular file of that name, or no valid slot (a note says so; not damage)."""
+    path = os.path.join(directory, ACKED_NAME)
+    if not is_regular_file(path):
+        return None  # absent, or not the marker: an unknown file, listed as ignored
+    try:
+        with open(path, "rb") as f:
+            data = f.read(ACKED_FILE_BYTES)  # never more than two slots
+    except FileNotFoundError:
+        return None
+    best = None
+    for slot in range(2):
+        start = slot * ACKED_SLOT_BYTES
+        b = data[start:start + ACKED_CHECKED_BYTES + 4]
+        if len(b) < ACKED_CHECKED_BYTES + 4:
+            continue  # the file ends before this slot's checksum
+        if b[0:8] != ACKED_MAGIC or struct.unpack_from("<I", b, 8)[0] != 1:
+            continue
+        if mask(crc32c(b[:ACKED_CHECKED_BYTES])) != struct.unpack_from("<I", b, ACKED_CHECKED_BYTES)[0]:
+            continue
+        counter, seq, salt, end, last, snap_index, snap_term = struct.unpack_from("<7Q", b, 16)
+        # Counters start at 1 and a slot holds only its own parity (slot counter % 2): a counter in the
+        # other slot is not a marker. Of two valid slots, the larger counter is the newer marker.
+        if counter % 2 != slot or counter <= (best["counter"] if best else 0):
+            continue
+        best = {"slot": slot, "counter": counter, "seq": seq, "salt": salt, "endOffset": end, "lastIndex": last,
+                "snapshotIndex": snap_index, "snapshotTerm": snap_term}
+    if best is None:
+        notes.append(f"{ACKED_NAME} holds no valid slot in {len(data)} bytes: nothing to check")
+    return best
+
+
+def format_indexes(first, last):
+    return f"{first}" if first == last else f"{first}...{last}"
+
+
+def ack_shortfall(marker, replayed, last_index, snapshot_index):
+    """RECOVERY.md A1: None when the directory holds what the marker confirms, else why not.
+    `replayed` lists (name, seq, salt, valid end or None for a sealed segment) of the segments
+    replayed (orphans excluded), in seq order; `last_index` is the log's last index as replayed."""
+    m = marker
+    confirms = f"{ACKED_NAME} (slot {m['slot']}, counter {m['counter']}) confirms"
+    lost = (f"; acknowledged entries {format_indexes(last_index + 1, m['lastIndex'])} are lost"
+            if m["lastIndex"] > last_index else "")
+    named = [r for r in replayed if r[1] == m["seq"]]
+    if named:
+        name, _, salt, end = named[0]
+        if salt != m["salt"]:
+            return (f"{confirms} records of segment seq {m['seq']} with salt {m['salt']:016x}, but {name} has salt "
+                    f"{salt:016x}: the segment was replaced{lost}")
+        if end is not None and end < m["endOffset"]:
+            return f"{confirms} records up to offset {m['endOffset']} of {name}; its valid records end at {end}{lost}"
+    elif not any(r[1] > m["seq"] for r in replayed):
+        last = f"the last segment is seq {replayed[-1][1]}" if replayed else "no segment file at all"
+        return (f"{confirms} records up to offset {m['endOffset']} of segment seq {m['seq']}: segment seq {m['seq']} "
+                f"is missing ({last}){lost}")
+    if snapshot_index < m["snapshotIndex"]:
+        newest = f"at {snapshot_index}" if snapshot_index else "none"
+        return f"{confirms} a snapshot at {m['snapshotIndex']} (term {m['snapshotTerm']}); the newest valid snapshot is {newest}"
+    return None
+
+
 # ---------------------------------------------------------------- the whole directory
 
 class Log:
@@ -761,6 +839,7 @@ class Log:
         self.ignored = []
         self.truncations = []      # truncation records met (FORMAT.md §5.2), in order
         self.metadata = None       # the META file's values (FORMAT.md §8.3), if any
+        self.ack_marker = None     # the ACKED file's marker (FORMAT.md §8.5), if any
 
     def note(self, label):
         if label not in self.labels:
@@ -801,6 +880,8 @@ class Log:
 
 
 def check_directory(directory, want_records, log):
+    # ACKED before the listing: a live writer's later marker must not name more than the listing holds.
+    log.ack_marker = read_ack_marker(directory, log.notes)
     names = sorted(os.listdir(directory))
     segs, snaps, temporaries = [], [], []
     for name in names:
@@ -816,12 +897,16 @@ def check_directory(directory, want_records, log):
                 log.metadata = read_metadata(os.path.join(directory, name))
             except Damage as e:
                 log.problems.append(f"damaged metadata file: {e}")
+        elif name == ACKED_NAME and is_regular_file(os.path.join(directory, name)):
+            pass  # read above, before the listing; only a regular file is the marker
         elif name not in ("LOCK", "SYNC-FAILED", "TAIL"):
             log.ignored.append(name)
     segs.sort()
     if temporaries:
         log.note(T4)
         log.ignored += temporaries
+    if not segs and not snaps and log.ack_marker is not None:
+        raise Refused(A1, ack_shortfall(log.ack_marker, [], 0, 0))
     if not segs:
         raise Refused(C4, "no segment files" + (" but snapshot files: the log's segments are lost" if snaps else ""))
 
@@ -875,6 +960,7 @@ def check_directory(directory, want_records, log):
         raise failure
 
     log.last_index = candidates[0][1]["firstIndex"] - 1 if candidates else 0
+    replayed = []  # (name, seq, salt, where its valid records end; None when sealed) for row A1
     for k, (name, h, data) in enumerate(candidates):
         is_tail = k == len(candidates) - 1 and failure is None
         if h["firstIndex"] != log.last_index + 1:
@@ -884,6 +970,7 @@ def check_directory(directory, want_records, log):
         info = {"name": name, "seq": h["seq"], "firstIndex": h["firstIndex"], "salt": f"{h['salt']:016x}",
                 "fileBytes": len(data), "end": end, "records": len(records), "headerHardState": h["hardState"]}
         log.segments.append(info)
+        replayed.append((name, h["seq"], h["salt"], None if end == "sealed" else end_offset))
         if want_records:
             info["recordList"] = [{"offset": r["offset"], "type": TYPE_NAMES[r["type"]], "firstIndex": r["firstIndex"],
                                    "entryCount": r["entryCount"], "compressed": r["compressed"],
@@ -949,6 +1036,10 @@ def check_directory(directory, want_records, log):
         log.ignored += orphans
     if log.hard_state["commit"] > max(log.last_index, snap["index"] if snap else 0):
         raise Refused(C7, f"hard state commit {log.hard_state['commit']} is beyond the last index {log.last_index}")
+    if log.ack_marker is not None:
+        lost = ack_shortfall(log.ack_marker, replayed, log.last_index, snap["index"] if snap else 0)
+        if lost is not None:
+            raise Refused(A1, lost)
     if not log.labels:
         log.note(R0)
     return log
@@ -965,6 +1056,17 @@ def membership_at_last(log):
         if e["index"] >= start and e["kind"] == "confChange":
             apply_conf_change(members, decode_conf_change(e["data"]), e["index"])
     return [members[k] for k in sorted(members)]
+
+
+def ack_marker_json(log):
+    m = log.ack_marker
+    return None if m is None else dict(m, salt=f"{m['salt']:016x}")
+
+
+def ack_marker_line(marker):
+    m = marker
+    return (f"acked       slot {m['slot']} counter {m['counter']}: seq {m['seq']} salt {m['salt']} endOffset {m['endOffset']} "
+            f"lastIndex {m['lastIndex']} snapshotIndex {m['snapshotIndex']} (term {m['snapshotTerm']})\n")
 
 
 def to_json(log, directory):
@@ -989,6 +1091,7 @@ def to_json(log, directory):
         "entries": [entry(e) for e in log.entries], "notes": log.notes, "problems": log.problems,
         "ignoredFiles": log.ignored, "truncations": log.truncations,
         "metadata": {k: v.hex() for k, v in log.metadata.items()} if log.metadata is not None else None,
+        "ackMarker": ack_marker_json(log),
     }
 
 
@@ -1020,6 +1123,8 @@ def print_text(report, show_entries, out):
                       f"{len(s['membership'])} members\n")
     for m in report["membership"]:
         out.write(f"member      {m['raftID']} {m['name']} {m['address']} {m['role']} (added at {m['addedAtIndex']})\n")
+    if report["ackMarker"] is not None:
+        out.write(ack_marker_line(report["ackMarker"]))
     for n in report["notes"]:
         out.write(f"note        {n}\n")
     for p in report["problems"]:
@@ -1056,10 +1161,14 @@ def main(argv):
     except Refused as e:
         log.note(e.label)
         if "--json" in flags:
-            json.dump({"directory": directory, "labels": log.labels, "refused": str(e)}, sys.stdout, indent=1)
+            json.dump({"directory": directory, "labels": log.labels, "refused": str(e), "ackMarker": ack_marker_json(log)},
+                      sys.stdout, indent=1)
             sys.stdout.write("\n")
         else:
-            sys.stdout.write(f"directory   {directory}\nlabels      {', '.join(log.labels)}\nREFUSED     {e}\n")
+            sys.stdout.write(f"directory   {directory}\nlabels      {', '.join(log.labels)}\n")
+            if log.ack_marker is not None:
+                sys.stdout.write(ack_marker_line(ack_marker_json(log)))
+            sys.stdout.write(f"REFUSED     {e}\n")
         return 1
     except OSError as e:
         sys.stderr.write(f"format-check: {e}\n")
