@@ -89,7 +89,12 @@ enum TortureChecker {
     }
 
     /// The weak check: corrupted bytes are never returned as an entry.
-    static func weak(_ log: RaftLog, model: TortureModel) -> Result<WeakOutcome, TortureViolation> {
+    /// `model` is the state the log is judged against (the interrupted
+    /// operation's candidate when there is one, with every version ever
+    /// written); a log that lacks some of it but equals one of `candidates`
+    /// (the acknowledged state: the interrupted, never acknowledged
+    /// operation simply did not survive) lost nothing acknowledged: intact.
+    static func weak(_ log: RaftLog, model: TortureModel, candidates: [TortureModel] = []) -> Result<WeakOutcome, TortureViolation> {
         var detected = false
         var i = log.firstIndex
         while i <= log.lastIndex {
@@ -112,6 +117,7 @@ enum TortureChecker {
         }
         if detected { return .success(.detectedAtRead) }
         if log.lastIndex < model.lastIndex || mismatch(log, model) != nil {
+            if candidates.contains(where: { mismatch(log, $0) == nil }) { return .success(.intact) }
             // The model with the log's (older) snapshot: nothing else differs?
             var withSnapshot = model
             withSnapshot.snapshot = log.snapshotMetadata
