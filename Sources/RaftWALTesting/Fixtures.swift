@@ -49,6 +49,7 @@ public enum Fixtures {
         Spec(name: "lost-tail-segment", made: "healthy, then the last segment removed (its predecessor is sealed, so it existed)", expect: "strict open refused: the last segment is sealed, its successor is lost; verify exit 1", label: .lostTailSegment, refused: true),
         Spec(name: "index-gap", made: "healthy, then the last segment's header rewritten (valid checksum, matching name) to start 3 indexes later", expect: "strict open refused: segment starts at an index that does not follow the previous one; verify exit 1", label: .indexGap, refused: true),
         Spec(name: "commit-beyond-log", made: "healthy plus entries appended without a hard state across a roll-over, then the last segment header's commit rewritten to 9999", expect: "strict open refused: commit beyond the last index; verify exit 1", label: .commitBeyondLog, refused: true),
+        Spec(name: "acknowledged-missing", made: "healthy plus the confirmation file ACKED a confirmed-mode writer leaves (FORMAT.md §8.5: the last record of the last segment, ending at index 220, acknowledged), then that record zeroed whole (a lost write: the disk never got it)", expect: "strict open refused: ACKED confirms records the last segment no longer holds, acknowledged entries 219...220 lost; verify exit 1 (without ACKED the same bytes pass for a clean end at 218)", label: .acknowledgedMissing, refused: true),
     ]
 
     /// Options that make every byte reproducible.
@@ -236,6 +237,18 @@ public enum Fixtures {
             header.firstIndex += 3
             try Damage.write(header.encoded(), to: path(tail), at: 0)
             try FileManager.default.moveItem(atPath: path(tail), toPath: path(FileNames.segment(seq: header.seq, firstIndex: header.firstIndex)))
+        case "acknowledged-missing":
+            try Damage.copyDirectory(healthy, to: dir)
+            let tail = try segments(dir).last!
+            let last = try Damage.records(directory: dir, segment: tail).last!
+            let header = try SegmentHeader(decoding: try Damage.read(path(tail), at: 0, count: Layout.segmentHeaderBytes), file: tail)
+            let end = last.offset + UInt64(last.recordBytes)
+            let marker = AckMarker(counter: 1, seq: header.seq, salt: header.salt, endOffset: end, lastIndex: 220,
+                                   snapshotIndex: 150, snapshotTerm: 2)
+            var file = [UInt8](repeating: 0, count: AckMarker.fileBytes)
+            file.replaceSubrange(Int(marker.slotOffset)..<(Int(marker.slotOffset) + AckMarker.slotBytes), with: marker.encoded())
+            try Data(file).write(to: URL(fileURLWithPath: path(AckMarker.fileName)))
+            try Damage.zero(path(tail), range: last.offset..<end)
         case "commit-beyond-log":
             try Damage.copyDirectory(healthy, to: dir)
             let log = try RaftLog.open(directory: dir, options: options())

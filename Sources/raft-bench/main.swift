@@ -81,6 +81,8 @@ struct Append: ParsableCommand {
     var noCompression = false
     @Flag(help: "Skip every sync (measures the CPU path only; never for data you keep).")
     var unsafeNoFsync = false
+    @Flag(help: "Confirmed mode (LogOptions.confirmAppends): ACKED written and synced after each record, a second sync per append.")
+    var confirmed = false
     @Option(help: "Replay passes after appending, comma separated: hot, cold, or none.")
     var replay = "hot,cold"
     @Flag(help: "Remove the log directory after measuring.")
@@ -113,6 +115,7 @@ struct Append: ParsableCommand {
             bench.segmentSizeBytes = segmentBytes
             bench.compression = !noCompression
             bench.noSync = unsafeNoFsync
+            bench.confirmed = confirmed
             bench.replayPasses = RaftBench.passes(replay)
             bench.api = api
             try bench.validate()

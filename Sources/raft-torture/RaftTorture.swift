@@ -56,6 +56,8 @@ struct Sim: ParsableCommand {
     var faults = false
     @Flag(help: "Run a deliberately broken engine that acknowledges before syncing; succeed only if it is caught.")
     var canary = false
+    @Flag(help: "Run the log in confirmed mode (LogOptions.confirmAppends: ACKED written and synced after each append), where a cut of acknowledged data must always be reported (A1).")
+    var confirmed = false
 
     @Flag(help: "Print every operation, crash and fault (to stderr), for replaying a failure.")
     var trace = false
@@ -66,8 +68,9 @@ struct Sim: ParsableCommand {
 
     func run() throws {
         var config = SimTortureConfig(seed: seed, iterations: iterations, faults: faults, canary: canary)
+        config.confirmed = confirmed
         if trace { config.trace = { printError($0) } }
-        printError("raft-torture sim: seed \(seed), \(iterations) crash points\(faults ? ", faults" : "")\(canary ? ", canary" : "")")
+        printError("raft-torture sim: seed \(seed), \(iterations) crash points\(faults ? ", faults" : "")\(confirmed ? ", confirmed" : "")\(canary ? ", canary" : "")")
         let clock = ContinuousClock()
         let start = clock.now
         let result = SimTorture(config: config, progress: { printError($0) }).run()

@@ -42,9 +42,9 @@ struct RecoveryDecisionTests {
 
     @Test func everyCombinationOfDirectoryFactsListsEachRowOnceInTheTablesOrder() {
         let order: [RecoveryLabel] = [.leftoverTemporary, .damagedSnapshot, .snapshotAheadOfLog, .snapshotConflictsWithLog,
-                                      .missingSegment, .orphanSegments, .commitBeyondLog]
+                                      .missingSegment, .orphanSegments, .commitBeyondLog, .acknowledgedMissing]
         var reached: Set<RecoveryLabel> = []
-        for bits in 0..<(1 << 7) {
+        for bits in 0..<(1 << 8) {
             for relation in RecoveryDecision.DirectoryFacts.SnapshotVersusLog.allCases {
                 var d = RecoveryDecision.DirectoryFacts()
                 d.hasSegments = bits & 1 != 0
@@ -54,17 +54,20 @@ struct RecoveryDecisionTests {
                 d.startCovered = bits & 16 != 0
                 d.orphans = bits & 32 != 0
                 d.commitBeyondLog = bits & 64 != 0
+                d.acknowledgedMissing = bits & 128 != 0
                 d.snapshotVersusLog = relation
                 let labels = RecoveryDecision.labels(d)
                 #expect(Set(labels).count == labels.count, "\(d): \(labels)")
                 #expect(labels == order.filter(labels.contains), "\(d): \(labels) out of order")
                 #expect(labels.contains(.leftoverTemporary) == d.temporaries)
                 if !d.hasSegments {
-                    // No segment: C4 when snapshot files remain, else a new (or no) log.
-                    #expect(labels.filter { $0 != .leftoverTemporary } == (d.hasSnapshotFiles ? [.missingSegment] : []))
+                    // No segment: C4 when snapshot files remain, A1 when ACKED confirms a segment, else a new (or no) log.
+                    #expect(labels.filter { $0 != .leftoverTemporary }
+                            == (d.hasSnapshotFiles ? [.missingSegment] : d.acknowledgedMissing ? [.acknowledgedMissing] : []))
                 } else {
                     #expect(labels.contains(.missingSegment) == !d.startCovered)
                     #expect(labels.contains(.commitBeyondLog) == d.commitBeyondLog)
+                    #expect(labels.contains(.acknowledgedMissing) == d.acknowledgedMissing)
                     #expect(labels.contains(.snapshotAheadOfLog) == (relation == .ahead))
                 }
                 reached.formUnion(labels)
@@ -75,11 +78,12 @@ struct RecoveryDecisionTests {
 
     /// The columns of the table: a C row refuses in strict mode, is damage
     /// to the inspector, and keeps what precedes it in truncate mode except
-    /// C4 (nothing to keep) and C7 (the commit is lowered); T and S rows
-    /// open (S1 and T5 are damage to the inspector all the same).
+    /// C4 (nothing to keep) and C7 (the commit is lowered); A1 is refused
+    /// like a C row; T and S rows open (S1 and T5 are damage to the
+    /// inspector all the same).
     @Test(arguments: RecoveryLabel.allCases)
     func eachRowHasTheTablesActionInEveryMode(_ label: RecoveryLabel) {
-        let refused = label.rawValue.hasPrefix("C")
+        let refused = label.rawValue.hasPrefix("C") || label.rawValue.hasPrefix("A")
         #expect(RecoveryDecision.action(label, .strict) == (refused ? .refuse : .open))
         let inspect: RecoveryDecision.Action = refused || label == .damagedSnapshot || label == .damagedTail ? .damage : label == .clean ? .open : .notice
         #expect(RecoveryDecision.action(label, .inspect) == inspect)

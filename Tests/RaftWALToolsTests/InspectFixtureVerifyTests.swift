@@ -85,7 +85,7 @@ struct InspectFixtureVerifyTests {
             let indexes = mine["indexes"] as? [String: Any]
             #expect((indexes?["first"] as? NSNumber)?.uint64Value == cut.claimedIndexes?.lowerBound)
             #expect((indexes?["last"] as? NSNumber)?.uint64Value == cut.claimedIndexes?.upperBound)
-        } else if label.hasPrefix("C") || label.hasPrefix("S1") {
+        } else if label.hasPrefix("C") || label.hasPrefix("S1") || label.hasPrefix("A1") {
             #expect(r.status == 1, "\(fixture): verify exit \(r.status)")
             #expect(doc["healthy"] as? Bool == false)
             let mine = try #require(problems.first { $0["label"] as? String == label },

@@ -110,9 +110,9 @@ class Readers:
             agree = eng == ins == py
         else:
             # A refusal stops the engine at its row; the others also list the
-            # crash leftovers they met first (T4 ...): compare the C rows.
+            # crash leftovers they met first (T4 ...): compare the refusing rows (C, A1).
             def rows(labels):
-                return {label for label in labels if label.startswith("C")}
+                return {label for label in labels if label.startswith(("C", "A"))}
             agree = eng == rows(ins) == rows(py)
         if not agree:
             v.failures.append(f"readers disagree: engine {sorted(eng)}, inspector {sorted(ins)}, python {sorted(py)}")
@@ -139,7 +139,7 @@ class Readers:
                     v.lose(f"raft-torture check after the writable open exit {rc}: {(out + err).strip()[:400]}")
                 after, last, refused_after, problems_after = self.python_labels(copy)
                 v.python_after_open = after
-                if refused_after or problems_after or any(l.startswith("C") for l in after):
+                if refused_after or problems_after or any(l.startswith(("C", "A")) for l in after):
                     v.failures.append(f"python reader after the writable open: {sorted(after)} {refused_after or ''} {problems_after}")
             shutil.rmtree(copy, ignore_errors=True)
         return v

@@ -31,6 +31,18 @@ public struct LogOptions: Sendable {
     public var segmentSizeBytes: UInt64 = 64 << 20
     /// When the engine syncs; ``SyncPolicy/durable`` unless you keep nothing.
     public var sync: SyncPolicy = .durable
+    /// Confirmed mode: after each record's `fdatasync`, and after each
+    /// durable snapshot, the writer also writes and syncs the confirmation
+    /// file `ACKED` before the append returns (a second sync per append;
+    /// its cost is in `docs/BENCHMARKS.md`). An open then reports row
+    /// A1-acknowledged-missing (``RecoveryLabel/acknowledgedMissing``)
+    /// whenever the directory holds less than was acknowledged: a lost,
+    /// misdirected or zeroed last record, a lost segment or snapshot, which
+    /// the default mode cannot tell from a torn write of an unacknowledged
+    /// record (`docs/RECOVERY.md`). Every open checks an `ACKED` it finds,
+    /// whatever this option says; the option only decides whether this
+    /// writer keeps it up to date. Only under ``SyncPolicy/durable``.
+    public var confirmAppends: Bool = false
     /// LZ4-compress batch bodies and snapshot data when that saves space.
     public var compression: Bool = true
     /// Reserve segment space with `posix_fallocate` when a segment is created.

@@ -13,6 +13,11 @@ extension RaftLog {
                                 options: LogOptions) throws(WALError) {
         let fs = options.fileSystem
         let d = Durability(fs: fs, directory: directory, policy: options.sync)
+        // A1 accepted (truncate mode): ACKED names what is gone; it goes first.
+        if repairs.removeAckMarker {
+            try d.remove([AckMarker.fileName])
+            opened.report.modifiedDirectory = true
+        }
         if repairs.createLog {
             let writer = SegmentFactory(durability: d, options: options)
             let segment = try writer.create(identity: opened.state.identity, seq: 1, firstIndex: 1, hardState: .empty, previousTerm: 0)

@@ -45,10 +45,10 @@ extension RaftLog {
         if row.type != .reset, let reset = stateLock.withLock({ state.pendingReset }) {
             try writeReset(index: reset.index, term: reset.term)
         }
-        func tailPosition() -> (offset: UInt64, salt: UInt64, handle: any FileHandle) {
+        func tailPosition() -> (offset: UInt64, salt: UInt64, seq: UInt64, handle: any FileHandle) {
             stateLock.withLock {
                 let t = state.segments[state.segments.count - 1]
-                return (t.endOffset, t.header.salt, t.reader.handle)
+                return (t.endOffset, t.header.salt, t.header.seq, t.reader.handle)
             }
         }
         var tail = tailPosition()
@@ -63,10 +63,11 @@ extension RaftLog {
             frame(tail.salt, tail.offset, &out)
             precondition(out.count == recordBytes, "framed \(out.count) bytes, planned \(recordBytes)")
             try durability.appendAndSync(tail.handle, out, at: tail.offset)
+            // Confirmed mode: ACKED names this record before it is acknowledged.
+            let lastIndex = row.entryCount > 0 ? row.firstIndex + UInt64(row.entryCount) - 1 : row.firstIndex - 1
+            try confirm(seq: tail.seq, salt: tail.salt, endOffset: tail.offset + UInt64(recordBytes), lastIndex: lastIndex)
         } catch {
-            stateLock.withLock { state.failStop = error.description }
-            durability.markSyncFailure(error.description)
-            logger.error("write failed, log is fail-stopped", metadata: ["error": "\(error)"])
+            failStop(error)
             throw error
         }
         stateLock.withLock {

@@ -48,6 +48,8 @@ public final class RaftLog: @unchecked Sendable {
     /// (only the write path and close touch it), so the append path reads
     /// it without taking `stateLock`.
     var tailHintOnDisk: Bool
+    /// Confirmed mode's `ACKED` (``LogOptions/confirmAppends``). Guarded by `writerLock`.
+    var confirmation: ConfirmationFile
     /// Planning passes of the read path (``readPlan(_:_:maxBytes:)``), for
     /// tests: a read over many cold sealed segments must not re-plan once
     /// per segment. Guarded by `stateLock`.
@@ -69,6 +71,7 @@ public final class RaftLog: @unchecked Sendable {
         self.pipeline = WriterPipeline(inlineSpares: options.deterministicSalt != nil)
         self.spareName = SegmentFactory.spareName(id: RaftLog.spareID(options))
         self.tailHintOnDisk = opened.repairs?.keepTailHint ?? false
+        self.confirmation = ConfirmationFile(handle: nil, counter: opened.ackMarker?.counter ?? 0, last: nil)
     }
 
     /// Opens the log in `directory`, creating an empty one when the
@@ -110,6 +113,8 @@ public final class RaftLog: @unchecked Sendable {
         pipeline.stop()
         writerLock.withLock {
             writeTailHint()
+            confirmation.handle?.close()
+            confirmation.handle = nil
             if let spare = pipeline.discardSpare() {
                 spare.close()
                 // Only while it is still ours: after a crash of a simulated

@@ -67,6 +67,25 @@ package struct Durability {
         if syncing { try handle.sync(dataOnly: true) }
     }
 
+    /// Opens a small file that is rewritten in place (the confirmation file
+    /// `ACKED`, FORMAT.md §8.5), creating it if missing. Steps for a new
+    /// file: create, `fsync` the directory, so that its name survives a
+    /// crash before any slot written into it is acknowledged. Only a
+    /// regular file is opened: anything else of that name is refused.
+    package func openInPlaceFile(_ name: String) throws(WALError) -> any FileHandle {
+        let p = path(name)
+        if let kind = fs.fileKind(p), kind != .regular { throw WALError.notARegularFile(p, kind) }
+        let created = !fs.fileExists(p)
+        let handle = try fs.open(p, access: .readWrite, create: true)
+        if created {
+            do { try syncDirectory() } catch {
+                handle.close()
+                throw error
+            }
+        }
+        return handle
+    }
+
     /// Seals a segment: writes the batch table, seal and trailer at `offset`,
     /// cuts the file just after them (dropping unused preallocation) and
     /// `fsync`s (the size changed, so data-only is not enough).

@@ -24,6 +24,8 @@ package struct DirectoryListing: Sendable {
     /// regular file counts; anything else of that name (a directory, a FIFO,
     /// a symlink) is listed in ``others``, never read or removed.
     package var hasTailHint = false
+    /// The confirmation file `ACKED` (FORMAT.md §8.5): only a regular file counts.
+    package var hasAckMarker = false
 
     /// Lists `directory`. Throws ``WALError/notALog(path:reason:)`` when it
     /// is missing or not a directory (the reason says which).
@@ -46,6 +48,8 @@ package struct DirectoryListing: Sendable {
                 hasMetadataFile = true
             } else if name == TailHint.fileName, fileSystem.fileKind(joinPath(directory, name)) == .regular {
                 hasTailHint = true
+            } else if name == AckMarker.fileName, fileSystem.fileKind(joinPath(directory, name)) == .regular {
+                hasAckMarker = true
             } else {
                 others.append(name)
             }
@@ -59,6 +63,7 @@ package struct DirectoryListing: Sendable {
         fileSystem.fileExists(path) ? "it exists but is not a directory" : "no such directory"
     }
 
-    /// True when the directory holds at least one segment or snapshot.
-    package var looksLikeALog: Bool { !segments.isEmpty || !snapshots.isEmpty }
+    /// True when the directory holds at least one segment or snapshot (or
+    /// `ACKED`, which confirms that it did).
+    package var looksLikeALog: Bool { !segments.isEmpty || !snapshots.isEmpty || hasAckMarker }
 }

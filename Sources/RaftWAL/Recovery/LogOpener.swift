@@ -27,6 +27,8 @@ struct LogOpener {
         var lock: (any DirectoryLock)?
         /// What a writable open must change on disk (nil for a read-only open).
         var repairs: OpenRepairs?
+        /// The confirmation file's marker, read before the listing (nil: none, or removed by the repairs).
+        var ackMarker: AckMarker?
     }
 
     func open() throws(WALError) -> Result {
@@ -73,6 +75,8 @@ struct LogOpener {
 
     private func rebuild() throws(WALError) -> Result {
         var report = RecoveryReport()
+        // Before the listing: a writer's later marker must not name more than the listing holds.
+        let ack = AckMarker.read(directory: directory, fs: fs).marker
         let listing = try DirectoryListing(directory: directory, fileSystem: fs)
         var facts = RecoveryDecision.DirectoryFacts()
         facts.hasSegments = !listing.segments.isEmpty
@@ -81,11 +85,24 @@ struct LogOpener {
         if facts.temporaries { report.note(.leftoverTemporary) }
         report.ignoredFiles = listing.backups + listing.others + listing.temporaries
 
+        var lostOnlySegment: AckMarkerCheck.Shortfall? = nil
+        if !facts.hasSegments, let ack {
+            lostOnlySegment = AckMarkerCheck.shortfall(ack, segments: [], lastIndex: 0, newestSnapshotIndex: 0)
+            facts.acknowledgedMissing = lostOnlySegment != nil
+        }
         if !facts.hasSegments {
             if let label = RecoveryDecision.labels(facts).last, label != .leftoverTemporary {
                 report.note(label)
-                throw .corrupted(file: directory, offset: nil, indexes: nil,
-                                 reason: "snapshot files but no segment file: the log's segments are lost", label: label)
+                if label == .acknowledgedMissing, let lost = lostOnlySegment, mode == .truncate, writable {
+                    // Truncate mode: a new, empty log; what ACKED confirmed is reported as dropped.
+                    report.dropped = DroppedRecords(segment: lost.file, offset: lost.offset ?? 0, problem: lost.reason,
+                                                    indexes: lost.indexes.map { [$0] } ?? [], includesCommitted: true, backups: [])
+                } else if label == .acknowledgedMissing, let lost = lostOnlySegment {
+                    throw .corrupted(file: joinPath(directory, lost.file), offset: lost.offset, indexes: lost.indexes, reason: lost.reason, label: label)
+                } else {
+                    throw .corrupted(file: directory, offset: nil, indexes: nil,
+                                     reason: "snapshot files but no segment file: the log's segments are lost", label: label)
+                }
             }
             guard writable else { throw .notALog(path: directory, reason: "no segment files") }
             report.note(.clean)
@@ -93,8 +110,9 @@ struct LogOpener {
             let identity = LogIdentity(clusterID: options.clusterID ?? .random(), memberID: options.memberID, epoch: options.epoch)
             let empty = LogState(identity: identity, segments: [], shape: LogShape(continuingAfter: 0), hardState: .empty,
                                  snapshot: nil, snapshotNames: [])
-            return Result(state: empty, report: report, lock: nil,
-                          repairs: OpenRepairs(createLog: true, temporaries: listing.temporaries))
+            var repairs = OpenRepairs(createLog: true, temporaries: listing.temporaries)
+            repairs.removeAckMarker = lostOnlySegment != nil
+            return Result(state: empty, report: report, lock: nil, repairs: repairs, ackMarker: lostOnlySegment == nil ? ack : nil)
         }
 
         let scan = try DirectoryScan(listing: listing, fs: fs, directory: directory)
@@ -126,6 +144,12 @@ struct LogOpener {
         facts.startCovered = !(required > 0 && (snapshot?.index ?? 0) < required)
         facts.orphans = !scan.orphans.isEmpty && facts.startCovered
         facts.commitBeyondLog = built.hardState.commit > max(built.shape.lastIndex, snapshot?.index ?? 0)
+        let ackShortfall = ack.flatMap { marker in
+            AckMarkerCheck.shortfall(marker, segments: built.segments.map {
+                AckMarkerCheck.Segment(name: $0.name, seq: $0.header.seq, salt: $0.header.salt, validEnd: $0.isSealed ? nil : $0.endOffset)
+            }, lastIndex: built.shape.lastIndex, newestSnapshotIndex: snapshot?.index ?? 0)
+        }
+        facts.acknowledgedMissing = ackShortfall != nil
 
         var pendingHardState: HardState? = nil
         for label in RecoveryDecision.labels(facts) where label != .leftoverTemporary && label != .damagedSnapshot {
@@ -155,6 +179,19 @@ struct LogOpener {
                 report.dropped = dropped
                 built.hardState.commit = held
                 pendingHardState = built.hardState
+            case (.acknowledgedMissing, .refuse):
+                let lost = ackShortfall!
+                throw .corrupted(file: lost.file, offset: lost.offset, indexes: lost.indexes, reason: lost.reason, label: label)
+            case (.acknowledgedMissing, _):
+                // Truncate mode: keep what is there; what ACKED confirmed beyond it is reported as dropped.
+                let lost = ackShortfall!
+                var dropped = report.dropped ?? DroppedRecords(segment: lost.file, offset: lost.offset ?? 0, problem: lost.reason,
+                                                               indexes: [], includesCommitted: false, backups: [])
+                if let r = lost.indexes {
+                    dropped.indexes.append(r)
+                    if r.lowerBound <= built.hardState.commit { dropped.includesCommitted = true }
+                }
+                report.dropped = dropped
             default:
                 break
             }
@@ -163,7 +200,7 @@ struct LogOpener {
 
         var state = LogState(identity: scan.identity, segments: built.segments, shape: built.shape, hardState: built.hardState,
                              snapshot: snapshot, snapshotNames: scan.validSnapshots.map(\.name))
-        guard writable else { return Result(state: state, report: report, lock: nil, repairs: nil) }
+        guard writable else { return Result(state: state, report: report, lock: nil, repairs: nil, ackMarker: ack) }
         var repairs = OpenRepairs(temporaries: listing.temporaries, orphans: scan.orphans.map(\.name))
         repairs.cut = built.cut
         repairs.candidateNames = built.names
@@ -173,7 +210,8 @@ struct LogOpener {
         repairs.hardState = pendingHardState
         repairs.removeTailHint = listing.hasTailHint && !report.usedTailHint
         repairs.keepTailHint = report.usedTailHint
-        return Result(state: state, report: report, lock: nil, repairs: repairs)
+        repairs.removeAckMarker = ackShortfall != nil
+        return Result(state: state, report: report, lock: nil, repairs: repairs, ackMarker: ackShortfall == nil ? ack : nil)
     }
 }
 
@@ -208,4 +246,7 @@ struct OpenRepairs {
     /// The tail hint was used: it stays until the session's first write
     /// (`RaftLog.tailHintOnDisk`).
     var keepTailHint = false
+    /// A1 in truncate mode: the confirmation file names what the log no
+    /// longer holds; removed (durably) before anything is written.
+    var removeAckMarker = false
 }

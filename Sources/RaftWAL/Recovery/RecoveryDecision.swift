@@ -64,18 +64,22 @@ package enum RecoveryDecision {
         package var orphans = false
         /// The hard state's commit is above both the last index and the snapshot index.
         package var commitBeyondLog = false
+        /// `ACKED` confirms a record or snapshot the directory does not hold (``AckMarkerCheck``).
+        package var acknowledgedMissing = false
 
         package init() {}
     }
 
     /// The directory-level rows met, in the table's order of evaluation
-    /// (T4, S1, S2/S3, C4, T3, C7). A strict open refuses at the first C row.
+    /// (T4, S1, S2/S3, C4, T3, C7, A1). A strict open refuses at the first C or A row.
     package static func labels(_ d: DirectoryFacts) -> [RecoveryLabel] {
         var out: [RecoveryLabel] = []
         if d.temporaries { out.append(.leftoverTemporary) }
         guard d.hasSegments else {
             // Snapshot files and no segment: the log's segments are lost.
             if d.hasSnapshotFiles { out.append(.missingSegment) }
+            // No segment but ACKED confirms one: the only segment is lost.
+            else if d.acknowledgedMissing { out.append(.acknowledgedMissing) }
             return out
         }
         if d.damagedSnapshots { out.append(.damagedSnapshot) }
@@ -87,6 +91,7 @@ package enum RecoveryDecision {
         if !d.startCovered { out.append(.missingSegment) }
         if d.orphans { out.append(.orphanSegments) }
         if d.commitBeyondLog { out.append(.commitBeyondLog) }
+        if d.acknowledgedMissing { out.append(.acknowledgedMissing) }
         return out
     }
 
@@ -135,14 +140,17 @@ package enum RecoveryDecision {
         case (.damagedSnapshot, .inspect): return .damage
         case (.damagedSnapshot, _): return .open
         case (.corruptRecord, .inspect), (.badSegmentHeader, .inspect), (.foreignSegment, .inspect),
-             (.missingSegment, .inspect), (.lostTailSegment, .inspect), (.indexGap, .inspect), (.commitBeyondLog, .inspect):
+             (.missingSegment, .inspect), (.lostTailSegment, .inspect), (.indexGap, .inspect), (.commitBeyondLog, .inspect),
+             (.acknowledgedMissing, .inspect):
             return .damage
         case (.corruptRecord, .strict), (.badSegmentHeader, .strict), (.foreignSegment, .strict), (.missingSegment, .strict),
-             (.lostTailSegment, .strict), (.indexGap, .strict), (.commitBeyondLog, .strict):
+             (.lostTailSegment, .strict), (.indexGap, .strict), (.commitBeyondLog, .strict), (.acknowledgedMissing, .strict):
             return .refuse
         case (.corruptRecord, .truncate), (.badSegmentHeader, .truncate), (.foreignSegment, .truncate),
              (.lostTailSegment, .truncate), (.indexGap, .truncate):
             return .keepBeforeDamage
+        // A1 in truncate mode: keep what is there, report what ACKED confirmed beyond it, drop ACKED.
+        case (.acknowledgedMissing, .truncate): return .keepBeforeDamage
         case (.missingSegment, .truncate): return .refuse
         case (.commitBeyondLog, .truncate): return .lowerCommit
         }

@@ -48,6 +48,12 @@ public enum RecoveryLabel: String, Sendable, CaseIterable, Codable {
     case indexGap = "C6-index-gap"
     /// C7: the hard state's commit index is beyond the last entry and any snapshot.
     case commitBeyondLog = "C7-commit-beyond-log"
+    /// A1: the confirmation file `ACKED` (written in confirmed mode,
+    /// ``LogOptions/confirmAppends``) names a record or a snapshot the
+    /// directory no longer holds: acknowledged state was lost after it was
+    /// written (a lost, misdirected or zeroed write, a lost file). Refused
+    /// (strict), with the indexes `ACKED` confirms beyond the log.
+    case acknowledgedMissing = "A1-acknowledged-missing"
 }
 
 /// Bytes cut from the end of the log.

@@ -24,6 +24,8 @@ package struct AppendBenchmark: Sendable {
     package var compression = true
     /// Measures everything but the syncs (never for data you keep).
     package var noSync = false
+    /// Confirmed mode (``LogOptions/confirmAppends``): a second sync per append.
+    package var confirmed = false
     package var replayPasses = ["hot", "cold"]
     package var api = AppendAPI.append
 
@@ -65,6 +67,7 @@ package struct AppendBenchmark: Sendable {
         o.segmentSizeBytes = segmentSizeBytes
         o.compression = compression
         o.sync = noSync ? .none : .durable
+        o.confirmAppends = confirmed
         return o
     }
 
@@ -82,6 +85,7 @@ package struct AppendBenchmark: Sendable {
         result.segmentBytes = segmentSizeBytes
         result.compression = compression
         result.noSync = noSync
+        result.confirmed = confirmed
         result.loadAverageStart = ProcessStats.loadAverage()
 
         // Batches are built before timing (their payloads share the pool's storage).

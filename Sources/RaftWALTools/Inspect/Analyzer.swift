@@ -53,12 +53,14 @@ package struct Analyzer {
     /// the names again during the second pass). Damage found with no change
     /// of names during its pass is reported.
     package func run() throws(ToolFailure) -> LogAnalysis {
+        // ACKED before the listing: a live writer's later marker must not name more than the listing holds.
+        var ack = AckMarker.read(directory: directory, fs: fs)
         var listing = try list()
         var reruns: [String] = []
         var pass = 1
         while true {
             let outcome: Result<LogAnalysis, ToolFailure>
-            do { outcome = .success(try run(listing)) } catch { outcome = .failure(error) }
+            do { outcome = .success(try run(listing, ack: ack)) } catch { outcome = .failure(error) }
             let why: String
             switch outcome {
             case .success(var a) where a.damage.isEmpty:
@@ -67,6 +69,7 @@ package struct Analyzer {
             case .success(let a): why = a.damage[0].line
             case .failure(let error): why = error.message
             }
+            let ackNow = AckMarker.read(directory: directory, fs: fs)
             guard pass < Self.maxPasses, let now = try? list(),
                   now.segments != listing.segments || now.snapshots != listing.snapshots else {
                 var result = try outcome.get()
@@ -75,6 +78,7 @@ package struct Analyzer {
             }
             reruns.append("files were removed or added during pass \(pass) (\(why)): inspected again")
             listing = now
+            ack = ackNow
             pass += 1
         }
     }
@@ -88,11 +92,12 @@ package struct Analyzer {
         }
     }
 
-    private func run(_ listing: DirectoryListing) throws(ToolFailure) -> LogAnalysis {
+    private func run(_ listing: DirectoryListing, ack: AckMarker.Presence) throws(ToolFailure) -> LogAnalysis {
         guard listing.looksLikeALog else {
             throw ToolFailure("\(directory) is not a RaftWAL data directory: no segment or snapshot files")
         }
         var a = LogAnalysis(directory: directory, listing: listing)
+        a.ackMarker = ack
         a.decodedBodies = options.decodeBodies
         try readHeaders(&a)
         try checkSnapshotFiles(&a)
@@ -498,9 +503,25 @@ package struct Analyzer {
         let snapshot = a.newestValidSnapshot
         let snapIndex = snapshot?.index ?? 0
         if a.segments.isEmpty {
-            observed.observe({ $0.hasSegments = false; $0.hasSnapshotFiles = true }, file: nil,
-                             "snapshot files but no segment file: the log's segments are lost")
+            if !a.snapshots.isEmpty {
+                observed.observe({ $0.hasSegments = false; $0.hasSnapshotFiles = true }, file: nil,
+                                 "snapshot files but no segment file: the log's segments are lost")
+            } else if let marker = a.ackMarker.marker,
+                      let lost = AckMarkerCheck.shortfall(marker, segments: [], lastIndex: 0, newestSnapshotIndex: 0) {
+                observed.observe({ $0.hasSegments = false; $0.acknowledgedMissing = true }, file: lost.file, offset: lost.offset,
+                                 indexes: lost.indexes, lost.reason)
+            }
             return
+        }
+        // What ACKED confirms against what the segments hold (row A1).
+        if let marker = a.ackMarker.marker {
+            let replayed = a.segments.compactMap { s -> AckMarkerCheck.Segment? in
+                guard let h = s.header, !s.orphan else { return nil }
+                return AckMarkerCheck.Segment(name: s.name, seq: h.seq, salt: h.salt, validEnd: s.end == .sealed ? nil : s.dataEndOffset)
+            }
+            if let lost = AckMarkerCheck.shortfall(marker, segments: replayed, lastIndex: a.lastIndex, newestSnapshotIndex: snapIndex) {
+                observed.observe({ $0.acknowledgedMissing = true }, file: lost.file, offset: lost.offset, indexes: lost.indexes, lost.reason)
+            }
         }
         // The start of the log must be covered by a snapshot (one finding: a sequence gap already said it).
         if let first = a.firstIndex, first > 1, snapIndex < first - 1, a.resetIndex == nil,
@@ -558,6 +579,10 @@ package struct Analyzer {
     }
 
     private func checkOtherFiles(_ a: inout LogAnalysis) {
+        if case .unreadable(let why) = a.ackMarker {
+            // A crash while the file was created, or damage: nothing to check against (FORMAT.md §8.5).
+            a.findings.append(Finding(.notice, nil, file: AckMarker.fileName, "confirmation file with no valid slot (\(why)): row A1 is not checked"))
+        }
         for name in a.listing.backups {
             a.findings.append(Finding(.notice, nil, file: name, "backup of bytes removed by an earlier repair"))
         }

@@ -112,6 +112,12 @@ extension Inspect {
                 ("storedBody", .uint(a.storedBodyBytes)), ("rawBody", .uint(a.rawBodyBytes)),
             ])))
             fields.append(("compressionRatio", .double(a.compressionRatio)))
+            if let m = a.ackMarker.marker {
+                fields.append(("confirmed", .object([
+                    ("lastIndex", .uint(m.lastIndex)), ("segmentSeq", .uint(m.seq)), ("endOffset", .uint(m.endOffset)),
+                    ("snapshotIndex", .uint(m.snapshotIndex)), ("counter", .uint(m.counter)),
+                ])))
+            }
         }
         fields += [
             ("healthy", .bool(s.status(strict: strict) == .healthy)),
@@ -168,6 +174,11 @@ extension Inspect {
             }
         }
         t.add(["members", members.text])
+        if let a = v.raftwal, let m = a.ackMarker.marker {
+            // Confirmed mode (FORMAT.md §8.5): what the writer last confirmed as acknowledged.
+            t.add(["confirmed", "through index \(m.lastIndex) (ACKED: segment seq \(m.seq) up to offset \(m.endOffset)"
+                + (m.snapshotIndex > 0 ? ", snapshot \(m.snapshotIndex)" : "") + ")"])
+        }
         if let a = v.raftwal { t.add(["engine", engineLine(a.engine)]) }
         let verdict = s.verdict(strict: strict)
         t.add(["verdict", status == .healthy ? st.good(verdict) : st.bad(verdict)])

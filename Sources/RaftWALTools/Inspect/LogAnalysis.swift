@@ -38,6 +38,8 @@ package struct LogAnalysis: Sendable {
     package var writtenDuringInspection: [String] = []
     /// What the engine's own read-only, strict open says.
     package var engine: EngineCheck = EngineCheck()
+    /// The confirmation file `ACKED` as read before the listing (FORMAT.md §8.5).
+    package var ackMarker: AckMarker.Presence = .absent
     /// True when batch bodies were decompressed and decoded (verify, stats).
     package var decodedBodies = false
     /// Sums over every valid batch record on disk.

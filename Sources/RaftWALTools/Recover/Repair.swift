@@ -105,6 +105,12 @@ package struct Repair: Sendable {
             report.droppedIncludesCommitted = true
             report.notes.append("the hard state's commit \(log.hardState.commit) is beyond the log: the repair lowers it to the last index")
         }
+        if labels.contains(.acknowledgedMissing) {
+            // A follower's acknowledgement may be what committed an entry on the
+            // leader, before this member's own commit index says so.
+            report.droppedIncludesCommitted = true
+            report.notes.append("ACKED confirms entries the log no longer holds (A1): acknowledged entries may be committed on the leader; they are assumed committed")
+        }
         if labels.contains(.lostTailSegment) {
             report.droppedIncludesCommitted = true
             report.notes.append("a whole segment after the last one is lost; its entries are unknown and are assumed committed")

@@ -11,6 +11,9 @@ package struct SimTortureConfig: Sendable {
     /// Runs the deliberately broken engine (``HookedFileSystem/acknowledgingBeforeSync(_:)``):
     /// the run succeeds only when the checker catches it.
     package var canary: Bool = false
+    /// Runs the log in confirmed mode (``LogOptions/confirmAppends``): a cut
+    /// of acknowledged data must then always be reported (A1), never silent.
+    package var confirmed: Bool = false
     /// Crash points on one directory before a fresh one is started.
     package var crashPointsPerEpisode: Int = 50
     /// Receives a line per operation, crash and fault (for replaying a failure).
@@ -27,6 +30,7 @@ package struct SimTortureConfig: Sendable {
     package func replayCommand(iterations n: Int? = nil) -> String {
         var s = "raft-torture sim --seed \(seed) --iterations \(n ?? iterations)"
         if faults { s += " --faults" }
+        if confirmed { s += " --confirmed" }
         if canary { s += " --canary" }
         return s
     }
@@ -129,6 +133,7 @@ package struct SimEpisode {
         options.snapshotRetention = random.int(in: 1...3)
         options.readCacheBytes = random.chance(0.5) ? 0 : 1 << 20
         options.clusterID = ClusterID(high: seed, low: number)
+        options.confirmAppends = config.confirmed
         options.clock = { 1_764_288_000_000_000_000 }
         options.deterministicSalt = { seq in
             var salt = SimRandom(seed: seed ^ (seq &* 0x9E37_79B9_7F4A_7C15))
@@ -325,7 +330,7 @@ package struct SimEpisode {
         // Damaged acknowledged data: corrupted bytes must never come back as entries.
         var weakModel = candidates.last!
         weakModel.history = model.history
-        switch TortureChecker.weak(reopened, model: weakModel) {
+        switch TortureChecker.weak(reopened, model: weakModel, candidates: candidates) {
         case .success(let outcome):
             config.trace?("outcome: \(outcome.rawValue)")
             result.damageOutcomes[outcome.rawValue, default: 0] += 1
