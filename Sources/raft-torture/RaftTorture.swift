@@ -121,11 +121,14 @@ struct Writer: ParsableCommand {
     var entries: UInt64?
     @Option(help: "Segment size in bytes.")
     var segmentSize: UInt64 = 1 << 20
+    @Flag(help: "Confirmed mode (LogOptions.confirmAppends): ACKED written and synced before each `acked` line.")
+    var confirmed = false
 
     func run() throws {
         try ToolPaths.refuseNonDirectory(dir)
         do {
-            try ProcessTorture.write(directory: dir, seed: seed, entries: entries, segmentSizeBytes: segmentSize) { last in
+            try ProcessTorture.write(directory: dir, seed: seed, entries: entries, segmentSizeBytes: segmentSize,
+                                     confirmed: confirmed) { last in
                 printLine("acked \(last)")
             }
         } catch {

@@ -21,6 +21,22 @@ import RaftWALTorture
         #expect(!result.faults.isEmpty, "faults were injected")
     }
 
+    /// Issue 14 item 8: seed 2's first 50 crash points with faults cut
+    /// acknowledged data silently in the default mode (a lost only segment,
+    /// a lost snapshot); in confirmed mode the same run reports every cut,
+    /// and a silent one would be a violation.
+    @Test func confirmedModeReportsTheCutsTheDefaultModeMakesSilently() {
+        let plain = SimTorture(config: SimTortureConfig(seed: 2, iterations: 50, faults: true)).run()
+        #expect(plain.violation == nil, "\(plain.violation?.reason ?? "")")
+        #expect(!plain.silentCuts.isEmpty, "the default mode's silent cuts are what this test is about")
+        var config = SimTortureConfig(seed: 2, iterations: 50, faults: true)
+        config.confirmed = true
+        let confirmed = SimTorture(config: config).run()
+        #expect(confirmed.violation == nil, "\(confirmed.violation?.reason ?? "")")
+        #expect(confirmed.silentCuts.isEmpty, "\(confirmed.silentCuts)")
+        #expect(config.replayCommand() == "raft-torture sim --seed 2 --iterations 50 --faults --confirmed")
+    }
+
     @Test func canaryThatAcknowledgesBeforeSyncingIsCaught() throws {
         let config = SimTortureConfig(seed: 1, iterations: 50, canary: true)
         let result = SimTorture(config: config).run()

@@ -34,8 +34,10 @@ package enum ProcessTorture {
     /// total (forever when nil). After each append returns, `acked(lastIndex)`
     /// is called (the CLI prints `acked <lastIndex>` and flushes).
     package static func write(directory: String, seed: UInt64, entries limit: UInt64?, segmentSizeBytes: UInt64,
-                             acked: (UInt64) -> Void) throws(WALError) {
-        let log = try RaftLog.open(directory: directory, options: options(segmentSizeBytes: segmentSizeBytes, readOnly: false))
+                             confirmed: Bool = false, acked: (UInt64) -> Void) throws(WALError) {
+        var o = options(segmentSizeBytes: segmentSizeBytes, readOnly: false)
+        o.confirmAppends = confirmed
+        let log = try RaftLog.open(directory: directory, options: o)
         defer { log.close() }
         while true {
             let first = log.lastIndex + 1

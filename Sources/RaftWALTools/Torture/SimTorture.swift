@@ -334,7 +334,11 @@ package struct SimEpisode {
         case .success(let outcome):
             config.trace?("outcome: \(outcome.rawValue)")
             result.damageOutcomes[outcome.rawValue, default: 0] += 1
-            if outcome == .cutSilently { result.silentCuts[(atRest ?? firedFault)?.rawValue ?? "none", default: 0] += 1 }
+            if outcome == .cutSilently {
+                result.silentCuts[(atRest ?? firedFault)?.rawValue ?? "none", default: 0] += 1
+                // Confirmed mode promises what the default mode cannot: no cut of acknowledged data goes unreported.
+                if config.confirmed { fail(&result, "acknowledged data cut without a report in confirmed mode" + context) }
+            }
         case .failure(let v): fail(&result, v.reason + context)
         }
         reopened.close()
