@@ -72,7 +72,10 @@ extension RecoverReport {
                 row("dropped", "entries \(more.first)...\(more.last) (\(more.count)) too, not listed one by one")
             }
             for r in droppedRanges { row("dropped", (r.first == r.last ? "index \(r.first)" : "indexes \(r.first)...\(r.last)") + " (unreadable or after the damage)") }
-            row("committed?", droppedIncludesCommitted ? "YES: entries at or below the commit index are dropped" : "no: every dropped entry is above the commit index")
+            let acknowledgedLost = sourceLabels.contains(RecoveryLabel.acknowledgedMissing.rawValue)
+            row("committed?", !droppedIncludesCommitted ? "no: every dropped entry is above the commit index"
+                : acknowledgedLost ? "YES: acknowledged entries are dropped (ACKED confirmed them; assumed committed)"
+                : "YES: entries at or below the commit index are dropped")
         }
         if let peer { row("peer", peer + (peerIdentity.map { " (\(id($0))), read only" } ?? "")) }
         for h in healed ?? [] {

@@ -126,7 +126,9 @@ package struct Repair: Sendable {
     private func finish(_ planned: RecoverReport, staging: Staging, torn: CutTail?) throws(RecoverError) -> RecoverReport {
         var report = planned
         let refused = options.refusesCommittedLoss(&report) {
-            "the cut drops entries at or below the commit index \($0.commitIndex); re-run with --accept-data-loss to cut anyway"
+            $0.sourceLabels.contains(RecoveryLabel.acknowledgedMissing.rawValue)
+                ? "the cut drops acknowledged entries ACKED confirmed (A1), assumed committed; re-run with --accept-data-loss to cut anyway"
+                : "the cut drops entries at or below the commit index \($0.commitIndex); re-run with --accept-data-loss to cut anyway"
         }
         if refused || options.dryRun { return report }
         let backup = staging.inPlace ? staging.backupPath() : nil
