@@ -225,6 +225,17 @@ struct ConfirmedModeTests {
         #expect(m.slotOffset == 0)
     }
 
+    @Test func aFIFONamedACKEDIsNeverOpenedByAReader() throws {
+        let (tmp, _, _) = try Self.tenEntries("confirm-fifo")
+        try FileManager.default.removeItem(atPath: tmp.file(AckMarker.fileName))
+        #expect(mkfifo(tmp.file(AckMarker.fileName), 0o600) == 0)
+        #expect(AckMarker.read(directory: tmp.path, fs: POSIXFileSystem()) == .absent)
+        let log = try RaftLog.open(directory: tmp.path, options: .readOnly)  // would block forever opening the FIFO
+        defer { log.close() }
+        #expect(log.recoveryReport.labels == [.clean])
+        #expect(log.lastIndex == 10)
+    }
+
     @Test func aWriterFailStopsWhenSomethingElseIsNamedACKED() throws {
         let tmp = TempDir("confirm-not-regular")
         try FileManager.default.createDirectory(atPath: tmp.path + "/" + AckMarker.fileName, withIntermediateDirectories: true)
