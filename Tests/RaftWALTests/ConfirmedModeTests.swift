@@ -49,7 +49,7 @@ struct ConfirmedModeTests {
     @Test func eachAppendLeavesAMarkerNamingWhereItsRecordEnds() throws {
         let (tmp, tail, last) = try Self.tenEntries("confirm-marker")
         let marker = try #require(AckMarker.read(directory: tmp.path, fs: POSIXFileSystem()).marker)
-        #expect(marker.counter == 5)
+        #expect(marker.counter == 6, "one slot at the open, one per append")
         #expect(marker.lastIndex == 10)
         #expect(marker.endOffset == last.offset + UInt64(last.recordBytes))
         #expect(FileNames.parseSegment(tail)?.seq == marker.seq)
@@ -138,7 +138,11 @@ struct ConfirmedModeTests {
         #expect(repaired.recoveryReport.labels.contains(.acknowledgedMissing))
         #expect(repaired.recoveryReport.dropped?.indexes == [9...10])
         #expect(repaired.lastIndex == 8)
-        #expect(!FileManager.default.fileExists(atPath: tmp.file(AckMarker.fileName)))
+        // The marker that named 9...10 is gone; the open confirmed what it kept, from a new counter.
+        let fresh = try #require(AckMarker.read(directory: tmp.path, fs: POSIXFileSystem()).marker)
+        #expect(fresh.counter == 1)
+        #expect(fresh.lastIndex == 8)
+        #expect(fresh.endOffset == last.offset)
         // The writer confirms again from here on.
         try repaired.append(Self.entries(9...9, term: 2))
         repaired.close()
@@ -236,12 +240,40 @@ struct ConfirmedModeTests {
         #expect(log.lastIndex == 10)
     }
 
-    @Test func aWriterFailStopsWhenSomethingElseIsNamedACKED() throws {
+    @Test func aConfirmedWriterRefusesToOpenWhenSomethingElseIsNamedACKED() throws {
         let tmp = TempDir("confirm-not-regular")
         try FileManager.default.createDirectory(atPath: tmp.path + "/" + AckMarker.fileName, withIntermediateDirectories: true)
-        let log = try RaftLog.open(directory: tmp.path, options: Self.options())
+        let error = try #require(Self.refusal(tmp.path, Self.options()))
+        #expect(error.description.contains("ACKED: not a regular file"))
+        // A writer in the default mode does not touch it.
+        var plain = Self.options()
+        plain.confirmAppends = false
+        let log = try RaftLog.open(directory: tmp.path, options: plain)
         defer { log.close() }
-        #expect(throws: WALError.self) { try log.append(Self.entries(1...1)) }
-        #expect(log.isFailStopped)
+        try log.append(Self.entries(1...1))
+        #expect(FileManager.default.fileExists(atPath: tmp.file(AckMarker.fileName) + "/."))
+    }
+
+    /// Found by `raft-torture sim --confirmed` (seeds 5016, 5017): a record
+    /// synced whose slot write failed is not acknowledged, but the next open
+    /// recovers it and later sessions build on it. The open confirms what it
+    /// hands out, so a later loss of it is A1, not a silent cut.
+    @Test func aWritableOpenConfirmsTheRecordsItRecoveredBeyondTheMarker() throws {
+        let (tmp, tail, last) = try Self.tenEntries("confirm-at-open")
+        // As if the last append's slot write had failed: the marker names the append before it.
+        let newest = try #require(AckMarker.read(directory: tmp.path, fs: POSIXFileSystem()).marker)
+        var older = newest
+        older.counter += 1  // the other slot, as the newest
+        older.endOffset = last.offset
+        older.lastIndex = 8
+        try Damage.write(older.encoded(), to: tmp.file(AckMarker.fileName), at: older.slotOffset)
+        #expect(AckMarker.read(directory: tmp.path, fs: POSIXFileSystem()).marker?.lastIndex == 8)
+        let log = try RaftLog.open(directory: tmp.path, options: Self.options())
+        #expect(log.lastIndex == 10)
+        log.close()
+        #expect(AckMarker.read(directory: tmp.path, fs: POSIXFileSystem()).marker?.lastIndex == 10)
+        // Now the loss of that record is reported.
+        try Damage.zero(tmp.file(tail), range: last.offset..<(last.offset + UInt64(last.recordBytes)))
+        #expect(Self.refusal(tmp.path)?.recoveryLabel == .acknowledgedMissing)
     }
 }

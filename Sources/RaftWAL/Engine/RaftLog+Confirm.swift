@@ -32,15 +32,31 @@ extension RaftLog {
     /// A1. The tail's position is the one the last slot named (nothing was
     /// appended since). Writer lock held; fail-stops on a throw.
     func confirmSnapshot() throws(WALError) {
+        do { try confirmTail() } catch {
+            failStop(error)
+            throw error
+        }
+    }
+
+    /// At the end of a writable open (confirmed mode): a slot naming the tail
+    /// as the open hands it out. A crash can leave a record that was synced
+    /// but never confirmed (its slot write failed, so its append failed); the
+    /// open recovers it and from then on it is the log's state, which later
+    /// sessions build on. Confirming it here means a later loss of it is A1,
+    /// not a silent cut (found by `raft-torture sim --confirmed`, seeds 5016
+    /// and 5017). One slot and one sync per writable open.
+    func confirmAtOpen() throws(WALError) {
+        try writerLock.withLock { () throws(WALError) in try confirmTail() }
+    }
+
+    /// A slot naming the tail's current end and the newest snapshot.
+    private func confirmTail() throws(WALError) {
         guard options.confirmAppends, options.sync == .durable else { return }
         let (seq, salt, end, last) = stateLock.withLock {
             let t = state.segments[state.segments.count - 1]
             return (t.header.seq, t.header.salt, t.endOffset, state.lastIndex)
         }
-        do { try confirm(seq: seq, salt: salt, endOffset: end, lastIndex: last) } catch {
-            failStop(error)
-            throw error
-        }
+        try confirm(seq: seq, salt: salt, endOffset: end, lastIndex: last)
     }
 
     /// Marks the log fail-stopped after a failed write or sync.

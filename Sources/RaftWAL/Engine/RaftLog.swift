@@ -99,7 +99,10 @@ public final class RaftLog: @unchecked Sendable {
             options.logger.info("recovery: \(label.rawValue)", metadata: ["directory": "\(directory)"])
         }
         if let repairs = opened.repairs {
-            do { try log.appendRecords(repairs) } catch {
+            do {
+                try log.appendRecords(repairs)
+                try log.confirmAtOpen()
+            } catch {
                 log.close()
                 throw error
             }
