@@ -517,7 +517,9 @@ package struct Analyzer {
         if let marker = a.ackMarker.marker {
             let replayed = a.segments.compactMap { s -> AckMarkerCheck.Segment? in
                 guard let h = s.header, !s.orphan else { return nil }
-                return AckMarkerCheck.Segment(name: s.name, seq: h.seq, salt: h.salt, validEnd: s.end == .sealed ? nil : s.dataEndOffset)
+                // A segment without records ends its valid bytes at its header (the engine's end offset), not at 0.
+                let end = max(s.dataEndOffset, UInt64(Layout.segmentHeaderBytes))
+                return AckMarkerCheck.Segment(name: s.name, seq: h.seq, salt: h.salt, validEnd: s.end == .sealed ? nil : end)
             }
             if let lost = AckMarkerCheck.shortfall(marker, segments: replayed, lastIndex: a.lastIndex, newestSnapshotIndex: snapIndex) {
                 observed.observe({ $0.acknowledgedMissing = true }, file: lost.file, offset: lost.offset, indexes: lost.indexes, lost.reason)
