@@ -31,9 +31,10 @@ public struct LogOptions: Sendable {
     public var segmentSizeBytes: UInt64 = 64 << 20
     /// When the engine syncs; ``SyncPolicy/durable`` unless you keep nothing.
     public var sync: SyncPolicy = .durable
-    /// Confirmed mode: after each record's `fdatasync`, and after each
-    /// durable snapshot, the writer also writes and syncs the confirmation
-    /// file `ACKED` before the append returns (a second sync per append;
+    /// Confirmed mode: after each record's `fdatasync`, after each durable
+    /// snapshot and at the end of each writable open, the writer also
+    /// writes and syncs the confirmation file `ACKED` (before an append
+    /// returns: a second sync per append;
     /// its cost is in `docs/BENCHMARKS.md`). An open then reports row
     /// A1-acknowledged-missing (``RecoveryLabel/acknowledgedMissing``)
     /// whenever the directory holds less than was acknowledged: a lost,
