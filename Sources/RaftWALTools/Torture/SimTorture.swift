@@ -332,7 +332,8 @@ package struct SimEpisode {
         weakModel.history = model.history
         switch TortureChecker.weak(reopened, model: weakModel, candidates: candidates) {
         case .success(let outcome):
-            config.trace?("outcome: \(outcome.rawValue)")
+            config.trace?("outcome: \(outcome.rawValue)" + (outcome == .cutSilently || outcome == .cutReported
+                ? " (against the model: \(TortureChecker.mismatch(reopened, model) ?? "none"))" : ""))
             result.damageOutcomes[outcome.rawValue, default: 0] += 1
             if outcome == .cutSilently {
                 result.silentCuts[(atRest ?? firedFault)?.rawValue ?? "none", default: 0] += 1
