@@ -12,7 +12,7 @@ extension RaftLog {
     ///   - lastIndex: the log's last index once the record is applied.
     func confirm(seq: UInt64, salt: UInt64, endOffset: UInt64, lastIndex: UInt64) throws(WALError) {
         guard options.confirmAppends, options.sync == .durable else { return }
-        let snapshot = stateLock.withLock { state.snapshot }
+        let snapshot = confirmation.snapshot  // no state lock per append
         let handle: any FileHandle
         if let open = confirmation.handle {
             handle = open
@@ -24,7 +24,6 @@ extension RaftLog {
         let marker = AckMarker(counter: confirmation.counter, seq: seq, salt: salt, endOffset: endOffset, lastIndex: lastIndex,
                                snapshotIndex: snapshot?.index ?? 0, snapshotTerm: snapshot?.term ?? 0)
         try durability.appendAndSync(handle, marker.encoded(), at: marker.slotOffset)
-        confirmation.last = marker
     }
 
     /// After a snapshot file is durable (confirmed mode): a slot naming it,
@@ -73,6 +72,8 @@ struct ConfirmationFile {
     var handle: (any FileHandle)?
     /// The counter of the newest slot on disk (0: none): the next slot's is one more.
     var counter: UInt64
-    /// The last marker this session wrote.
-    var last: AckMarker?
+    /// The newest durable snapshot, as the slots name it: the open's, then
+    /// each one ``RaftLog/installSnapshotLocked(_:name:)`` records. Kept
+    /// here so that an append does not take the state lock to read it.
+    var snapshot: SnapshotMetadata?
 }

@@ -76,6 +76,7 @@ extension RaftLog {
             state.snapshotNames.removeAll { $0 == name }
             state.snapshotNames.insert(name, at: 0)
         }
+        confirmation.snapshot = meta
         try confirmSnapshot()
         let deferred = stateLock.withLock { state.pendingReset != nil }  // a reset deferred at open (a full disk)
         if !holds || deferred { try writeReset(index: meta.index, term: meta.term) }

@@ -71,7 +71,7 @@ public final class RaftLog: @unchecked Sendable {
         self.pipeline = WriterPipeline(inlineSpares: options.deterministicSalt != nil)
         self.spareName = SegmentFactory.spareName(id: RaftLog.spareID(options))
         self.tailHintOnDisk = opened.repairs?.keepTailHint ?? false
-        self.confirmation = ConfirmationFile(handle: nil, counter: opened.ackMarker?.counter ?? 0, last: nil)
+        self.confirmation = ConfirmationFile(handle: nil, counter: opened.ackMarker?.counter ?? 0, snapshot: opened.state.snapshot)
     }
 
     /// Opens the log in `directory`, creating an empty one when the

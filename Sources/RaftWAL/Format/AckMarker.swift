@@ -65,7 +65,8 @@ package struct AckMarker: Equatable, Sendable {
         let bytes = Array(slot)
         guard bytes.count >= checkedBytes + 4 else { return .failure(DecodeFailure(offset: 0, reason: "\(bytes.count) bytes, shorter than a slot")) }
         let stored = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: checkedBytes, as: UInt32.self)) }
-        guard CRC32C.mask(CRC32C.checksum(Array(bytes[..<checkedBytes]))) == stored else {
+        let crc = bytes.withUnsafeBytes { CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: $0[..<checkedBytes])) }
+        guard CRC32C.mask(crc) == stored else {
             return .failure(DecodeFailure(offset: checkedBytes, reason: "checksum mismatch"))
         }
         return bytes.withUnsafeBytes { raw -> Result<AckMarker, DecodeFailure> in
