@@ -339,11 +339,13 @@ def decode_segment_header(block, name):
         raise Damage(name, 12, f"unknown flags {flags}")
     (c_hi, c_lo, member, epoch, seq, first, salt, hs_term, hs_vote, hs_commit,
      created) = struct.unpack_from("<11Q", block, 16)
+    previous_term, present = struct.unpack_from("<QI", block, 104)
     return {
         "identity": {"clusterID": f"{c_hi:016x}{c_lo:016x}", "memberID": member, "epoch": epoch},
         "seq": seq, "firstIndex": first, "salt": salt,
         "hardState": {"term": hs_term, "vote": hs_vote, "commit": hs_commit},
         "createdNanos": created,
+        "previousTerm": previous_term if present & 1 else None,
     }
 
 
@@ -873,6 +875,16 @@ class Log:
         if meta["hardState"] is not None:
             self.hard_state = meta["hardState"]
 
+    def term_of(self, index):
+        """The term of a live index, or of the reset base; None when unknown."""
+        if self.entries and self.entries[0]["index"] <= index <= self.entries[-1]["index"]:
+            entry = self.entries[index - self.entries[0]["index"]]
+            if entry["index"] == index:
+                return entry["term"]
+        if self.reset_base is not None and self.reset_base[0] == index:
+            return self.reset_base[1]
+        return None
+
     def apply_reset(self, index, term):
         self.entries = []
         self.reset_base = (index, term)
@@ -965,6 +977,11 @@ def check_directory(directory, want_records, log):
         is_tail = k == len(candidates) - 1 and failure is None
         if h["firstIndex"] != log.last_index + 1:
             raise Refused(C6, f"{name}: segment starts at index {h['firstIndex']}, the log before it ends at {log.last_index}")
+        held = log.term_of(h["firstIndex"] - 1) if k > 0 and h["firstIndex"] > 1 else None
+        if h["previousTerm"] is not None and held is not None and held != h["previousTerm"]:
+            # RECOVERY.md C6: the header's previousTerm contradicts the log before it (a rewrite record is lost).
+            raise Refused(C6, f"{name} at offset 104: the segment header records index {h['firstIndex'] - 1} in term "
+                              f"{h['previousTerm']}, the log before it holds it in term {held}")
         log.hard_state = h["hardState"]  # the header's hard state is in force from the segment's start
         records, end, end_offset, detail = scan_segment(data, h["salt"])
         info = {"name": name, "seq": h["seq"], "firstIndex": h["firstIndex"], "salt": f"{h['salt']:016x}",

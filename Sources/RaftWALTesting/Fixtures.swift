@@ -48,6 +48,7 @@ public enum Fixtures {
         Spec(name: "missing-segment", made: "healthy, then a segment above the snapshot removed", expect: "strict open refused: the log has a gap the snapshot does not cover; verify exit 1", label: .missingSegment, refused: true),
         Spec(name: "lost-tail-segment", made: "healthy, then the last segment removed (its predecessor is sealed, so it existed)", expect: "strict open refused: the last segment is sealed, its successor is lost; verify exit 1", label: .lostTailSegment, refused: true),
         Spec(name: "index-gap", made: "healthy, then the last segment's header rewritten (valid checksum, matching name) to start 3 indexes later", expect: "strict open refused: segment starts at an index that does not follow the previous one; verify exit 1", label: .indexGap, refused: true),
+        Spec(name: "lost-rewrite", made: "healthy, then a new leader's entries 219-220 in term 3 (9 KiB each, so their record gets a segment of its own) and 221-222 in term 3 in the next segment, commit 222; then that record and what follows it in its segment zeroed (the disk lost the record's write, the crash the seal's): without the check the older 219-220 in term 2 come back silently", expect: "strict open refused: the next segment's header records index 220 in term 3, the log before it holds 220 in term 2 (offset 104); repair drops 221-222, committed, only with --accept-data-loss; verify exit 1", label: .indexGap, refused: true),
         Spec(name: "commit-beyond-log", made: "healthy plus entries appended without a hard state across a roll-over, then the last segment header's commit rewritten to 9999", expect: "strict open refused: commit beyond the last index; verify exit 1", label: .commitBeyondLog, refused: true),
         Spec(name: "acknowledged-missing", made: "healthy plus the confirmation file ACKED a confirmed-mode writer leaves (FORMAT.md §8.5: the last record of the last segment, ending at index 220, acknowledged), then that record zeroed whole (a lost write: the disk never got it)", expect: "strict open refused: ACKED confirms records the last segment no longer holds, acknowledged entries 219...220 lost; verify exit 1 (without ACKED the same bytes pass for a clean end at 218)", label: .acknowledgedMissing, refused: true),
     ]
@@ -249,6 +250,26 @@ public enum Fixtures {
             file.replaceSubrange(Int(marker.slotOffset)..<(Int(marker.slotOffset) + AckMarker.slotBytes), with: marker.encoded())
             try Data(file).write(to: URL(fileURLWithPath: path(AckMarker.fileName)))
             try Damage.zero(path(tail), range: last.offset..<end)
+        case "lost-rewrite":
+            try Damage.copyDirectory(healthy, to: dir)
+            let log = try RaftLog.open(directory: dir, options: options())
+            var state: UInt64 = 0x2545_F491_4F6C_DD1D
+            func noise(_ count: Int) -> [UInt8] {  // incompressible, the same on every run
+                (0..<count).map { _ in
+                    state ^= state << 13; state ^= state >> 7; state ^= state << 17
+                    return UInt8(truncatingIfNeeded: state)
+                }
+            }
+            try log.append([Entry(index: 219, term: 3, data: noise(9216)), Entry(index: 220, term: 3, data: noise(9216))],
+                           hardState: HardState(term: 3, vote: 2, commit: 215))
+            try log.append([Entry(index: 221, term: 3, data: payload(index: 221)), Entry(index: 222, term: 3, data: payload(index: 222))],
+                           hardState: HardState(term: 3, vote: 2, commit: 222))
+            log.close()
+            let names = try segments(dir)
+            let rewrite = names[names.count - 2]
+            let record = try Damage.records(directory: dir, segment: rewrite).first!
+            let size = try FileManager.default.attributesOfItem(atPath: path(rewrite))[.size] as! UInt64
+            try Damage.zero(path(rewrite), range: record.offset..<size)
         case "commit-beyond-log":
             try Damage.copyDirectory(healthy, to: dir)
             let log = try RaftLog.open(directory: dir, options: options())

@@ -127,6 +127,56 @@ import RaftWALTesting
         try readsBack(fs)
     }
 
+    /// Found by `raft-torture sim --seed 6215 --iterations 75 --faults
+    /// --confirmed` (issue 14, item 8): a new leader's entries too large for
+    /// the segment size got a segment of their own, rewriting indexes the log
+    /// already held in an older term. Damage destroyed that record (and the
+    /// seal after it); the segment then passed for an interrupted seal (T2),
+    /// the next one still started at the same first index, and the older
+    /// versions came back without a report, in both modes (`ACKED` names the
+    /// later segment). The next segment's header records the term of the
+    /// entry before it: the mismatch is C6, refused strict, and truncate mode
+    /// keeps the log before that segment and reports what it drops.
+    @Test func lostRewriteRecordBeforeTheTailIsAnIndexGapNotAnInterruptedSeal() throws {
+        let fs = SimFileSystem(seed: 3)
+        var o = options(fs)
+        o.segmentSizeBytes = 16 << 10
+        o.compression = false
+        o.confirmAppends = true
+        do {
+            let log = try RaftLog.open(directory: "/data", options: o)
+            for i in 1...8 as ClosedRange<UInt64> {
+                try log.append([Entry(index: i, term: 1, data: [UInt8](repeating: UInt8(i), count: 1000))],
+                               hardState: HardState(term: 1, vote: 1, commit: i > 2 ? i - 2 : 0))
+            }
+            // A new leader rewrites 7...8 in term 2 with a record larger than a segment.
+            try log.append((7...8).map { Entry(index: $0, term: 2, data: [UInt8](repeating: 0xA0, count: 12_000)) },
+                           hardState: HardState(term: 2, vote: 2, commit: 6))
+            try log.append([Entry(index: 9, term: 2, data: [9])], hardState: HardState(term: 2, vote: 2, commit: 9))
+            log.close()
+        }
+        let segments = fs.paths().filter { $0.hasSuffix(".seg") }.sorted()
+        #expect(segments.count == 3, "the rewrite record has a segment of its own: \(segments)")
+        let rewrite = segments[1], next = segments[2]
+        try fs.zero(rewrite, range: UInt64(Layout.segmentHeaderBytes)..<UInt64(fs.contents(of: rewrite)!.count))
+
+        var strict = o
+        strict.access = .readOnly
+        #expect(performing: { _ = try RaftLog.open(directory: "/data", options: strict) }, throws: { error in
+            guard case let .corrupted(file, offset, _, reason, label) = error as? WALError else { return false }
+            return file.hasSuffix(String(next.split(separator: "/").last!)) && offset == 104 && label == .indexGap
+                && reason.contains("index 8 in term 2") && reason.contains("holds 8 in term 1")
+        })
+        var repair = o
+        repair.recovery = .truncateAtFirstCorruption
+        let repaired = try RaftLog.open(directory: "/data", options: repair)
+        defer { repaired.close() }
+        #expect(repaired.recoveryReport.labels.contains(.indexGap))
+        #expect(repaired.recoveryReport.dropped?.indexes == [9...9])
+        let term8 = try repaired.term(8)
+        #expect(repaired.lastIndex == 8 && term8 == 1, "the log before the damage, as the disk holds it")
+    }
+
     /// Found by `raft-torture sim --seed 13 --iterations 756 --faults` (a pure
     /// crash): a snapshot installed beyond the log, a crash before its reset
     /// record; the next open writes the reset (S2), rolling over because the

@@ -34,7 +34,7 @@ struct InspectGoldenTests {
     /// the status of another run of the same command).
     static let damagedStatus: [String: Int32] = [
         "acknowledged-missing": 1, "bad-segment-header": 1, "commit-beyond-log": 1, "corrupt-record": 1, "damaged-snapshot": 1,
-        "foreign-first-segment": 1, "foreign-segment": 1, "index-gap": 1, "lost-tail-segment": 1,
+        "foreign-first-segment": 1, "foreign-segment": 1, "index-gap": 1, "lost-rewrite": 1, "lost-tail-segment": 1,
         "missing-segment": 1, "seal-index-out-of-range": 1, "damaged-tail": 1,
         "interrupted-seal": 0, "leftover-temporary": 0, "orphan-segments": 0, "torn-tail": 0,
         "snapshot-ahead-of-log": 0, "snapshot-conflicts-with-log": 0,

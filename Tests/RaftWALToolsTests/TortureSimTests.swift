@@ -37,6 +37,19 @@ import RaftWALTorture
         #expect(config.replayCommand() == "raft-torture sim --seed 2 --iterations 50 --faults --confirmed")
     }
 
+    /// The confirmed sweep's one silent cut (docs/TORTURE.md, "Confirmed
+    /// mode"): at crash point 75 of seed 6215 a zeroed sector destroyed a
+    /// rewrite record alone in a segment before the tail, which passed for
+    /// an interrupted seal. The next segment's `previousTerm` now makes it C6
+    /// (`TortureRegressionTests.lostRewriteRecordBeforeTheTailIsAnIndexGapNotAnInterruptedSeal`).
+    @Test func confirmedSeed6215ReportsTheLostRewriteRecord() {
+        var config = SimTortureConfig(seed: 6215, iterations: 75, faults: true)
+        config.confirmed = true
+        let result = SimTorture(config: config).run()
+        #expect(result.violation == nil, "\(result.violation?.reason ?? "")")
+        #expect(result.silentCuts.isEmpty, "\(result.silentCuts)")
+    }
+
     @Test func canaryThatAcknowledgesBeforeSyncingIsCaught() throws {
         let config = SimTortureConfig(seed: 1, iterations: 50, canary: true)
         let result = SimTorture(config: config).run()

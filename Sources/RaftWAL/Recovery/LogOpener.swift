@@ -188,7 +188,7 @@ struct LogOpener {
                 var dropped = report.dropped ?? DroppedRecords(segment: lost.file, offset: lost.offset ?? 0, problem: lost.reason,
                                                                indexes: [], includesCommitted: false, backups: [])
                 if let r = lost.indexes {
-                    dropped.indexes.append(r)
+                    dropped.addUnlisted(r)
                     if r.lowerBound <= built.hardState.commit { dropped.includesCommitted = true }
                 }
                 report.dropped = dropped

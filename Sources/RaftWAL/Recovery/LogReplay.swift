@@ -51,6 +51,15 @@ struct LogReplay {
                     reason: "segment starts at index \(reader.header.firstIndex) but the log before it ends at \(out.shape.lastIndex)"))
                 break
             }
+            if let why = RecoveryDecision.previousTermMismatch(
+                reader.header, replayedTerm: Self.replayedTerm(before: reader.header, in: out.shape, isFirst: k == 0)) {
+                // The header says which term the entry before it had when it was created; the replay
+                // gives another: a record before it that rewrote that entry is lost (docs/RECOVERY.md, C6).
+                facts.start = .gap
+                failure = LogOpener.Failure(label: RecoveryDecision.label(facts), position: k, offset: 104,
+                                            error: .corrupted(file: reader.name, offset: 104, indexes: nil, reason: why))
+                break
+            }
             let replay: SegmentReplay
             // Truncate mode (a repair) exists to find and cut damage: it reads every record.
             if isTail, opener.mode == .strict, let hinted = tailFromHint(reader, &report) {
@@ -141,6 +150,15 @@ struct LogReplay {
         guard RecoveryDecision.action(failure.label, opener.mode) == .keepBeforeDamage else { throw failure.error.labeled(failure.label) }
         try dropAfter(failure, keptPrefix: keptPrefix, &out, &report)
         return out
+    }
+
+    /// The term the log replayed so far gives the entry before `header`'s
+    /// first index (nil for the first candidate: nothing replayed precedes it).
+    static func replayedTerm(before header: SegmentHeader, in shape: LogShape, isFirst: Bool) -> UInt64? {
+        guard !isFirst, header.firstIndex > 1 else { return nil }
+        let index = header.firstIndex - 1
+        if let reset = shape.reset, reset.index == index { return reset.term }
+        return shape.term(of: index)
     }
 
     /// The tail segment's replay from the tail hint (`TAIL`, FORMAT.md §8.4)

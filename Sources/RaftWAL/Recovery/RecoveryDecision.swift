@@ -42,6 +42,23 @@ package enum RecoveryDecision {
         }
     }
 
+    /// C6's second test, the one fact of a segment's start besides its first
+    /// index: why its header's `previousTerm` (FORMAT.md §2, the term of
+    /// `firstIndex − 1` when the segment was created) contradicts
+    /// `replayedTerm`, the term the log replayed before it gives that index;
+    /// nil when they agree or either is unknown (a header written before the
+    /// field, or nothing replayed before it). A writer creates a segment only
+    /// once every record before it is durable, so no crash leaves a mismatch;
+    /// damage does, when a record that rewrote the entries before the segment
+    /// (a new leader's) is lost and their older versions come back. The
+    /// engine's `LogReplay` and the inspector's analyzer both ask here.
+    package static func previousTermMismatch(_ header: SegmentHeader, replayedTerm: UInt64?) -> String? {
+        guard let recorded = header.previousTerm, let replayedTerm, recorded != replayedTerm, header.firstIndex > 1 else { return nil }
+        let index = header.firstIndex - 1
+        return "the segment header records index \(index) in term \(recorded) when the segment was created, "
+            + "but the log before it holds \(index) in term \(replayedTerm): a record that rewrote it is lost"
+    }
+
     /// What the open observed about the directory as a whole, after the
     /// segments were replayed (`docs/RECOVERY.md`, order of evaluation).
     package struct DirectoryFacts: Hashable, Sendable {

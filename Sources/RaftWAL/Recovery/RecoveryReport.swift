@@ -89,6 +89,22 @@ public struct DroppedRecords: Equatable, Sendable {
     public var includesCommitted: Bool
     /// Files (or `.broken` copies) holding the dropped bytes.
     public var backups: [String]
+
+    /// Adds the part of `range` no listed range holds yet (one loss found
+    /// by two rows, a cut segment's records and `ACKED`, is listed once).
+    mutating func addUnlisted(_ range: ClosedRange<UInt64>) {
+        var pieces = [range]
+        for listed in indexes {
+            pieces = pieces.flatMap { p -> [ClosedRange<UInt64>] in
+                guard p.overlaps(listed) else { return [p] }
+                var rest: [ClosedRange<UInt64>] = []
+                if p.lowerBound < listed.lowerBound { rest.append(p.lowerBound...(listed.lowerBound - 1)) }
+                if p.upperBound > listed.upperBound { rest.append((listed.upperBound + 1)...p.upperBound) }
+                return rest
+            }
+        }
+        indexes.append(contentsOf: pieces)
+    }
 }
 
 /// What an open did with the tail hint `TAIL` (`docs/FORMAT.md` §8.4):

@@ -255,6 +255,10 @@ package struct Analyzer {
                                               "segment starts at index \(header.firstIndex) but the log before it ends at \(last)"))
                 }
                 tracker!.rebase(after: header.firstIndex - 1)
+            } else if readableBefore, let why = RecoveryDecision.previousTermMismatch(
+                header, replayedTerm: tracker!.term(of: header.firstIndex - 1)) {
+                a.findings.append(Finding(.damage, .indexGap, file: report.name, offset: 104,
+                                          indexes: (header.firstIndex - 1)...(header.firstIndex - 1), why))
             }
             readableBefore = true
             hardState = header.hardState
