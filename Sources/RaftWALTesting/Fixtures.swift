@@ -63,6 +63,7 @@ public enum Fixtures {
         o.compactionKeepEntries = keepEntries
         o.snapshotRetention = 2
         o.leavesTailHint = false  // fixtures show what a crash leaves: no clean close
+        o.compressionAcceleration = 1  // the committed fixtures' bytes (made before the option existed)
         o.deterministicSalt = { seq in 0x9E37_79B9_7F4A_7C15 &* (seq &+ 0x1234) }
         o.clock = { createdNanos }
         return o

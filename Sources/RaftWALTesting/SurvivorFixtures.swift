@@ -52,6 +52,7 @@ public enum SurvivorFixtures {
         o.compactionKeepEntries = keepEntries
         o.snapshotRetention = 2
         o.leavesTailHint = false  // fixtures show what a crash leaves: no clean close
+        o.compressionAcceleration = 1  // the committed fixtures' bytes (made before the option existed)
         o.deterministicSalt = { seq in 0x2545_F491_4F6C_DD1D &* (seq &+ 0x77) }
         o.clock = { 1_764_288_000_000_000_000 }
         return o

@@ -79,6 +79,8 @@ struct Append: ParsableCommand {
     var segmentBytes: UInt64 = 64 << 20
     @Flag(help: "Store batch bodies uncompressed.")
     var noCompression = false
+    @Option(help: "LZ4 acceleration for batch bodies (LogOptions.compressionAcceleration; default: the engine's).")
+    var lz4Acceleration: Int?
     @Flag(help: "Skip every sync (measures the CPU path only; never for data you keep).")
     var unsafeNoFsync = false
     @Flag(help: "Confirmed mode (LogOptions.confirmAppends): ACKED written and synced after each record, a second sync per append.")
@@ -114,6 +116,7 @@ struct Append: ParsableCommand {
             bench.seed = seed
             bench.segmentSizeBytes = segmentBytes
             bench.compression = !noCompression
+            if let lz4Acceleration { bench.lz4Acceleration = lz4Acceleration }
             bench.noSync = unsafeNoFsync
             bench.confirmed = confirmed
             bench.replayPasses = RaftBench.passes(replay)

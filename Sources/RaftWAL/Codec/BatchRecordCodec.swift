@@ -33,11 +33,15 @@ enum BatchRecordCodec {
 
     /// Encodes `entries` (consecutive, non-decreasing terms) with `hardState`;
     /// an empty batch (a hard state alone) is placed at `emptyAt`.
-    static func prepare(_ entries: [Entry], hardState: HardState?, compression: Bool, emptyAt: UInt64) -> Prepared {
+    /// `acceleration`: LZ4's (``LogOptions/compressionAcceleration``).
+    static func prepare(_ entries: [Entry], hardState: HardState?, compression: Bool, acceleration: Int32 = 1,
+                        emptyAt: UInt64) -> Prepared {
         var body: [UInt8] = []
         let meta = BatchCodec.encode(entries[...], hardState: hardState, body: &body)
         var stored: [UInt8] = []
-        let compressed = compression && body.count >= 64 && body.withUnsafeBytes { LZ4.compress($0, into: &stored) }
+        let compressed = compression && body.count >= 64 && body.withUnsafeBytes {
+            LZ4.compress($0, into: &stored, acceleration: acceleration)
+        }
         return Prepared(firstIndex: entries.first?.index ?? emptyAt, entryCount: entries.count, meta: meta,
                         metaBytes: meta.encoded(), payload: compressed ? stored : body, rawLength: body.count,
                         compressed: compressed)

@@ -4,17 +4,19 @@ import CLZ4
 enum LZ4 {
     /// Compresses `source` into `destination` (which is resized to fit).
     /// Returns false when the result would not be smaller than `source`
-    /// (the caller then stores the bytes raw).
-    static func compress(_ source: UnsafeRawBufferPointer, into destination: inout [UInt8]) -> Bool {
+    /// (the caller then stores the bytes raw). `acceleration` is liblz4's
+    /// (`LZ4_compress_fast`; 1 is `LZ4_compress_default`): any value writes a
+    /// plain LZ4 block, read back by the same decoder.
+    static func compress(_ source: UnsafeRawBufferPointer, into destination: inout [UInt8], acceleration: Int32 = 1) -> Bool {
         guard source.count > 0, source.count <= Int(LZ4_MAX_INPUT_SIZE) else { return false }
         let bound = Int(LZ4_compressBound(Int32(source.count)))
         // Uninitialized storage: zero-filling `bound` bytes first cost as
         // much as a tenth of the compression itself (measured by raft-bench codec).
         var n: Int32 = 0
         let out = [UInt8](unsafeUninitializedCapacity: bound) { dst, initialized in
-            n = LZ4_compress_default(source.baseAddress!.assumingMemoryBound(to: CChar.self),
-                                     UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: CChar.self),
-                                     Int32(source.count), Int32(bound))
+            n = LZ4_compress_fast(source.baseAddress!.assumingMemoryBound(to: CChar.self),
+                                  UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: CChar.self),
+                                  Int32(source.count), Int32(bound), max(acceleration, 1))
             initialized = n > 0 ? Int(n) : 0
         }
         guard n > 0, Int(n) < source.count else { return false }

@@ -46,6 +46,14 @@ public struct LogOptions: Sendable {
     public var confirmAppends: Bool = false
     /// LZ4-compress batch bodies and snapshot data when that saves space.
     public var compression: Bool = true
+    /// LZ4's acceleration for batch bodies (liblz4's `LZ4_compress_fast`;
+    /// 1 is `LZ4_compress_default`): each step trades a little of the
+    /// ratio for less CPU on the append path. The default, 2, costs 19 %
+    /// fewer LZ4 instructions than 1 for 1.6 % more stored bytes on 1 KiB
+    /// JSON entries (`docs/BENCHMARKS.md`, "LZ4 acceleration"). Any value
+    /// writes plain LZ4 blocks that every reader decodes alike; values
+    /// below 1 count as 1. Snapshot data is compressed at 1.
+    public var compressionAcceleration: Int = 2
     /// Reserve segment space with `posix_fallocate` when a segment is created.
     public var preallocate: Bool = true
     /// Entries kept below a snapshot's index when compacting, for followers
@@ -84,6 +92,9 @@ public struct LogOptions: Sendable {
 
     /// The defaults: a durable writer with strict recovery.
     public init() {}
+
+    /// ``compressionAcceleration`` as liblz4 takes it (at least 1).
+    var lz4Acceleration: Int32 { Int32(clamping: max(compressionAcceleration, 1)) }
 
     /// Options for tools: read-only, no lock, nothing changed on disk.
     public static var readOnly: LogOptions {

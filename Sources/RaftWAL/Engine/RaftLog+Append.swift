@@ -159,7 +159,7 @@ extension RaftLog {
                 batch = aheadBatch
                 reused = true
             } else {
-                batch = plan.prepare(compression: options.compression)
+                batch = plan.prepare(options)
             }
             do throws(WALError) {
                 try writePrepared(batch, hardState: plan.hardState)
@@ -190,7 +190,7 @@ extension RaftLog {
         guard let base else { return (nil, nil) }
         let plan = RoundPlan(requests, shape: projection?.shape ?? base.shape, hardState: projection?.hardState ?? base.hardState,
                              state: base)
-        return (plan, plan.writes ? plan.prepare(compression: options.compression) : nil)
+        return (plan, plan.writes ? plan.prepare(options) : nil)
     }
 }
 
@@ -264,8 +264,9 @@ struct RoundPlan {
         results == other.results && hardState == other.hardState && emptyAt == other.emptyAt
     }
 
-    /// Encodes and compresses the record's batch.
-    func prepare(compression: Bool) -> BatchRecordCodec.Prepared {
-        BatchRecordCodec.prepare(merged, hardState: hardState, compression: compression, emptyAt: emptyAt)
+    /// Encodes and compresses the record's batch as `options` say.
+    func prepare(_ options: LogOptions) -> BatchRecordCodec.Prepared {
+        BatchRecordCodec.prepare(merged, hardState: hardState, compression: options.compression,
+                                 acceleration: options.lz4Acceleration, emptyAt: emptyAt)
     }
 }

@@ -4,7 +4,8 @@ extension RaftLog {
     /// Any failure fail-stops the log.
     func writeBatch(_ entries: [Entry], hardState: HardState?) throws(WALError) {
         let emptyAt = entries.isEmpty ? stateLock.withLock { state.lastIndex } + 1 : 0
-        let batch = BatchRecordCodec.prepare(entries, hardState: hardState, compression: options.compression, emptyAt: emptyAt)
+        let batch = BatchRecordCodec.prepare(entries, hardState: hardState, compression: options.compression,
+                                             acceleration: options.lz4Acceleration, emptyAt: emptyAt)
         try writePrepared(batch, hardState: hardState)
     }
 

@@ -198,7 +198,7 @@ struct LogOpener {
         }
         if report.labels.isEmpty { report.note(.clean) }
 
-        var state = LogState(identity: scan.identity, segments: built.segments, shape: built.shape, hardState: built.hardState,
+        let state = LogState(identity: scan.identity, segments: built.segments, shape: built.shape, hardState: built.hardState,
                              snapshot: snapshot, snapshotNames: scan.validSnapshots.map(\.name))
         guard writable else { return Result(state: state, report: report, lock: nil, repairs: nil, ackMarker: ack) }
         var repairs = OpenRepairs(temporaries: listing.temporaries, orphans: scan.orphans.map(\.name))

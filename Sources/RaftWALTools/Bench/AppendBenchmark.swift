@@ -22,6 +22,8 @@ package struct AppendBenchmark: Sendable {
     package var seed: UInt64 = 1
     package var segmentSizeBytes: UInt64 = LogOptions().segmentSizeBytes
     package var compression = true
+    /// `LogOptions.compressionAcceleration` (the engine's default unless set).
+    package var lz4Acceleration = LogOptions().compressionAcceleration
     /// Measures everything but the syncs (never for data you keep).
     package var noSync = false
     /// Confirmed mode (``LogOptions/confirmAppends``): a second sync per append.
@@ -66,6 +68,7 @@ package struct AppendBenchmark: Sendable {
         var o = LogOptions()
         o.segmentSizeBytes = segmentSizeBytes
         o.compression = compression
+        o.compressionAcceleration = lz4Acceleration
         o.sync = noSync ? .none : .durable
         o.confirmAppends = confirmed
         return o
@@ -84,6 +87,7 @@ package struct AppendBenchmark: Sendable {
         result.seed = seed
         result.segmentBytes = segmentSizeBytes
         result.compression = compression
+        result.lz4Acceleration = lz4Acceleration
         result.noSync = noSync
         result.confirmed = confirmed
         result.loadAverageStart = ProcessStats.loadAverage()
