@@ -15,7 +15,7 @@ struct BenchTests {
     @Test func payloadFileIsCutIntoConsecutivePiecesAndCycled() throws {
         let path = scratch("corpus")
         let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) }
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let pool = try PayloadPool(file: path, sizeBytes: 128, entries: 100)
         #expect(pool.distinctPayloads == 7)  // 1000 / 128, the partial piece dropped
@@ -26,7 +26,7 @@ struct BenchTests {
 
     @Test func payloadFileShorterThanOnePayloadIsAUsageError() throws {
         let path = scratch("short")
-        FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3]))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3])))
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect {
             _ = try PayloadPool(file: path, sizeBytes: 128, entries: 10)
