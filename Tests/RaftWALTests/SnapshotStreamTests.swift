@@ -126,7 +126,7 @@ struct SnapshotStreamTests {
         let source = TempDir("snap-source")
         try FileManager.default.createDirectory(atPath: source.path, withIntermediateDirectories: true)
         let payload = Self.data(3 * 4096 + 17, seed: 5)
-        FileManager.default.createFile(atPath: source.file("dump"), contents: Data(payload))
+        #expect(FileManager.default.createFile(atPath: source.file("dump"), contents: Data(payload)))
         let log = try RaftLog.open(directory: dir.path, options: Self.options())
         defer { log.close() }
         try log.append(makeEntries(1...5, term: 1), hardState: HardState(term: 1, vote: 1, commit: 5))

@@ -41,7 +41,7 @@ struct TailHintTests {
     }
 
     func writeHint(_ dir: TempDir, _ bytes: [UInt8]) {
-        FileManager.default.createFile(atPath: dir.file(TailHint.fileName), contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: dir.file(TailHint.fileName), contents: Data(bytes)))
     }
 
     /// Opens `dir` and expects its hint rejected for a reason containing

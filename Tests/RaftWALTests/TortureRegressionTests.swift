@@ -169,12 +169,61 @@ import RaftWALTesting
         })
         var repair = o
         repair.recovery = .truncateAtFirstCorruption
+        do {
+            let repaired = try RaftLog.open(directory: "/data", options: repair)
+            defer { repaired.close() }
+            #expect(repaired.recoveryReport.labels.contains(.indexGap))
+            #expect(repaired.recoveryReport.dropped?.indexes == [9...9])
+            let term8 = try repaired.term(8)
+            #expect(repaired.lastIndex == 8 && term8 == 1, "the log before the damage, as the disk holds it")
+            // The dropped segment had persisted a vote in term 2: the cut keeps it, with the kept commit.
+            #expect(repaired.recoveryReport.dropped?.keptHardState == HardState(term: 2, vote: 2, commit: 6))
+            #expect(repaired.hardState == HardState(term: 2, vote: 2, commit: 6))
+        }
+        fs.crash()
+        var reopen = o
+        reopen.access = .readOnly
+        let after = try RaftLog.open(directory: "/data", options: reopen)
+        #expect(after.recoveryReport.labels == [.clean])
+        #expect(after.hardState == HardState(term: 2, vote: 2, commit: 6), "the kept vote is durable")
+    }
+
+    /// A truncate-mode cut never lowers the term or forgets the vote a
+    /// dropped record had persisted (Raft: at most one vote per term), and
+    /// never keeps a newer commit than the kept log holds.
+    @Test func cutKeepsTheNewestTermAndVoteOfWhatItDrops() throws {
+        let fs = SimFileSystem(seed: 4)
+        var o = options(fs)
+        o.segmentSizeBytes = 16 << 10
+        o.compression = false
+        do {
+            let log = try RaftLog.open(directory: "/data", options: o)
+            try log.append((1...3).map { Entry(index: $0, term: 1, data: [UInt8](repeating: 1, count: 100)) },
+                           hardState: HardState(term: 1, vote: 1, commit: 2))
+            try log.append([Entry(index: 4, term: 1, data: [4])], hardState: HardState(term: 1, vote: 1, commit: 3))
+            try log.append([], hardState: HardState(term: 5, vote: 3, commit: 4))  // a vote in term 5
+            try log.append([Entry(index: 5, term: 5, data: [5])], hardState: HardState(term: 5, vote: 3, commit: 4))
+            log.close()
+        }
+        let segment = fs.paths().first { $0.hasSuffix(".seg") }!
+        let name = String(segment.split(separator: "/").last!)
+        let inspector = try SegmentInspector(directory: "/data", name: name, fileSystem: fs)
+        var second: UInt64 = 0
+        var k = 0
+        try inspector.scan { (event) throws(WALError) -> Bool in
+            if case let .record(info, _) = event { k += 1; if k == 2 { second = info.offset } }
+            return true
+        }
+        inspector.close()
+        try fs.flipBit(segment, offset: second + 40)  // damage followed by valid records: C1
+        var repair = o
+        repair.recovery = .truncateAtFirstCorruption
         let repaired = try RaftLog.open(directory: "/data", options: repair)
         defer { repaired.close() }
-        #expect(repaired.recoveryReport.labels.contains(.indexGap))
-        #expect(repaired.recoveryReport.dropped?.indexes == [9...9])
-        let term8 = try repaired.term(8)
-        #expect(repaired.lastIndex == 8 && term8 == 1, "the log before the damage, as the disk holds it")
+        #expect(repaired.recoveryReport.labels.contains(.corruptRecord))
+        #expect(repaired.lastIndex == 3)
+        #expect(repaired.hardState == HardState(term: 5, vote: 3, commit: 2))
+        #expect(repaired.recoveryReport.dropped?.keptHardState == HardState(term: 5, vote: 3, commit: 2))
     }
 
     /// Found by `raft-torture sim --seed 13 --iterations 756 --faults` (a pure

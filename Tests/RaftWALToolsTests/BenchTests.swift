@@ -76,7 +76,7 @@ struct BenchTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var bytes = [UInt8](repeating: 0, count: 8192)
         bytes[4100] = 9
-        FileManager.default.createFile(atPath: dir + "/a.seg", contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: dir + "/a.seg", contents: Data(bytes)))
         let usage = try BenchFiles.diskUsage(dir)
         #expect(usage.files == 1 && usage.segments == 1)
         #expect(usage.apparentBytes == 8192)
@@ -133,7 +133,7 @@ struct BenchTests {
     @Test func appendRefusesADirectoryThatIsNotEmpty() throws {
         let dir = scratch("busy")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dir + "/keep.txt", contents: Data([1]))
+        #expect(FileManager.default.createFile(atPath: dir + "/keep.txt", contents: Data([1])))
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pool = PayloadPool(kind: .zero, sizeBytes: 16, entries: 4, seed: 1)
         let bench = AppendBenchmark(directory: dir, entries: 4, sizeBytes: 16, batch: 1, pool: pool, payloadName: "zero")

@@ -132,8 +132,8 @@ private typealias S = RecoverTestSupport
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
-        FileManager.default.createFile(atPath: capture + ".stdout", contents: nil)
-        FileManager.default.createFile(atPath: capture + ".stderr", contents: nil)
+        #expect(FileManager.default.createFile(atPath: capture + ".stdout", contents: nil))
+        #expect(FileManager.default.createFile(atPath: capture + ".stderr", contents: nil))
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: capture + ".stdout"))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: capture + ".stderr"))
         defer { try? out.close(); try? err.close() }

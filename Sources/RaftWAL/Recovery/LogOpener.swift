@@ -151,7 +151,8 @@ struct LogOpener {
         }
         facts.acknowledgedMissing = ackShortfall != nil
 
-        var pendingHardState: HardState? = nil
+        // A cut that dropped a newer term or vote keeps them; a writer persists them.
+        var pendingHardState: HardState? = built.hardStateRaised ? built.hardState : nil
         for label in RecoveryDecision.labels(facts) where label != .leftoverTemporary && label != .damagedSnapshot {
             report.note(label)
             switch (label, RecoveryDecision.action(label, mode)) {

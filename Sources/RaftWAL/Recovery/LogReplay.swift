@@ -19,6 +19,9 @@ struct LogReplay {
         var readers: [SegmentReader] = []
         /// Every candidate segment's name, including those whose header did not open.
         var names: [String] = []
+        /// Truncate mode: `hardState`'s term and vote come from a dropped
+        /// record or header (a vote is never forgotten); a writer persists it.
+        var hardStateRaised = false
     }
 
     func run(_ report: inout RecoveryReport) throws(WALError) -> Replayed {
@@ -195,6 +198,14 @@ struct LogReplay {
         var dropped = DroppedRecords(segment: names[failure.position], offset: keptPrefix ? failure.offset : 0,
                                      problem: failure.error.description, indexes: [], includesCommitted: false, backups: [])
         var persistedCommit = out.hardState.commit
+        // The newest term and vote persisted anywhere, dropped records and headers included.
+        var newest = out.hardState
+        func consider(_ hs: HardState) {
+            if hs.term > newest.term || (hs.term == newest.term && newest.vote == 0 && hs.vote != 0) {
+                newest.term = hs.term
+                newest.vote = hs.vote
+            }
+        }
         if keptPrefix, let claimed = SegmentReplay.claimedIndexes(readers[failure.position], at: failure.offset) {
             dropped.indexes.append(claimed)
         }
@@ -204,9 +215,13 @@ struct LogReplay {
                 continue
             }
             let from = (k == failure.position && keptPrefix) ? failure.offset : 0
-            for (range, commit) in SegmentReplay.salvage(reader, from: from) {
+            if k > failure.position || !keptPrefix { consider(reader.header.hardState) }
+            for (range, hardState) in SegmentReplay.salvage(reader, from: from) {
                 if let range { dropped.indexes.append(range) }
-                if let commit { persistedCommit = max(persistedCommit, commit) }
+                if let hardState {
+                    persistedCommit = max(persistedCommit, hardState.commit)
+                    consider(hardState)
+                }
             }
         }
         if failure.label == .lostTailSegment {
@@ -217,6 +232,13 @@ struct LogReplay {
         dropped.includesCommitted = dropped.includesCommitted
             || dropped.indexes.contains { $0.lowerBound <= persistedCommit }
             || persistedCommit > out.shape.lastIndex
+        if newest != out.hardState {
+            // Raft never forgets a vote: the kept log keeps the newest term and
+            // vote it had persisted (its commit stays the kept one).
+            dropped.keptHardState = newest
+            out.hardState = newest
+            out.hardStateRaised = true
+        }
         report.dropped = dropped
         if out.segments.isEmpty {
             throw .corrupted(file: names[0], offset: failure.offset, indexes: nil,

@@ -144,14 +144,14 @@ package struct SegmentReplay {
         return try? reader.readBatchTable(seal.meta)
     }
 
-    /// Index ranges and commit indexes of every valid batch record at or
+    /// Index ranges and hard states of every valid batch record at or
     /// after `from` (what a truncation drops; damage is skipped, not trusted).
-    static func salvage(_ reader: SegmentReader, from: UInt64) -> [(ClosedRange<UInt64>?, UInt64?)] {
+    static func salvage(_ reader: SegmentReader, from: UInt64) -> [(ClosedRange<UInt64>?, HardState?)] {
         reader.validRecords(from: max(from, UInt64(Layout.segmentHeaderBytes))).compactMap { record in
             guard record.header.type == .batch else { return nil }
             let h = record.header
             let range = h.entryCount > 0 ? h.firstIndex...(h.firstIndex + UInt64(h.entryCount) - 1) : nil
-            return (range, record.hardState?.commit)
+            return (range, record.hardState)
         }
     }
 }

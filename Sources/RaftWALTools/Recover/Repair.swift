@@ -86,6 +86,9 @@ package struct Repair: Sendable {
             dropped = cut.indexes
             report.droppedIncludesCommitted = cut.includesCommitted
             report.notes.append("cut at offset \(cut.offset) of \(cut.segment): \(cut.problem)")
+            if let kept = cut.keptHardState {
+                report.notes.append("kept term \(kept.term) and vote \(kept.vote) from what the cut dropped (Raft never forgets a vote); commit \(kept.commit), the kept log's")
+            }
         }
         // Never understate the loss: what the files themselves hold above the kept log,
         // and the highest commit index anything on disk recorded.
