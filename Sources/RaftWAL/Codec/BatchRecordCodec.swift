@@ -40,7 +40,7 @@ enum BatchRecordCodec {
         let meta = BatchCodec.encode(entries[...], hardState: hardState, body: &body)
         var stored: [UInt8] = []
         let compressed = compression && body.count >= 64 && body.withUnsafeBytes {
-            LZ4.compress($0, into: &stored, acceleration: acceleration)
+            !LZ4.looksIncompressible($0) && LZ4.compress($0, into: &stored, acceleration: acceleration)
         }
         return Prepared(firstIndex: entries.first?.index ?? emptyAt, entryCount: entries.count, meta: meta,
                         metaBytes: meta.encoded(), payload: compressed ? stored : body, rawLength: body.count,

@@ -41,4 +41,35 @@ enum LZ4 {
         }
         return n == Int32(rawLength) ? out : nil
     }
+
+    /// Bodies at least this large are probed before being compressed whole.
+    static let probeThresholdBytes = 32 << 10
+    /// The probe's windows: three of this size (start, middle, end).
+    static let probeWindowBytes = 1024
+
+    /// The sampled incompressibility probe: true when `source` (at least
+    /// ``probeThresholdBytes``) is very likely not worth compressing, judged
+    /// by LZ4 on three 1 KiB windows (its start, middle and end) that save
+    /// less than 1/16 of their bytes. Random or already compressed payloads
+    /// then skip the whole-body attempt, whose output would be discarded;
+    /// JSON or protobuf bodies compress their windows to well under half.
+    /// A wrong guess costs only ratio (the body is stored raw), never bytes.
+    static func looksIncompressible(_ source: UnsafeRawBufferPointer) -> Bool {
+        guard source.count >= probeThresholdBytes else { return false }
+        let w = probeWindowBytes
+        let sample = [UInt8](unsafeUninitializedCapacity: 3 * w) { dst, initialized in
+            for (k, start) in [0, (source.count - w) / 2, source.count - w].enumerated() {
+                UnsafeMutableRawPointer(dst.baseAddress! + k * w).copyMemory(from: source.baseAddress! + start, byteCount: w)
+            }
+            initialized = 3 * w
+        }
+        let bound = Int(LZ4_compressBound(Int32(sample.count)))
+        var n: Int32 = 0
+        sample.withUnsafeBytes { src in
+            let out = UnsafeMutablePointer<CChar>.allocate(capacity: bound)
+            defer { out.deallocate() }
+            n = LZ4_compress_default(src.baseAddress!.assumingMemoryBound(to: CChar.self), out, Int32(src.count), Int32(bound))
+        }
+        return n <= 0 || Int(n) > sample.count - sample.count / 16
+    }
 }
