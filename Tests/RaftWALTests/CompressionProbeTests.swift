@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import RaftWAL
+@_spi(Benchmarks) import RaftWAL
 import RaftWALTesting
 
 /// The sampled incompressibility probe (issue 15) and LZ4's acceleration:
@@ -27,6 +27,17 @@ import RaftWALTesting
             return true
         }
         return flags
+    }
+
+    @Test func probeSkipsRandomBodiesOnlyFromItsThresholdOn() {
+        let random = Self.noise(64 << 10, seed: 7)
+        let json = (0..<400).flatMap { Fixtures.payload(index: UInt64($0)) }
+        #expect(random.withUnsafeBytes { CodecBenchmarkSupport.lz4ProbeSkips($0) })
+        #expect(json.count >= 32 << 10 && !json.withUnsafeBytes { CodecBenchmarkSupport.lz4ProbeSkips($0) })
+        #expect(!random.prefix((32 << 10) - 1).withUnsafeBytes { CodecBenchmarkSupport.lz4ProbeSkips($0) }, "below 32 KiB: not probed")
+        // Random at the start only: the middle and end windows pull the entropy down.
+        let mixed = random.prefix(1024) + [UInt8](repeating: 7, count: 63 << 10)
+        #expect(!mixed.withUnsafeBytes { CodecBenchmarkSupport.lz4ProbeSkips($0) })
     }
 
     @Test(arguments: [1, 2, 9])

@@ -19,6 +19,12 @@
         LZ4.compress(source, into: &destination)
     }
 
+    /// True when the engine's sampled incompressibility probe would store a
+    /// batch body of these bytes raw without trying LZ4 on the whole of it.
+    public static func lz4ProbeSkips(_ source: UnsafeRawBufferPointer) -> Bool {
+        LZ4.looksIncompressible(source)
+    }
+
     /// Decompresses exactly `rawLength` bytes; nil when `source` is not a
     /// valid LZ4 block of that size.
     public static func lz4Decompress(_ source: UnsafeRawBufferPointer, rawLength: Int) -> [UInt8]? {
