@@ -48,12 +48,13 @@ public struct LogOptions: Sendable {
     public var compression: Bool = true
     /// LZ4's acceleration for batch bodies (liblz4's `LZ4_compress_fast`;
     /// 1 is `LZ4_compress_default`): each step trades a little of the
-    /// ratio for less CPU on the append path. The default, 2, costs 19 %
-    /// fewer LZ4 instructions than 1 for 1.6 % more stored bytes on 1 KiB
-    /// JSON entries (`docs/BENCHMARKS.md`, "LZ4 acceleration"). Any value
-    /// writes plain LZ4 blocks that every reader decodes alike; values
-    /// below 1 count as 1. Snapshot data is compressed at 1.
-    public var compressionAcceleration: Int = 2
+    /// ratio for less CPU on the append path. On 1 KiB JSON entries the
+    /// default, 3, takes 26 % fewer LZ4 instructions than 1 (27–30 % fewer
+    /// per durable MiB appended) for 2.6 % more LZ4 output
+    /// (`docs/BENCHMARKS.md`, "LZ4 acceleration and the incompressibility
+    /// probe"). Any value writes plain LZ4 blocks that every reader decodes
+    /// alike; values below 1 count as 1. Snapshot data is compressed at 1.
+    public var compressionAcceleration: Int = 3
     /// Reserve segment space with `posix_fallocate` when a segment is created.
     public var preallocate: Bool = true
     /// Entries kept below a snapshot's index when compacting, for followers
