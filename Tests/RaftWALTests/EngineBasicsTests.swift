@@ -149,6 +149,7 @@ struct EngineBasicsTests {
     @Test func theLockOwnerIsOverwrittenInPlaceAtAFixedWidth() throws {
         let dir = TempDir()
         let lockPath = dir.file("LOCK")
+        try FileManager.default.createDirectory(atPath: dir.path, withIntermediateDirectories: true)
         #expect(FileManager.default.createFile(atPath: lockPath, contents: Data(("pid=1 host=old\n" + String(repeating: "x", count: 600)).utf8)))
         let log = try RaftLog.open(directory: dir.path, options: testOptions())
         let first = try #require(FileManager.default.contents(atPath: lockPath))
