@@ -36,6 +36,11 @@ public struct SimRandom: RandomNumberGenerator, Sendable {
     public mutating func int(in range: ClosedRange<Int>) -> Int {
         range.lowerBound + below(range.count)
     }
+
+    /// `count` random bytes (incompressible payloads for tests and fixtures).
+    public mutating func bytes(_ count: Int) -> [UInt8] {
+        (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
+    }
 }
 
 /// Steele, Lea and Flood's SplitMix64: the tiniest seedable generator, for

@@ -9,11 +9,8 @@ import RaftWALTesting
 @Suite struct CompressionProbeTests {
     /// Deterministic incompressible bytes.
     static func noise(_ count: Int, seed: UInt64) -> [UInt8] {
-        var s = (seed &+ 1) &* 0x9E37_79B9_7F4A_7C15
-        return (0..<count).map { _ in
-            s ^= s << 13; s ^= s >> 7; s ^= s << 17
-            return UInt8(truncatingIfNeeded: s)
-        }
+        var random = SimRandom(seed: seed)
+        return random.bytes(count)
     }
 
     /// The compressed flag of each batch record of the log's only segment, in order.

@@ -226,6 +226,43 @@ import RaftWALTesting
         #expect(repaired.recoveryReport.dropped?.keptHardState == HardState(term: 5, vote: 3, commit: 2))
     }
 
+    /// The cut keeps only this log's own votes: a foreign segment (C3, another
+    /// cluster's file under one of this log's names) and what follows it are
+    /// dropped, but their hard states are another member's and never raise
+    /// the kept term or vote.
+    @Test func cutNeverTakesATermOrVoteFromAnotherLogsSegment() throws {
+        let fs = SimFileSystem(seed: 5)
+        func write(_ dir: String, cluster: UInt64, term: UInt64, vote: UInt64) throws {
+            var o = options(fs)
+            o.segmentSizeBytes = 8 << 10
+            o.compression = false
+            o.clusterID = ClusterID(high: 0x5241_4654, low: cluster)
+            let log = try RaftLog.open(directory: dir, options: o)
+            for i in 1...12 as ClosedRange<UInt64> {
+                try log.append([Entry(index: i, term: term, data: [UInt8](repeating: UInt8(i), count: 1500))],
+                               hardState: HardState(term: term, vote: vote, commit: i))
+            }
+            log.close()
+        }
+        try write("/data", cluster: 1, term: 1, vote: 1)
+        try write("/other", cluster: 2, term: 9, vote: 7)
+        let ours = fs.paths().filter { $0.hasPrefix("/data/") && $0.hasSuffix(".seg") }.sorted()
+        #expect(ours.count >= 3)
+        let name = String(ours[1].split(separator: "/").last!)
+        let theirs = try #require(fs.contents(of: "/other/" + name), "both logs roll over at the same indexes")
+        try fs.overwrite(ours[1], offset: 0, bytes: theirs)
+
+        var repair = options(fs)
+        repair.segmentSizeBytes = 8 << 10
+        repair.clusterID = ClusterID(high: 0x5241_4654, low: 1)
+        repair.recovery = .truncateAtFirstCorruption
+        let repaired = try RaftLog.open(directory: "/data", options: repair)
+        defer { repaired.close() }
+        #expect(repaired.recoveryReport.labels.contains(.foreignSegment))
+        #expect(repaired.hardState.term == 1 && repaired.hardState.vote == 1, "\(repaired.hardState)")
+        #expect(repaired.recoveryReport.dropped?.keptHardState == nil)
+    }
+
     /// Found by `raft-torture sim --seed 13 --iterations 756 --faults` (a pure
     /// crash): a snapshot installed beyond the log, a crash before its reset
     /// record; the next open writes the reset (S2), rolling over because the

@@ -34,7 +34,7 @@ enum BatchRecordCodec {
     /// Encodes `entries` (consecutive, non-decreasing terms) with `hardState`;
     /// an empty batch (a hard state alone) is placed at `emptyAt`.
     /// `acceleration`: LZ4's (``LogOptions/compressionAcceleration``).
-    static func prepare(_ entries: [Entry], hardState: HardState?, compression: Bool, acceleration: Int32 = 1,
+    static func prepare(_ entries: [Entry], hardState: HardState?, compression: Bool, acceleration: Int32,
                         emptyAt: UInt64) -> Prepared {
         var body: [UInt8] = []
         let meta = BatchCodec.encode(entries[...], hardState: hardState, body: &body)

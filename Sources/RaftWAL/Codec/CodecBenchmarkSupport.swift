@@ -31,13 +31,17 @@
         LZ4.decompress(source, rawLength: rawLength)
     }
 
+    /// The LZ4 acceleration the append path uses by default (``LogOptions/compressionAcceleration``).
+    static let defaultAcceleration = LogOptions().lz4Acceleration
+
     /// The framed batch record (header, meta, body, padding) the append path
     /// would write for `entries` at `offset` of a segment salted with `salt`.
     /// `entries` must be consecutive with non-decreasing terms and not empty.
     public static func encodeBatchRecord(_ entries: [Entry], hardState: HardState?, compression: Bool = true,
                                          salt: UInt64, offset: UInt64) -> [UInt8] {
         precondition(!entries.isEmpty, "a batch record carries at least one entry")
-        let batch = BatchRecordCodec.prepare(entries, hardState: hardState, compression: compression, emptyAt: 0)
+        let batch = BatchRecordCodec.prepare(entries, hardState: hardState, compression: compression,
+                                             acceleration: defaultAcceleration, emptyAt: 0)
         var out: [UInt8] = []
         out.reserveCapacity(batch.recordBytes)
         batch.frame(salt: salt, offset: offset, into: &out)

@@ -21,7 +21,7 @@ enum LZ4 {
         let out = [UInt8](unsafeUninitializedCapacity: bound) { dst, initialized in
             n = LZ4_compress_fast(source.baseAddress!.assumingMemoryBound(to: CChar.self),
                                   UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: CChar.self),
-                                  Int32(source.count), Int32(bound), max(acceleration, 1))
+                                  Int32(source.count), Int32(bound), acceleration)  // liblz4 takes < 1 as 1
             initialized = n > 0 ? Int(n) : 0
         }
         guard n > 0, Int(n) < source.count else { return false }
@@ -67,18 +67,20 @@ enum LZ4 {
     static func looksIncompressible(_ source: UnsafeRawBufferPointer) -> Bool {
         guard source.count >= probeThresholdBytes else { return false }
         let w = probeWindowBytes
-        var counts = [Int32](repeating: 0, count: 256)
-        counts.withUnsafeMutableBufferPointer { c in
-            for start in [0, (source.count - w) / 2, source.count - w] {
-                for k in start..<(start + w) { c[Int(source[k])] &+= 1 }
+        // A histogram on the stack: this runs before every large append.
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 256) { counts in
+            counts.initialize(repeating: 0)
+            let last = source.count - w
+            for start in [0, last / 2, last] {  // start, middle, end
+                for k in start..<(start + w) { counts[Int(source[k])] &+= 1 }
             }
+            let n = Double(3 * w)
+            var bits = 0.0
+            for c in counts where c > 0 {
+                let p = Double(c) / n
+                bits -= p * log2(p)
+            }
+            return bits >= probeEntropyBits
         }
-        let n = Double(3 * w)
-        var bits = 0.0
-        for c in counts where c > 0 {
-            let p = Double(c) / n
-            bits -= p * log2(p)
-        }
-        return bits >= probeEntropyBits
     }
 }

@@ -54,7 +54,7 @@ extension RaftLog {
     /// without entries or hard state whose first index is at or below the
     /// last index. Writer lock held; a failure fail-stops the log.
     func writeTruncation(from first: UInt64) throws(WALError) {
-        let batch = BatchRecordCodec.prepare([], hardState: nil, compression: false, emptyAt: first)
+        let batch = BatchRecordCodec.prepare([], hardState: nil, compression: false, acceleration: 1, emptyAt: first)
         let row = BatchRef(offset: 0, firstIndex: first, entryCount: 0, recordBytes: 0, type: .batch)
         try writeRecord(recordBytes: batch.recordBytes, row: row, hardState: nil) { salt, offset, out in
             batch.frame(salt: salt, offset: offset, into: &out)

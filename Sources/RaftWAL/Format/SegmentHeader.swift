@@ -26,6 +26,8 @@ package struct SegmentHeader: Equatable, Sendable {
     /// The term of `firstIndex − 1` when the segment was created; nil in
     /// segments written before this field existed.
     package var previousTerm: UInt64?
+    /// Where `previousTerm` lies in the header (what a C6 about it names).
+    package static let previousTermOffset: UInt64 = 104
 
     package init(identity: LogIdentity, seq: UInt64, firstIndex: UInt64, salt: UInt64, hardState: HardState, createdNanos: UInt64,
                 previousTerm: UInt64? = nil) {

@@ -59,8 +59,9 @@ struct LogReplay {
                 // The header says which term the entry before it had when it was created; the replay
                 // gives another: a record before it that rewrote that entry is lost (docs/RECOVERY.md, C6).
                 facts.start = .gap
-                failure = LogOpener.Failure(label: RecoveryDecision.label(facts), position: k, offset: 104,
-                                            error: .corrupted(file: reader.name, offset: 104, indexes: nil, reason: why))
+                let offset = SegmentHeader.previousTermOffset
+                failure = LogOpener.Failure(label: RecoveryDecision.label(facts), position: k, offset: offset,
+                                            error: .corrupted(file: reader.name, offset: offset, indexes: nil, reason: why))
                 break
             }
             let replay: SegmentReplay
@@ -158,7 +159,7 @@ struct LogReplay {
     /// The term the log replayed so far gives the entry before `header`'s
     /// first index (nil for the first candidate: nothing replayed precedes it).
     static func replayedTerm(before header: SegmentHeader, in shape: LogShape, isFirst: Bool) -> UInt64? {
-        guard !isFirst, header.firstIndex > 1 else { return nil }
+        guard !isFirst else { return nil }
         let index = header.firstIndex - 1
         if let reset = shape.reset, reset.index == index { return reset.term }
         return shape.term(of: index)
@@ -215,12 +216,14 @@ struct LogReplay {
                 continue
             }
             let from = (k == failure.position && keptPrefix) ? failure.offset : 0
-            if k > failure.position || !keptPrefix { consider(reader.header.hardState) }
+            // Only this log's own segments speak for its votes: a foreign one (C3) is another member's.
+            let own = reader.header.identity == scan.identity
+            if own && (k > failure.position || !keptPrefix) { consider(reader.header.hardState) }
             for (range, hardState) in SegmentReplay.salvage(reader, from: from) {
                 if let range { dropped.indexes.append(range) }
                 if let hardState {
                     persistedCommit = max(persistedCommit, hardState.commit)
-                    consider(hardState)
+                    if own { consider(hardState) }
                 }
             }
         }

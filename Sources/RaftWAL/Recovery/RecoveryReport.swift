@@ -90,7 +90,8 @@ public struct DroppedRecords: Equatable, Sendable {
     /// Files (or `.broken` copies) holding the dropped bytes.
     public var backups: [String]
     /// The hard state the kept log goes on with when a dropped record or
-    /// segment header had persisted a newer term or vote than the kept log:
+    /// segment header of this log (never a foreign segment's) had persisted
+    /// a newer term or vote than the kept log:
     /// that term and vote, with the kept commit (Raft never forgets a vote,
     /// so no cut may lower them). Nil when the kept hard state was newest.
     public var keptHardState: HardState? = nil

@@ -257,7 +257,7 @@ package struct Analyzer {
                 tracker!.rebase(after: header.firstIndex - 1)
             } else if readableBefore, let why = RecoveryDecision.previousTermMismatch(
                 header, replayedTerm: tracker!.term(of: header.firstIndex - 1)) {
-                a.findings.append(Finding(.damage, .indexGap, file: report.name, offset: 104,
+                a.findings.append(Finding(.damage, .indexGap, file: report.name, offset: SegmentHeader.previousTermOffset,
                                           indexes: (header.firstIndex - 1)...(header.firstIndex - 1), why))
             }
             readableBefore = true
