@@ -75,6 +75,47 @@ struct WriterPipelineTests {
         #expect(reopened.hardState.commit == 17)
     }
 
+    /// The stage timings (``LogStatistics``) attribute an append's time to
+    /// the stage that spent it: a sync held for 40 ms shows in
+    /// `syncNanoseconds`, not elsewhere, and the stages never add up to
+    /// more than the call took.
+    @Test func stageTimingsChargeAHeldSyncToTheSyncStage() throws {
+        let dir = TempDir("pipeline-timings")
+        let fs = SyncGate()
+        var options = LogOptions()
+        options.fileSystem = fs.fileSystem
+        let log = try RaftLog.open(directory: dir.path, options: options)
+        let before = log.statistics
+        fs.setGate(open: false)
+        let took = Locked<UInt64>(0)
+        let done = DispatchGroup()
+        done.enter()
+        Thread.detachNewThread {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try? log.append(bulky(1, count: 4, bytes: 1000), hardState: HardState(term: 1, vote: 1, commit: 4))
+            took.withLock { $0 = DispatchTime.now().uptimeNanoseconds - t0 }
+            done.leave()
+        }
+        while syncCount(fs) == 0 { usleep(1000) }
+        usleep(40_000)
+        fs.setGate(open: true)
+        done.wait()
+        let s = log.statistics
+        log.close()
+        #expect(s.appends == before.appends + 1)
+        #expect(s.syncNanoseconds - before.syncNanoseconds >= 40_000_000)
+        #expect(s.encodeNanoseconds > before.encodeNanoseconds)
+        #expect(s.frameNanoseconds > before.frameNanoseconds)
+        #expect(s.writeNanoseconds > before.writeNanoseconds)
+        #expect(s.queuedNanoseconds > before.queuedNanoseconds)
+        #expect(s.wakeNanoseconds > before.wakeNanoseconds)
+        #expect(s.writeNanoseconds - before.writeNanoseconds < 40_000_000)
+        let stages = [s.queuedNanoseconds - before.queuedNanoseconds, s.encodeNanoseconds - before.encodeNanoseconds,
+                      s.frameNanoseconds - before.frameNanoseconds, s.writeNanoseconds - before.writeNanoseconds,
+                      s.syncNanoseconds - before.syncNanoseconds, s.wakeNanoseconds - before.wakeNanoseconds].reduce(0, +)
+        #expect(stages <= took.withLock { $0 })
+    }
+
     @Test func aRoundPreparedAheadOfAFailedRoundFailsAndWritesNothing() throws {
         let dir = TempDir("pipeline-fail")
         let fs = FailingSyncGate()

@@ -21,6 +21,36 @@ public struct LogStatistics: Sendable, Equatable {
     /// synced off the append path), instead of creating one.
     public var rollOversOnSpare: UInt64 = 0
 
+    // MARK: Where the appends' time went
+    //
+    // Nanoseconds on the monotonic clock, summed. Together they are the
+    // critical path of a serial caller's append: queued + encode + frame +
+    // write + sync + wake (+ roll-over, for the appends that cross a
+    // segment's end). Divide by ``appends`` or ``records`` for a mean. Under
+    // ``SyncPolicy/none`` ``syncNanoseconds`` stays zero.
+
+    /// Summed over appends: from the call queueing its request to the writer
+    /// thread starting the round that carries it (the hand-off to the writer,
+    /// and any rounds ahead of it).
+    public var queuedNanoseconds: UInt64 = 0
+    /// Summed over rounds: encoding and compressing records on the writer
+    /// thread. A round prepared ahead (``roundsPreparedAhead``) costs nothing
+    /// here: the preparer thread did that work while the round before it synced.
+    public var encodeNanoseconds: UInt64 = 0
+    /// Summed over records: framing (the copy into the record, CRC32C).
+    public var frameNanoseconds: UInt64 = 0
+    /// Summed over records: the `pwrite` of the record.
+    public var writeNanoseconds: UInt64 = 0
+    /// Summed over records: the record's `fdatasync`, and in confirmed mode
+    /// (``LogOptions/confirmAppends``) the `ACKED` slot's write and sync.
+    public var syncNanoseconds: UInt64 = 0
+    /// Summed over roll-overs: sealing the full segment and putting its
+    /// successor in place, inside the append that crossed the end.
+    public var rollOverNanoseconds: UInt64 = 0
+    /// Summed over appends: from the writer finishing the round to the caller
+    /// running again (the thread wake-up, or the task's resumption).
+    public var wakeNanoseconds: UInt64 = 0
+
     /// All counters zero.
     public init() {}
 }

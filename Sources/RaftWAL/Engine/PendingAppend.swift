@@ -22,6 +22,11 @@ final class PendingAppend: @unchecked Sendable {
     /// round, most wake-ups for callers of the next round).
     let done = ConditionLock()
     let continuation: CheckedContinuation<Result<Range<UInt64>, WALError>, Never>?
+    /// When the request was made (``LogStatistics/queuedNanoseconds``).
+    let enqueuedAt = MonotonicClock.nanos()
+    /// When ``finish(_:)`` handed the result over (set before the caller is
+    /// woken; ``LogStatistics/wakeNanoseconds``).
+    private(set) var finishedAt: UInt64 = 0
 
     /// Sizes that bound how many requests one record may carry.
     let bodyBytes: Int
@@ -57,6 +62,7 @@ final class PendingAppend: @unchecked Sendable {
     func finish(_ outcome: Result<Range<UInt64>, WALError>) {
         done.lock()
         result = outcome
+        finishedAt = MonotonicClock.nanos()
         done.broadcast()
         done.unlock()
         continuation?.resume(returning: outcome)

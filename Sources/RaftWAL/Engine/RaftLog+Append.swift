@@ -1,3 +1,4 @@
+import Synchronization
 extension RaftLog {
     /// Bodies of coalesced appends are merged up to this size; a larger
     /// queue is written in several rounds, each one record and one sync.
@@ -99,7 +100,11 @@ extension RaftLog {
     package var hasRoundPreparedAhead: Bool { pipeline.hasRoundPreparedAhead }
 
     /// What the log has written since it was opened.
-    public var statistics: LogStatistics { stateLock.withLock { stats } }
+    public var statistics: LogStatistics {
+        var s = stateLock.withLock { stats }
+        s.wakeNanoseconds = wakeNanoseconds.load(ordering: .relaxed)
+        return s
+    }
 
     // MARK: Group commit
 
@@ -108,17 +113,29 @@ extension RaftLog {
     private func enqueueAndWait(_ request: PendingAppend, whenQueued: (() -> Void)?) throws(WALError) -> Range<UInt64> {
         if options.access == .readOnly { throw .readOnly }
         guard pipeline.enqueue(request, for: self, whenQueued: whenQueued) else { throw .closed }
-        return try request.wait().get()
+        let result = request.wait()
+        noteWake(request)
+        return try result.get()
+    }
+
+    /// Adds the caller's wake-up (the round finished → the caller runs) to
+    /// ``LogStatistics/wakeNanoseconds``.
+    private func noteWake(_ request: PendingAppend) {
+        let finished = request.finishedAt
+        if finished > 0 { wakeNanoseconds.add(MonotonicClock.nanos() &- finished, ordering: .relaxed) }
     }
 
     /// Queues a request for the writer thread and suspends until its round
     /// is durable: the task's thread is never blocked.
     private func enqueueAsync(entries: [Entry], hardState: HardState?, assignTerm: UInt64?) async throws(WALError) -> Range<UInt64> {
         if options.access == .readOnly { throw .readOnly }
+        var queued: PendingAppend?
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Range<UInt64>, WALError>, Never>) in
             let request = PendingAppend(entries: entries, hardState: hardState, assignTerm: assignTerm, continuation: continuation)
+            queued = request
             if !pipeline.enqueue(request, for: self, whenQueued: nil) { request.finish(.failure(.closed)) }
         }
+        if let queued { noteWake(queued) }
         return try result.get()
     }
 
@@ -148,6 +165,7 @@ extension RaftLog {
     func commitRound(_ requests: [PendingAppend], preparedAhead: PreparedRound?,
                      planned: (RoundPlan.Projection) -> Void) -> [Result<Range<UInt64>, WALError>] {
         writerLock.withLock {
+            let started = MonotonicClock.nanos()
             let (base, refused) = roundBase()
             guard let base else { return requests.map { _ in .failure(refused!) } }
             let plan = RoundPlan(requests, shape: base.shape, hardState: base.hardState, state: base)
@@ -155,11 +173,14 @@ extension RaftLog {
             guard plan.writes else { return plan.results }
             let batch: BatchRecordCodec.Prepared
             var reused = false
+            var encodeNanos: UInt64 = 0
             if let ahead = preparedAhead, let aheadPlan = ahead.plan, let aheadBatch = ahead.batch, aheadPlan.sameRecord(as: plan) {
                 batch = aheadBatch
                 reused = true
             } else {
+                let e0 = MonotonicClock.nanos()
                 batch = plan.prepare(options)
+                encodeNanos = MonotonicClock.nanos() - e0
             }
             do throws(WALError) {
                 try writePrepared(batch, hardState: plan.hardState)
@@ -174,6 +195,8 @@ extension RaftLog {
                     stats.appends += 1
                     stats.entries += UInt64(range.count)
                 }
+                for request in requests { stats.queuedNanoseconds += started &- request.enqueuedAt }
+                stats.encodeNanoseconds += encodeNanos
                 if reused { stats.roundsPreparedAhead += 1 }
             }
             wantSpareIfHalfFull()

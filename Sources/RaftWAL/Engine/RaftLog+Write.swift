@@ -53,25 +53,36 @@ extension RaftLog {
             }
         }
         var tail = tailPosition()
+        var rollOverNanos: UInt64 = 0, frameNanos: UInt64 = 0, timing = Durability.WriteTiming(writeNanos: 0, syncNanos: 0)
         do {
             try removeTailHintBeforeFirstWrite()
             if tail.offset > UInt64(Layout.segmentHeaderBytes) && tail.offset + UInt64(recordBytes) > options.segmentSizeBytes {
+                let r0 = MonotonicClock.nanos()
                 try rollOver()
+                rollOverNanos = MonotonicClock.nanos() - r0
                 tail = tailPosition()
             }
+            let f0 = MonotonicClock.nanos()
             var out: [UInt8] = []
             out.reserveCapacity(recordBytes)
             frame(tail.salt, tail.offset, &out)
             precondition(out.count == recordBytes, "framed \(out.count) bytes, planned \(recordBytes)")
-            try durability.appendAndSync(tail.handle, out, at: tail.offset)
+            frameNanos = MonotonicClock.nanos() - f0
+            timing = try durability.appendAndSync(tail.handle, out, at: tail.offset)
             // Confirmed mode: ACKED names this record before it is acknowledged.
+            let c0 = MonotonicClock.nanos()
             let lastIndex = row.entryCount > 0 ? row.firstIndex + UInt64(row.entryCount) - 1 : row.firstIndex - 1
             try confirm(seq: tail.seq, salt: tail.salt, endOffset: tail.offset + UInt64(recordBytes), lastIndex: lastIndex)
+            if options.confirmAppends { timing.syncNanos += MonotonicClock.nanos() - c0 }
         } catch {
             failStop(error)
             throw error
         }
         stateLock.withLock {
+            stats.rollOverNanoseconds += rollOverNanos
+            stats.frameNanoseconds += frameNanos
+            stats.writeNanoseconds += timing.writeNanos
+            stats.syncNanoseconds += timing.syncNanos
             let last = state.segments.count - 1
             var row = row
             row.offset = tail.offset

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// A durable Raft log: entries, hard state and snapshots in one directory.
 ///
@@ -34,6 +35,9 @@ public final class RaftLog: @unchecked Sendable {
     var readCache: ReadCache
     /// Guarded by `stateLock`.
     var stats = LogStatistics()
+    /// ``LogStatistics/wakeNanoseconds``: added by the callers themselves, so
+    /// kept outside `stateLock` (64 proposers would queue on it).
+    let wakeNanoseconds = Atomic<UInt64>(0)
 
     /// Serializes everything that writes: group-commit rounds, snapshots,
     /// compaction and close. Taken before `stateLock`, never after.

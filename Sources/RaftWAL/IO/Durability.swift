@@ -62,9 +62,19 @@ package struct Durability {
     /// when this returns the bytes survive a crash. The caller must treat a
     /// throw as fail-stop: after a failed sync the page cache may have dropped
     /// the data, and retrying the sync would report success for lost bytes.
-    package func appendAndSync(_ handle: any FileHandle, _ bytes: [UInt8], at offset: UInt64) throws(WALError) {
+    @discardableResult
+    package func appendAndSync(_ handle: any FileHandle, _ bytes: [UInt8], at offset: UInt64) throws(WALError) -> WriteTiming {
+        let t0 = MonotonicClock.nanos()
         try handle.write(bytes, at: offset)
+        let t1 = MonotonicClock.nanos()
         if syncing { try handle.sync(dataOnly: true) }
+        return WriteTiming(writeNanos: t1 - t0, syncNanos: syncing ? MonotonicClock.nanos() - t1 : 0)
+    }
+
+    /// How long ``appendAndSync(_:_:at:)``'s two steps took.
+    package struct WriteTiming {
+        package var writeNanos: UInt64
+        package var syncNanos: UInt64
     }
 
     /// Opens a small file that is rewritten in place (the confirmation file

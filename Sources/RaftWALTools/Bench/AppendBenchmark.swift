@@ -105,6 +105,7 @@ package struct AppendBenchmark: Sendable {
         result.api = api.rawValue
         result.appendIdleRSSBytes = ProcessStats.residentBytes()
         _ = ProcessStats.resetPeakResident()
+        let cpu0 = ProcessStats.cpuSeconds()
         let start = BenchClock.nanos()
         let latencies: [UInt64]
         do {
@@ -118,8 +119,13 @@ package struct AppendBenchmark: Sendable {
             throw error
         }
         let appendNanos = BenchClock.nanos() - start
+        let cpu1 = ProcessStats.cpuSeconds()
+        result.cpuUserSeconds = cpu1.user - cpu0.user
+        result.cpuSystemSeconds = cpu1.system - cpu0.system
+        result.cpuCoresBusy = (result.cpuUserSeconds + result.cpuSystemSeconds) / (Double(appendNanos) / 1e9)
         result.appendPeakRSSBytes = ProcessStats.peakResidentBytes()
         let stats = log.statistics
+        result.time = AppendTime(stats, appends: latencies.count, latencyNanos: latencies.reduce(0, +))
         result.roundsPreparedAhead = stats.roundsPreparedAhead
         result.rollOvers = stats.rollOvers
         result.rollOversOnSpare = stats.rollOversOnSpare

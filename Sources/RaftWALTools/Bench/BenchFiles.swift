@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import RaftWAL
 
 /// The file-system measurements and page-cache control the benchmark needs
 /// beyond the engine's API: on-disk size, warming and evicting the page
@@ -178,6 +179,19 @@ package enum ProcessStats {
         return nil
     }
 
+    /// User and system CPU time of the whole process so far, in seconds.
+    package static func cpuSeconds() -> (user: Double, system: Double) {
+        var usage = rusage()
+        #if canImport(Glibc)
+        let who = RUSAGE_SELF.rawValue
+        #else
+        let who = RUSAGE_SELF
+        #endif
+        guard getrusage(who, &usage) == 0 else { return (0, 0) }
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return (seconds(usage.ru_utime), seconds(usage.ru_stime))
+    }
+
     /// Resident set size now.
     package static func residentBytes() -> Int64 { statusBytes("VmRSS") ?? 0 }
 
@@ -196,12 +210,9 @@ package enum ProcessStats {
     }
 }
 
-/// A monotonic clock in nanoseconds (`CLOCK_MONOTONIC`).
+/// A monotonic clock in nanoseconds: the engine's (``MonotonicClock``), so
+/// a benchmark's latencies and the log's stage timings compare.
 package enum BenchClock {
     @inline(__always)
-    package static func nanos() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
+    package static func nanos() -> UInt64 { MonotonicClock.nanos() }
 }

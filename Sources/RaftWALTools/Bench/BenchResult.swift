@@ -1,3 +1,5 @@
+import RaftWAL
+
 /// Latency percentiles in microseconds, computed as the etcd baseline does
 /// (nearest rank: element `round(p × (n − 1))` of the sorted samples).
 ///
@@ -164,10 +166,18 @@ package struct AppendResult: Codable, Sendable {
     /// RSS before the appends (log open, payloads built) and its peak while appending.
     package var appendIdleRSSBytes: Int64 = 0
     package var appendPeakRSSBytes: Int64 = 0
+    /// Where an append's time went (the log's stage timings, per append).
+    package var time = AppendTime()
+    /// CPU time of the process while appending (all threads), and that over
+    /// the wall-clock time: 2.0 is both cores of this machine busy.
+    package var cpuUserSeconds = 0.0
+    package var cpuSystemSeconds = 0.0
+    package var cpuCoresBusy = 0.0
 
     package init() {}
 
     enum CodingKeys: String, CodingKey {
+        case time, cpuUserSeconds = "cpu_user_s", cpuSystemSeconds = "cpu_system_s", cpuCoresBusy = "cpu_cores_busy"
         case api, roundsPreparedAhead = "rounds_prepared_ahead", rollOvers = "roll_overs", rollOversOnSpare = "roll_overs_on_spare"
         case appendIdleRSSBytes = "append_idle_rss_bytes", appendPeakRSSBytes = "append_peak_rss_bytes"
         case tool, engine, directory = "dir", payload, payloadSource = "payload_source", size, batch, entryCount = "n", writers
@@ -180,6 +190,45 @@ package struct AppendResult: Codable, Sendable {
         case diskUsedBytes = "disk_used_bytes", usedOverPayload = "used_over_payload"
         case allocatedOverPayload = "allocated_over_payload", replay
         case loadAverageStart = "loadavg_start", loadAverageEnd = "loadavg_end"
+    }
+}
+
+/// An append's critical path, from the log's ``LogStatistics`` stage
+/// timings, in microseconds per append call (the stages that run once per
+/// record are divided by the appends too: with group commit several appends
+/// share them). `other` is the measured mean latency minus the stages: the
+/// caller's own work and what the log does outside them (validation,
+/// publishing, locks).
+package struct AppendTime: Codable, Sendable {
+    package var queued = 0.0
+    package var encode = 0.0
+    package var frame = 0.0
+    package var write = 0.0
+    package var sync = 0.0
+    package var rollOver = 0.0
+    package var wake = 0.0
+    package var latency = 0.0
+    package var other = 0.0
+
+    package init() {}
+
+    /// From the log's counters after `appends` calls whose latencies sum to `latencyNanos`.
+    package init(_ s: LogStatistics, appends: Int, latencyNanos: UInt64) {
+        let n = Double(max(appends, 1)) * 1000
+        queued = Double(s.queuedNanoseconds) / n
+        encode = Double(s.encodeNanoseconds) / n
+        frame = Double(s.frameNanoseconds) / n
+        write = Double(s.writeNanoseconds) / n
+        sync = Double(s.syncNanoseconds) / n
+        rollOver = Double(s.rollOverNanoseconds) / n
+        wake = Double(s.wakeNanoseconds) / n
+        latency = Double(latencyNanos) / n
+        other = latency - (queued + encode + frame + write + sync + rollOver + wake)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case queued = "queued_us", encode = "encode_us", frame = "frame_us", write = "write_us", sync = "sync_us"
+        case rollOver = "roll_over_us", wake = "wake_us", latency = "latency_us", other = "other_us"
     }
 }
 
