@@ -55,6 +55,15 @@ public struct LogOptions: Sendable {
     /// probe"). Any value writes plain LZ4 blocks that every reader decodes
     /// alike; values below 1 count as 1. Snapshot data is compressed at 1.
     public var compressionAcceleration: Int = 3
+    /// How long, in microseconds, a blocking appender polls for its result
+    /// before it sleeps, and the writer thread polls for the next request
+    /// after a round before it sleeps. Each poll saves a thread wake-up
+    /// (tens of microseconds on a small VM, as much as a fast `fdatasync`:
+    /// `docs/BENCHMARKS.md`, "Where an append's time goes") for CPU spent
+    /// polling. A blocking caller polls only while it is one of at most as
+    /// many waiting callers as there are CPUs less one, so many proposers
+    /// never poll together; async callers never poll. 0 turns polling off.
+    public var spinWaitMicroseconds: Int = 200
     /// Reserve segment space with `posix_fallocate` when a segment is created.
     public var preallocate: Bool = true
     /// Entries kept below a snapshot's index when compacting, for followers

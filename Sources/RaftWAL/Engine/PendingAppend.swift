@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One caller's append, waiting in the group-commit queue.
 ///
 /// A request either carries its own indexes (``RaftLog/append(_:hardState:)``)
@@ -22,6 +24,9 @@ final class PendingAppend: @unchecked Sendable {
     /// round, most wake-ups for callers of the next round).
     let done = ConditionLock()
     let continuation: CheckedContinuation<Result<Range<UInt64>, WALError>, Never>?
+    /// Set (releasing) once ``result`` is, for a caller polling before it
+    /// sleeps (``SpinWait``).
+    private let ready = Atomic<Bool>(false)
     /// When the request was made (``LogStatistics/queuedNanoseconds``).
     let enqueuedAt = MonotonicClock.nanos()
     /// When ``finish(_:)`` handed the result over (set before the caller is
@@ -63,13 +68,16 @@ final class PendingAppend: @unchecked Sendable {
         done.lock()
         result = outcome
         finishedAt = MonotonicClock.nanos()
+        ready.store(true, ordering: .releasing)
         done.broadcast()
         done.unlock()
         continuation?.resume(returning: outcome)
     }
 
-    /// Blocks until ``finish(_:)`` (a blocking caller waiting for its round).
-    func wait() -> Result<Range<UInt64>, WALError> {
+    /// Blocks until ``finish(_:)`` (a blocking caller waiting for its round),
+    /// polling for up to `spinNanos` first.
+    func wait(spinNanos: UInt64 = 0) -> Result<Range<UInt64>, WALError> {
+        _ = SpinWait.poll(for: spinNanos) { ready.load(ordering: .acquiring) }
         done.lock()
         while result == nil { done.wait() }
         let outcome = result!

@@ -113,7 +113,7 @@ extension RaftLog {
     private func enqueueAndWait(_ request: PendingAppend, whenQueued: (() -> Void)?) throws(WALError) -> Range<UInt64> {
         if options.access == .readOnly { throw .readOnly }
         guard pipeline.enqueue(request, for: self, whenQueued: whenQueued) else { throw .closed }
-        let result = request.wait()
+        let result = pipeline.waitForResult(request)
         noteWake(request)
         return try result.get()
     }

@@ -72,7 +72,8 @@ public final class RaftLog: @unchecked Sendable {
         self.state = opened.state
         self.lock = opened.lock
         self.readCache = ReadCache(capacityBytes: options.readCacheBytes)
-        self.pipeline = WriterPipeline(inlineSpares: options.deterministicSalt != nil)
+        self.pipeline = WriterPipeline(inlineSpares: options.deterministicSalt != nil,
+                                       spinNanos: UInt64(max(0, options.spinWaitMicroseconds)) * 1000)
         self.spareName = SegmentFactory.spareName(id: RaftLog.spareID(options))
         self.tailHintOnDisk = opened.repairs?.keepTailHint ?? false
         self.confirmation = ConfirmationFile(handle: nil, counter: opened.ackMarker?.counter ?? 0, snapshot: opened.state.snapshot)

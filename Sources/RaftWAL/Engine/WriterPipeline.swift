@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// The append queue and the two threads that serve it.
 ///
@@ -76,8 +77,20 @@ final class WriterPipeline: @unchecked Sendable {
     /// hooks are, ``LogOptions/deterministicSalt``).
     let inlineSpares: Bool
 
-    init(inlineSpares: Bool) {
+    /// How long a thread polls before it sleeps (``LogOptions/spinWaitMicroseconds``):
+    /// the writer for the next request after a round, a blocking caller for
+    /// its result (``callerSpinNanos()``).
+    let spinNanos: UInt64
+    /// Requests ever queued: the writer polls it for a change.
+    private let enqueues = Atomic<UInt64>(0)
+    /// Blocking callers waiting for a result now.
+    private let blockedCallers = Atomic<Int>(0)
+    /// Callers that may poll at once: one per CPU but the writer's, at least one.
+    private static let pollingCallersMax: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) - 1)
+
+    init(inlineSpares: Bool, spinNanos: UInt64) {
         self.inlineSpares = inlineSpares
+        self.spinNanos = spinNanos
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(writerWake, nil)
         pthread_cond_init(preparerWake, nil)
@@ -113,6 +126,7 @@ final class WriterPipeline: @unchecked Sendable {
         if stopping { return false }
         pending.append(request)
         pendingBodyBytes += request.bodyBytes
+        enqueues.add(1, ordering: .releasing)
         whenQueued?()
         if !started {
             started = true
@@ -138,6 +152,16 @@ final class WriterPipeline: @unchecked Sendable {
         let mine = Self.isPipelineThread ? 1 : 0
         while running > mine { pthread_cond_wait(exited, mutex) }
         unlock()
+    }
+
+    /// Waits for `request`'s result on the calling (blocking) thread:
+    /// polls first (``SpinWait``) while at most ``pollingCallersMax``
+    /// callers wait, so 64 proposers on 2 CPUs sleep rather than poll.
+    func waitForResult(_ request: PendingAppend) -> Result<Range<UInt64>, WALError> {
+        let waiting = blockedCallers.add(1, ordering: .relaxed).newValue
+        let result = request.wait(spinNanos: waiting <= Self.pollingCallersMax ? spinNanos : 0)
+        blockedCallers.subtract(1, ordering: .relaxed)
+        return result
     }
 
     /// True while a round prepared ahead waits for the writer.
@@ -235,6 +259,7 @@ final class WriterPipeline: @unchecked Sendable {
             var round: PreparedRound?
             var taken: [PendingAppend] = []
             var sequence: UInt64 = 0
+            var polled = false
             while true {
                 if let a = ahead {
                     round = a
@@ -255,6 +280,17 @@ final class WriterPipeline: @unchecked Sendable {
                     unlock()
                     threadExited()
                     return
+                }
+                if !polled && spinNanos > 0 {
+                    // Idle after a round: a serial caller's next request
+                    // usually comes within microseconds; poll for it
+                    // before sleeping on the condition.
+                    polled = true
+                    let seen = enqueues.load(ordering: .relaxed)
+                    unlock()
+                    _ = SpinWait.poll(for: spinNanos) { enqueues.load(ordering: .acquiring) != seen }
+                    lock()
+                    continue
                 }
                 pthread_cond_wait(writerWake, mutex)
             }
