@@ -69,6 +69,37 @@ struct ConcurrentProposersTests {
         try Self.checkDurable(dir, got: got.withLock { $0 }, total: threads * each)
     }
 
+    /// Polling before sleeping (``LogOptions/spinWaitMicroseconds``) only
+    /// changes who sleeps: with none, the default, and polls longer than a
+    /// sync, every proposer gets its own index, nothing is lost, and the
+    /// waiting callers still share records.
+    @Test(arguments: [0, 200, 20_000])
+    func proposersGetGaplessDurableIndexesWhateverThePolling(spinMicroseconds: Int) throws {
+        let dir = TempDir("proposers-spin")
+        var options = Self.diskLikeOptions()
+        options.spinWaitMicroseconds = spinMicroseconds
+        let log = try RaftLog.open(directory: dir.path, options: options)
+        let threads = 4, each = 30
+        let got = Locked<[(proposer: Int, k: Int, indexes: Range<UInt64>)]>([])
+        let failures = Locked<[String]>([])
+        runOnThreads(threads) { p in
+            for k in 0..<each {
+                do {
+                    let r = try log.appendAtEnd([Entry(index: 0, term: 3, data: Self.payload(p, k))], term: 3)
+                    got.withLock { $0.append((p, k, r)) }
+                } catch {
+                    failures.withLock { $0.append("\(p)/\(k): \(error)") }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        let stats = log.statistics
+        #expect(stats.appends == UInt64(threads * each))
+        #expect(stats.records < stats.appends, "coalesced: \(stats.records) records for \(stats.appends) appends")
+        log.close()
+        try Self.checkDurable(dir, got: got.withLock { $0 }, total: threads * each)
+    }
+
     /// Coalescing is not asserted here: the tasks run on the cooperative pool,
     /// which the rest of a parallel test run can saturate (the threads test and
     /// the mixed test assert it).

@@ -23,16 +23,21 @@ public struct LogStatistics: Sendable, Equatable {
 
     // MARK: Where the appends' time went
     //
-    // Nanoseconds on the monotonic clock, summed. Together they are the
-    // critical path of a serial caller's append: queued + encode + frame +
-    // write + sync + wake (+ roll-over, for the appends that cross a
-    // segment's end). Divide by ``appends`` or ``records`` for a mean. Under
-    // ``SyncPolicy/none`` ``syncNanoseconds`` stays zero.
+    // Nanoseconds on the monotonic clock, summed. An append's latency is
+    // queued + round + wake + the caller's own work; a round's time is
+    // mostly encode + frame + write + sync (+ roll-over, for a round that
+    // crosses a segment's end), per record. Divide by ``appends`` or
+    // ``records`` for a mean. Under ``SyncPolicy/none`` ``syncNanoseconds``
+    // stays zero.
 
     /// Summed over appends: from the call queueing its request to the writer
     /// thread starting the round that carries it (the hand-off to the writer,
     /// and any rounds ahead of it).
     public var queuedNanoseconds: UInt64 = 0
+    /// Summed over appends: the round that carried the append, from the
+    /// writer starting it to its result being published (every append of a
+    /// round counts the whole round).
+    public var roundNanoseconds: UInt64 = 0
     /// Summed over rounds: encoding and compressing records on the writer
     /// thread. A round prepared ahead (``roundsPreparedAhead``) costs nothing
     /// here: the preparer thread did that work while the round before it synced.

@@ -196,6 +196,7 @@ extension RaftLog {
                     stats.entries += UInt64(range.count)
                 }
                 for request in requests { stats.queuedNanoseconds += started &- request.enqueuedAt }
+                stats.roundNanoseconds += (MonotonicClock.nanos() &- started) &* UInt64(requests.count)
                 stats.encodeNanoseconds += encodeNanos
                 if reused { stats.roundsPreparedAhead += 1 }
             }

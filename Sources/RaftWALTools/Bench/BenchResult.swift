@@ -193,42 +193,51 @@ package struct AppendResult: Codable, Sendable {
     }
 }
 
-/// An append's critical path, from the log's ``LogStatistics`` stage
-/// timings, in microseconds per append call (the stages that run once per
-/// record are divided by the appends too: with group commit several appends
-/// share them). `other` is the measured mean latency minus the stages: the
-/// caller's own work and what the log does outside them (validation,
-/// publishing, locks).
+/// Where an append's time went, from the log's ``LogStatistics`` stage
+/// timings. Per append call, in microseconds: `queued` (to the writer
+/// starting its round), `round` (the whole round it rode in), `wake` (the
+/// round published → the caller running), and `other`: the measured mean
+/// latency minus those three (the caller's own work, the log's validation
+/// before queueing). Per record: the round's stages, `encode` (on the
+/// writer; zero for a round prepared ahead), `frame`, `write`, `sync` and
+/// `roll_over`; `appends_per_record` says how many appends shared each.
 package struct AppendTime: Codable, Sendable {
+    package var latency = 0.0
     package var queued = 0.0
+    package var round = 0.0
+    package var wake = 0.0
+    package var other = 0.0
+    package var appendsPerRecord = 0.0
     package var encode = 0.0
     package var frame = 0.0
     package var write = 0.0
     package var sync = 0.0
     package var rollOver = 0.0
-    package var wake = 0.0
-    package var latency = 0.0
-    package var other = 0.0
 
     package init() {}
 
     /// From the log's counters after `appends` calls whose latencies sum to `latencyNanos`.
     package init(_ s: LogStatistics, appends: Int, latencyNanos: UInt64) {
-        let n = Double(max(appends, 1)) * 1000
-        queued = Double(s.queuedNanoseconds) / n
-        encode = Double(s.encodeNanoseconds) / n
-        frame = Double(s.frameNanoseconds) / n
-        write = Double(s.writeNanoseconds) / n
-        sync = Double(s.syncNanoseconds) / n
-        rollOver = Double(s.rollOverNanoseconds) / n
-        wake = Double(s.wakeNanoseconds) / n
-        latency = Double(latencyNanos) / n
-        other = latency - (queued + encode + frame + write + sync + rollOver + wake)
+        let a = Double(max(appends, 1)) * 1000
+        let r = Double(max(s.records, 1)) * 1000
+        latency = Double(latencyNanos) / a
+        queued = Double(s.queuedNanoseconds) / a
+        round = Double(s.roundNanoseconds) / a
+        wake = Double(s.wakeNanoseconds) / a
+        other = latency - (queued + round + wake)
+        appendsPerRecord = Double(appends) / Double(max(s.records, 1))
+        encode = Double(s.encodeNanoseconds) / r
+        frame = Double(s.frameNanoseconds) / r
+        write = Double(s.writeNanoseconds) / r
+        sync = Double(s.syncNanoseconds) / r
+        rollOver = Double(s.rollOverNanoseconds) / r
     }
 
     enum CodingKeys: String, CodingKey {
-        case queued = "queued_us", encode = "encode_us", frame = "frame_us", write = "write_us", sync = "sync_us"
-        case rollOver = "roll_over_us", wake = "wake_us", latency = "latency_us", other = "other_us"
+        case latency = "latency_us", queued = "queued_us", round = "round_us", wake = "wake_us", other = "other_us"
+        case appendsPerRecord = "appends_per_record"
+        case encode = "record_encode_us", frame = "record_frame_us", write = "record_write_us", sync = "record_sync_us"
+        case rollOver = "record_roll_over_us"
     }
 }
 
