@@ -30,7 +30,7 @@ struct BatchBodyStream {
 
     /// Consumes one piece. Returns false once decoding stopped (a failure,
     /// or `visit` returned false).
-    mutating func feed(_ piece: UnsafeRawBufferPointer, _ visit: (Entry) -> Bool) -> Bool {
+    mutating func feed(_ piece: UnsafeRawBufferPointer, _ visit: (consuming Entry) -> Bool) -> Bool {
         var at = 0
         while at < piece.count {
             if var entry = pending {
@@ -92,7 +92,7 @@ struct BatchBodyStream {
         return nil
     }
 
-    private mutating func emit(_ kind: EntryKind, _ data: [UInt8], _ visit: (Entry) -> Bool) -> Bool {
+    private mutating func emit(_ kind: EntryKind, _ data: [UInt8], _ visit: (consuming Entry) -> Bool) -> Bool {
         let index = firstIndex + UInt64(visited)
         while runIndex + 1 < runs.count && runs[runIndex + 1].firstIndex <= index { runIndex += 1 }
         visited += 1

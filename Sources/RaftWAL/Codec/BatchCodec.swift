@@ -126,7 +126,7 @@ enum BatchCodec {
     /// check the rest of the body. Returns the number of entries visited.
     @discardableResult
     static func visit(_ body: UnsafeRawBufferPointer, firstIndex: UInt64, count: Int, runs: [TermRun],
-                      _ visit: (Entry) -> Bool) throws(DecodeFailure) -> Int {
+                      _ visit: (consuming Entry) -> Bool) throws(DecodeFailure) -> Int {
         var r = ByteReader(body)
         var runIndex = 0
         for k in 0..<count {

@@ -73,7 +73,7 @@ enum BatchRecordCodec {
     ///   body is streamed (``streams(_:above:)``); tests move it to run either path.
     /// - Throws: as ``decode(_:file:streamAbove:)``.
     static func visit(_ view: RecordView, file: String, streamAbove: Int = LZ4BlockStream.streamThresholdBytes,
-                      _ visit: (Entry) -> Bool) throws(WALError) {
+                      _ visit: (consuming Entry) -> Bool) throws(WALError) {
         let h = view.header
         let range = h.entryCount > 0 ? h.firstIndex...(h.firstIndex + UInt64(h.entryCount) - 1) : nil
         func bad(_ why: String) -> WALError { .corrupted(file: file, offset: view.offset, indexes: range, reason: why) }
