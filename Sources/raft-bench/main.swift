@@ -81,6 +81,8 @@ struct Append: ParsableCommand {
     var noCompression = false
     @Option(help: "LZ4 acceleration for batch bodies (LogOptions.compressionAcceleration; default: the engine's).")
     var lz4Acceleration: Int?
+    @Option(help: "Microseconds a blocking caller and the writer poll before sleeping (LogOptions.spinWaitMicroseconds; default: the engine's; 0: never poll).")
+    var spinWaitMicroseconds: Int?
     @Flag(help: "Skip every sync (measures the CPU path only; never for data you keep).")
     var unsafeNoFsync = false
     @Flag(help: "Confirmed mode (LogOptions.confirmAppends): ACKED written and synced after each record, a second sync per append.")
@@ -117,6 +119,7 @@ struct Append: ParsableCommand {
             bench.segmentSizeBytes = segmentBytes
             bench.compression = !noCompression
             if let lz4Acceleration { bench.lz4Acceleration = lz4Acceleration }
+            if let spinWaitMicroseconds { bench.spinWaitMicroseconds = spinWaitMicroseconds }
             bench.noSync = unsafeNoFsync
             bench.confirmed = confirmed
             bench.replayPasses = RaftBench.passes(replay)

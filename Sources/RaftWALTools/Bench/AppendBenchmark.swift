@@ -24,6 +24,8 @@ package struct AppendBenchmark: Sendable {
     package var compression = true
     /// `LogOptions.compressionAcceleration` (the engine's default unless set).
     package var lz4Acceleration = LogOptions().compressionAcceleration
+    /// `LogOptions.spinWaitMicroseconds` (the engine's default unless set).
+    package var spinWaitMicroseconds = LogOptions().spinWaitMicroseconds
     /// Measures everything but the syncs (never for data you keep).
     package var noSync = false
     /// Confirmed mode (``LogOptions/confirmAppends``): a second sync per append.
@@ -69,6 +71,7 @@ package struct AppendBenchmark: Sendable {
         o.segmentSizeBytes = segmentSizeBytes
         o.compression = compression
         o.compressionAcceleration = lz4Acceleration
+        o.spinWaitMicroseconds = spinWaitMicroseconds
         o.sync = noSync ? .none : .durable
         o.confirmAppends = confirmed
         return o
@@ -88,6 +91,7 @@ package struct AppendBenchmark: Sendable {
         result.segmentBytes = segmentSizeBytes
         result.compression = compression
         result.lz4Acceleration = lz4Acceleration
+        result.spinWaitMicroseconds = spinWaitMicroseconds
         result.noSync = noSync
         result.confirmed = confirmed
         result.loadAverageStart = ProcessStats.loadAverage()

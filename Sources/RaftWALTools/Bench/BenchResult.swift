@@ -130,6 +130,8 @@ package struct AppendResult: Codable, Sendable {
     package var compression = true
     /// LZ4 acceleration of batch bodies (`LogOptions.compressionAcceleration`).
     package var lz4Acceleration = 1
+    /// `LogOptions.spinWaitMicroseconds` of the run.
+    package var spinWaitMicroseconds = 0
     package var noSync = false
     /// Confirmed mode: ACKED written and synced after each record.
     package var confirmed = false
@@ -182,7 +184,7 @@ package struct AppendResult: Codable, Sendable {
         case appendIdleRSSBytes = "append_idle_rss_bytes", appendPeakRSSBytes = "append_peak_rss_bytes"
         case tool, engine, directory = "dir", payload, payloadSource = "payload_source", size, batch, entryCount = "n", writers
         case batches, seed, segmentBytes = "segment_bytes", compression,
-             lz4Acceleration = "lz4_acceleration", noSync = "unsafe_no_fsync", confirmed
+             lz4Acceleration = "lz4_acceleration", spinWaitMicroseconds = "spin_wait_us", noSync = "unsafe_no_fsync", confirmed
         case createMillis = "create_ms", appendSeconds = "append_s", entriesPerSecond = "entries_per_s"
         case payloadMBPerSecond = "payload_MB_per_s", savesPerSecond = "saves_per_s", syncsPerSecond = "syncs_per_s"
         case records, saveLatency = "save_latency", closeMillis = "close_ms", payloadBytes = "payload_bytes"
