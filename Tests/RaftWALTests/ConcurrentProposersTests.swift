@@ -42,10 +42,10 @@ struct ConcurrentProposersTests {
         return options
     }
 
-    @Test func sixteenThreadsProposingAtOnceAllSucceedShareSyncsAndSurviveAReopen() throws {
-        let dir = TempDir("proposers")
-        let log = try RaftLog.open(directory: dir.path, options: Self.diskLikeOptions())
-        let threads = 16, each = 40
+    /// `threads` real threads each propose `each` single entries through
+    /// `appendAtEnd`: what they were given, and every failure.
+    static func proposeFromThreads(_ log: RaftLog, threads: Int, each: Int)
+        -> (got: [(proposer: Int, k: Int, indexes: Range<UInt64>)], failures: [String]) {
         let got = Locked<[(proposer: Int, k: Int, indexes: Range<UInt64>)]>([])
         let failures = Locked<[String]>([])
         // Real threads: concurrentPerform and the global queues run only as
@@ -60,13 +60,21 @@ struct ConcurrentProposersTests {
                 }
             }
         }
-        #expect(failures.withLock { $0 }.isEmpty)
+        return (got.withLock { $0 }, failures.withLock { $0 })
+    }
+
+    @Test func sixteenThreadsProposingAtOnceAllSucceedShareSyncsAndSurviveAReopen() throws {
+        let dir = TempDir("proposers")
+        let log = try RaftLog.open(directory: dir.path, options: Self.diskLikeOptions())
+        let threads = 16, each = 40
+        let (got, failures) = Self.proposeFromThreads(log, threads: threads, each: each)
+        #expect(failures.isEmpty)
         let stats = log.statistics
         #expect(stats.appends == UInt64(threads * each))
         #expect(stats.dataSyncs == stats.records)
         #expect(stats.records < stats.appends, "coalesced: \(stats.records) records for \(stats.appends) appends")
         log.close()
-        try Self.checkDurable(dir, got: got.withLock { $0 }, total: threads * each)
+        try Self.checkDurable(dir, got: got, total: threads * each)
     }
 
     /// Polling before sleeping (``LogOptions/spinWaitMicroseconds``) only
@@ -80,24 +88,13 @@ struct ConcurrentProposersTests {
         options.spinWaitMicroseconds = spinMicroseconds
         let log = try RaftLog.open(directory: dir.path, options: options)
         let threads = 4, each = 30
-        let got = Locked<[(proposer: Int, k: Int, indexes: Range<UInt64>)]>([])
-        let failures = Locked<[String]>([])
-        runOnThreads(threads) { p in
-            for k in 0..<each {
-                do {
-                    let r = try log.appendAtEnd([Entry(index: 0, term: 3, data: Self.payload(p, k))], term: 3)
-                    got.withLock { $0.append((p, k, r)) }
-                } catch {
-                    failures.withLock { $0.append("\(p)/\(k): \(error)") }
-                }
-            }
-        }
-        #expect(failures.withLock { $0 }.isEmpty)
+        let (got, failures) = Self.proposeFromThreads(log, threads: threads, each: each)
+        #expect(failures.isEmpty)
         let stats = log.statistics
         #expect(stats.appends == UInt64(threads * each))
         #expect(stats.records < stats.appends, "coalesced: \(stats.records) records for \(stats.appends) appends")
         log.close()
-        try Self.checkDurable(dir, got: got.withLock { $0 }, total: threads * each)
+        try Self.checkDurable(dir, got: got, total: threads * each)
     }
 
     /// Coalescing is not asserted here: the tasks run on the cooperative pool,

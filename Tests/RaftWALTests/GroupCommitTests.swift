@@ -33,14 +33,21 @@ final class SyncGate: @unchecked Sendable {
     }
 }
 
+extension SyncGate {
+    /// A new log in a fresh directory `name`, its data syncs through a new gate.
+    static func openGatedLog(_ name: String) throws -> (dir: TempDir, gate: SyncGate, log: RaftLog) {
+        let dir = TempDir(name)
+        let gate = SyncGate()
+        var options = LogOptions()
+        options.fileSystem = gate.fileSystem
+        return (dir, gate, try RaftLog.open(directory: dir.path, options: options))
+    }
+}
+
 @Suite("Group commit")
 struct GroupCommitTests {
     @Test func appendsQueuedBehindASyncShareOneRecordAndOneSync() throws {
-        let dir = TempDir("group")
-        let fs = SyncGate()
-        var options = LogOptions()
-        options.fileSystem = fs.fileSystem
-        let log = try RaftLog.open(directory: dir.path, options: options)
+        let (dir, fs, log) = try SyncGate.openGatedLog("group")
         let writers = 32
         let syncsBefore = fs.dataSyncs
         fs.setGate(open: false)

@@ -35,11 +35,7 @@ struct WriterPipelineTests {
     }
 
     @Test func aLargeRoundQueuedBehindASyncIsPreparedAheadAndWrittenInOrder() throws {
-        let dir = TempDir("pipeline")
-        let fs = SyncGate()
-        var options = LogOptions()
-        options.fileSystem = fs.fileSystem
-        let log = try RaftLog.open(directory: dir.path, options: options)
+        let (dir, fs, log) = try SyncGate.openGatedLog("pipeline")
         fs.setGate(open: false)
         let first = bulky(1, count: 1, bytes: 100)
         let second = bulky(2, count: 16, bytes: 4096)  // 64 KiB: above the prepare-ahead threshold
@@ -80,11 +76,7 @@ struct WriterPipelineTests {
     /// `syncNanoseconds`, not elsewhere, and the stages never add up to
     /// more than the call took.
     @Test func stageTimingsChargeAHeldSyncToTheSyncStage() throws {
-        let dir = TempDir("pipeline-timings")
-        let fs = SyncGate()
-        var options = LogOptions()
-        options.fileSystem = fs.fileSystem
-        let log = try RaftLog.open(directory: dir.path, options: options)
+        let (dir, fs, log) = try SyncGate.openGatedLog("pipeline-timings")
         let before = log.statistics
         fs.setGate(open: false)
         let took = Locked<UInt64>(0)
