@@ -26,6 +26,11 @@ import Synchronization
 ///   again if anything differs (a snapshot in between, a failed round N), so
 ///   the prepared bytes are only ever a cache of work the writer would do.
 ///
+/// Hand-offs poll before they sleep (``LogOptions/spinWaitMicroseconds``):
+/// the writer, idle after a round, for the next request; a blocking caller
+/// for its result, while few enough callers wait. A poll that sees the
+/// hand-off saves a futex wake-up and a reschedule on each side.
+///
 /// Both threads hold the log weakly between rounds: a log its owner drops
 /// without ``RaftLog/close()`` is still deinitialized (and closed).
 final class WriterPipeline: @unchecked Sendable {
@@ -79,7 +84,7 @@ final class WriterPipeline: @unchecked Sendable {
 
     /// How long a thread polls before it sleeps (``LogOptions/spinWaitMicroseconds``):
     /// the writer for the next request after a round, a blocking caller for
-    /// its result (``callerSpinNanos()``).
+    /// its result (``waitForResult(_:)``).
     let spinNanos: UInt64
     /// Requests ever queued: the writer polls it for a change.
     private let enqueues = Atomic<UInt64>(0)
