@@ -76,7 +76,7 @@ final class PendingAppend: @unchecked Sendable {
 
     /// Blocks until ``finish(_:)`` (a blocking caller waiting for its round),
     /// polling for up to `spinNanos` first.
-    func wait(spinNanos: UInt64 = 0) -> Result<Range<UInt64>, WALError> {
+    func wait(spinNanos: UInt64) -> Result<Range<UInt64>, WALError> {
         _ = SpinWait.poll(for: spinNanos) { ready.load(ordering: .acquiring) }
         done.lock()
         while result == nil { done.wait() }

@@ -190,13 +190,14 @@ extension RaftLog {
                     return r
                 }
             }
+            let finished = MonotonicClock.nanos()
             stateLock.withLock {
                 for case let .success(range) in plan.results {
                     stats.appends += 1
                     stats.entries += UInt64(range.count)
                 }
                 for request in requests { stats.queuedNanoseconds += started &- request.enqueuedAt }
-                stats.roundNanoseconds += (MonotonicClock.nanos() &- started) &* UInt64(requests.count)
+                stats.roundNanoseconds += (finished &- started) &* UInt64(requests.count)
                 stats.encodeNanoseconds += encodeNanos
                 if reused { stats.roundsPreparedAhead += 1 }
             }

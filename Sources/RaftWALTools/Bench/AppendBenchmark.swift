@@ -99,18 +99,18 @@ package struct AppendBenchmark: Sendable {
         // Batches are built before timing (their payloads share the pool's storage).
         let prepared: [[Entry]] = writers == 1 ? makeBatches() : []
 
-        let c0 = BenchClock.nanos()
+        let c0 = MonotonicClock.nanos()
         let log: RaftLog
         do { log = try RaftLog.open(directory: directory, options: options) } catch {
             throw .environment("cannot create a log in \(directory): \(error)")
         }
-        result.createMillis = Double(BenchClock.nanos() - c0) / 1e6
+        result.createMillis = Double(MonotonicClock.nanos() - c0) / 1e6
 
         result.api = api.rawValue
         result.appendIdleRSSBytes = ProcessStats.residentBytes()
         _ = ProcessStats.resetPeakResident()
         let cpu0 = ProcessStats.cpuSeconds()
-        let start = BenchClock.nanos()
+        let start = MonotonicClock.nanos()
         let latencies: [UInt64]
         do {
             switch api {
@@ -122,7 +122,7 @@ package struct AppendBenchmark: Sendable {
             log.close()
             throw error
         }
-        let appendNanos = BenchClock.nanos() - start
+        let appendNanos = MonotonicClock.nanos() - start
         let cpu1 = ProcessStats.cpuSeconds()
         result.cpuUserSeconds = cpu1.user - cpu0.user
         result.cpuSystemSeconds = cpu1.system - cpu0.system
@@ -133,9 +133,9 @@ package struct AppendBenchmark: Sendable {
         result.roundsPreparedAhead = stats.roundsPreparedAhead
         result.rollOvers = stats.rollOvers
         result.rollOversOnSpare = stats.rollOversOnSpare
-        let close0 = BenchClock.nanos()
+        let close0 = MonotonicClock.nanos()
         log.close()
-        result.closeMillis = Double(BenchClock.nanos() - close0) / 1e6
+        result.closeMillis = Double(MonotonicClock.nanos() - close0) / 1e6
 
         let seconds = Double(appendNanos) / 1e9
         result.appendSeconds = seconds
@@ -183,11 +183,11 @@ package struct AppendBenchmark: Sendable {
         latencies.reserveCapacity(batches.count)
         for entries in batches {
             let hs = HardState(term: 1, vote: 1, commit: entries.last!.index)
-            let t = BenchClock.nanos()
+            let t = MonotonicClock.nanos()
             do { try log.append(entries, hardState: hs) } catch {
                 throw .environment("append at \(entries[0].index): \(error)")
             }
-            latencies.append(BenchClock.nanos() - t)
+            latencies.append(MonotonicClock.nanos() - t)
         }
         return latencies
     }
@@ -253,7 +253,7 @@ package struct AppendBenchmark: Sendable {
                 let last = min(first + batch - 1, total)
                 shared.next = last + 1
                 let entries = (first...last).map { Entry(index: $0, term: 1, data: pool.payload(Int($0 - 1))) }
-                let t = BenchClock.nanos()
+                let t = MonotonicClock.nanos()
                 var queued = false
                 do {
                     // The hook runs once the request is queued: the next
@@ -265,7 +265,7 @@ package struct AppendBenchmark: Sendable {
                     shared.fail("append at \(first): \(error)")
                     break
                 }
-                mine.append(BenchClock.nanos() - t)
+                mine.append(MonotonicClock.nanos() - t)
             }
             return mine
         }
@@ -280,12 +280,12 @@ package struct AppendBenchmark: Sendable {
             var mine: [UInt64] = []
             while let range = shared.take(batch: batch, total: total) {
                 let entries = range.map { Entry(index: 0, term: 1, data: pool.payload(Int($0 - 1))) }
-                let t = BenchClock.nanos()
+                let t = MonotonicClock.nanos()
                 do { try log.appendAtEnd(entries, term: 1) } catch {
                     shared.fail("appendAtEnd: \(error)")
                     break
                 }
-                mine.append(BenchClock.nanos() - t)
+                mine.append(MonotonicClock.nanos() - t)
             }
             return mine
         }
@@ -302,12 +302,12 @@ package struct AppendBenchmark: Sendable {
                         var mine: [UInt64] = []
                         while let range = shared.take(batch: batch, total: total) {
                             let entries = range.map { Entry(index: 0, term: 1, data: pool.payload(Int($0 - 1))) }
-                            let t = BenchClock.nanos()
+                            let t = MonotonicClock.nanos()
                             do { try await log.appendAtEndAsync(entries, term: 1) } catch {
                                 shared.fail("appendAtEndAsync: \(error)")
                                 break
                             }
-                            mine.append(BenchClock.nanos() - t)
+                            mine.append(MonotonicClock.nanos() - t)
                         }
                         shared.add(mine)
                     }

@@ -209,10 +209,3 @@ package enum ProcessStats {
         return write(fd, "5", 1) == 1
     }
 }
-
-/// A monotonic clock in nanoseconds: the engine's (``MonotonicClock``), so
-/// a benchmark's latencies and the log's stage timings compare.
-package enum BenchClock {
-    @inline(__always)
-    package static func nanos() -> UInt64 { MonotonicClock.nanos() }
-}

@@ -70,13 +70,13 @@ package struct CodecBenchmark: Sendable {
         var best = 0.0
         for _ in 0..<3 {
             let deadline = UInt64(seconds / 3 * 1e9)
-            let t0 = BenchClock.nanos()
+            let t0 = MonotonicClock.nanos()
             var rounds = 0
             var elapsed: UInt64 = 0
             repeat {
                 body()
                 rounds += 1
-                elapsed = BenchClock.nanos() - t0
+                elapsed = MonotonicClock.nanos() - t0
             } while elapsed < deadline
             best = max(best, Double(rounds) * Double(bytes) / (Double(elapsed) / 1e9))
         }

@@ -33,13 +33,13 @@ package struct OpenBenchmark: Sendable {
                     if !BenchFiles.evict(directory: directory) { throw .environment("could not evict \(directory) from the page cache") }
                 default: throw .usage("unknown open pass \(cache) (hot or cold)")
                 }
-                let t0 = BenchClock.nanos()
+                let t0 = MonotonicClock.nanos()
                 let log: RaftLog
                 do { log = try RaftLog.open(directory: directory, options: options) } catch {
                     throw .environment("cannot open \(directory): \(error)")
                 }
                 let first = log.firstIndex, last = log.lastIndex, hs = log.hardState
-                let elapsed = BenchClock.nanos() - t0
+                let elapsed = MonotonicClock.nanos() - t0
                 result.tailHint = log.recoveryReport.tailHint.description
                 log.close()
                 result.firstIndex = first

@@ -36,26 +36,26 @@ package struct ReplayBenchmark: Sendable {
         let idle = ProcessStats.residentBytes()
         ProcessStats.resetPeakResident()
 
-        let t0 = BenchClock.nanos()
+        let t0 = MonotonicClock.nanos()
         let log: RaftLog
         do { log = try RaftLog.open(directory: directory, options: options) } catch {
             throw .environment("cannot open \(directory): \(error)")
         }
         defer { log.close() }
         let first = log.firstIndex, last = log.lastIndex
-        let openNanos = BenchClock.nanos() - t0
+        let openNanos = MonotonicClock.nanos() - t0
 
         var readNanos: UInt64 = 0
         var payloadBytes: Int64 = 0
         var count = 0
         var index = first
         while index <= last {
-            let t = BenchClock.nanos()
+            let t = MonotonicClock.nanos()
             let page: [Entry]
             do { page = try log.entries(index, last + 1, maxBytes: pageBytes) } catch {
                 throw .verification("reading from index \(index): \(error)")
             }
-            readNanos += BenchClock.nanos() - t
+            readNanos += MonotonicClock.nanos() - t
             for e in page {
                 guard e.index == index else { throw .verification("expected index \(index), read \(e.index)") }
                 if let expected, e.data != expected.payload(Int(index - 1)) {

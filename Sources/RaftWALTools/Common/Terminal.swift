@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import RaftWAL
 
 /// The few terminal facts the tools need, wrapped once.
 package enum Terminal {
@@ -44,9 +45,5 @@ package enum Terminal {
     }
 
     /// Monotonic nanoseconds, for progress throttling only.
-    package static func nowNanos() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
+    package static func nowNanos() -> UInt64 { MonotonicClock.nanos() }
 }
